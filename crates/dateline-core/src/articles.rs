@@ -1,0 +1,421 @@
+//! Articles: the pieces editors publish, with their lead image, sources and topics.
+
+use jiff::{Timestamp, civil::Date, tz::TimeZone};
+use serde::Deserialize;
+
+use crate::{Error, Result, markdown, media::Media, text, text::Slug, topics::Topic};
+
+/// Where an article is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArticleStatus {
+    /// Being written; only staff see it.
+    Draft,
+    /// Will become visible at its `published_at`.
+    Scheduled,
+    /// Visible to readers.
+    Published,
+}
+
+impl ArticleStatus {
+    /// Parses the stored or typed form.
+    pub fn parse(field: &'static str, s: &str) -> Result<Self> {
+        match s {
+            "draft" => Ok(ArticleStatus::Draft),
+            "scheduled" => Ok(ArticleStatus::Scheduled),
+            "published" => Ok(ArticleStatus::Published),
+            _ => Err(Error::invalid(field, "use draft, scheduled or published")),
+        }
+    }
+
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArticleStatus::Draft => "draft",
+            ArticleStatus::Scheduled => "scheduled",
+            ArticleStatus::Published => "published",
+        }
+    }
+}
+
+/// The author as shown on an article.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Byline {
+    /// User id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// Path segment of the author page.
+    pub slug: String,
+}
+
+/// The picture at the top of an article.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LeadImage {
+    /// The stored image.
+    pub media: Media,
+    /// Caption shown under the image.
+    pub caption: String,
+    /// Text alternative for people who cannot see the image.
+    pub alt: String,
+    /// Photographer or agency.
+    pub credit: Option<String>,
+}
+
+/// A piece of original reporting an article summarises.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct Source {
+    /// Headline of the cited piece.
+    pub title: String,
+    /// Its writer, when known.
+    pub author: Option<String>,
+    /// The publication, when known.
+    pub outlet: Option<String>,
+    /// Where to read it, when known.
+    pub url: Option<String>,
+    /// Its publication date (`YYYY-MM-DD`), when known.
+    pub published_at: Option<String>,
+}
+
+/// An article with everything a page needs.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Article {
+    /// Database id.
+    pub id: i64,
+    /// Last path segment of its URL.
+    pub slug: String,
+    /// Headline.
+    pub title: String,
+    /// Standfirst: one or two sentences under the headline.
+    pub dek: String,
+    /// The body as written.
+    pub body_markdown: String,
+    /// The body rendered and sanitised.
+    pub body_html: String,
+    /// Draft, scheduled or published.
+    pub status: ArticleStatus,
+    /// When it became (or becomes) visible.
+    pub published_at: Option<Timestamp>,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When its content last changed.
+    pub updated_at: Timestamp,
+    /// Who wrote it.
+    pub author: Byline,
+    /// The lead image, if any.
+    pub lead_image: Option<LeadImage>,
+    /// Cited reporting, in order.
+    pub sources: Vec<Source>,
+    /// Topics it is filed under.
+    pub topics: Vec<Topic>,
+    /// Approved comments.
+    pub comment_count: i64,
+}
+
+impl Article {
+    /// The reader's path, `/2009/07/31/slug/`, with the date in the site's time zone; `None`
+    /// until the article has a publication time.
+    pub fn path(&self, tz: &TimeZone) -> Option<String> {
+        self.published_at.map(|t| permalink(t, &self.slug, tz))
+    }
+}
+
+/// The reader's path of an article published at `at` with `slug`.
+pub fn permalink(at: Timestamp, slug: &str, tz: &TimeZone) -> String {
+    let d = at.to_zoned_datetime(tz.clone()).date();
+    format!("/{:04}/{:02}/{:02}/{slug}/", d.year(), d.month(), d.day())
+}
+
+/// An article as typed by an editor or API client, before validation.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleForm {
+    /// Headline.
+    pub title: String,
+    /// Body in Markdown.
+    pub body_markdown: String,
+    /// Standfirst.
+    #[serde(default)]
+    pub dek: Option<String>,
+    /// URL segment; derived from the title when absent.
+    #[serde(default)]
+    pub slug: Option<String>,
+    /// `draft`, `scheduled` or `published`.
+    pub status: String,
+    /// RFC 3339 time.
+    #[serde(default)]
+    pub published_at: Option<String>,
+    /// Writer, if not the requester (editors only).
+    #[serde(default)]
+    pub author_email: Option<String>,
+    /// Lead image.
+    #[serde(default)]
+    pub lead_image: Option<LeadImageForm>,
+    /// Cited reporting.
+    #[serde(default)]
+    pub sources: Option<Vec<SourceForm>>,
+    /// Topic names.
+    #[serde(default)]
+    pub topics: Option<Vec<String>>,
+}
+
+/// A lead image as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeadImageForm {
+    /// Id returned by the media upload.
+    pub media_id: i64,
+    /// Caption.
+    pub caption: String,
+    /// Alt text.
+    pub alt: String,
+    /// Credit.
+    #[serde(default)]
+    pub credit: Option<String>,
+}
+
+/// A source as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceForm {
+    /// Headline of the cited piece.
+    pub title: String,
+    /// Its writer.
+    #[serde(default)]
+    pub author: Option<String>,
+    /// Its publication.
+    #[serde(default)]
+    pub outlet: Option<String>,
+    /// Its address.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Its date, `YYYY-MM-DD` or RFC 3339.
+    #[serde(default)]
+    pub published_at: Option<String>,
+}
+
+/// A validated article, ready to store.
+#[derive(Debug, Clone)]
+pub struct ArticleInput {
+    /// Headline.
+    pub title: String,
+    /// URL segment.
+    pub slug: Slug,
+    /// Standfirst.
+    pub dek: String,
+    /// Body in Markdown.
+    pub body_markdown: String,
+    /// Body rendered and sanitised.
+    pub body_html: String,
+    /// Status.
+    pub status: ArticleStatus,
+    /// Publication time.
+    pub published_at: Option<Timestamp>,
+    /// Lead image (media id, caption, alt, credit).
+    pub lead_image: Option<(i64, String, String, Option<String>)>,
+    /// Sources in order.
+    pub sources: Vec<Source>,
+    /// Topics, without duplicates.
+    pub topics: Vec<Topic>,
+}
+
+/// Longest headline accepted, in characters.
+pub const MAX_TITLE_CHARS: usize = 300;
+/// Longest body accepted, in bytes of Markdown.
+pub const MAX_BODY_BYTES: usize = 1_000_000;
+
+impl ArticleForm {
+    /// Validates every field; the first invalid one is reported with its name.
+    pub fn parse(&self, now: Timestamp) -> Result<ArticleInput> {
+        let title = text::required_text("title", &self.title, MAX_TITLE_CHARS)?;
+        if self.body_markdown.len() > MAX_BODY_BYTES {
+            return Err(Error::invalid("body_markdown", "the body is longer than 1 MB"));
+        }
+        if self.body_markdown.trim().is_empty() {
+            return Err(Error::invalid("body_markdown", "this field is required"));
+        }
+        let dek = text::optional_text("dek", self.dek.as_deref(), 1000)?.unwrap_or_default();
+        let slug = match self.slug.as_deref().map(str::trim) {
+            None | Some("") => Slug::from_text(&title, "article"),
+            Some(s) => Slug::parse("slug", s)?,
+        };
+        let status = ArticleStatus::parse("status", &self.status)?;
+        let published_at = match self.published_at.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s) => Some(parse_rfc3339("published_at", s)?),
+        };
+        let published_at = match status {
+            ArticleStatus::Draft => published_at,
+            ArticleStatus::Scheduled => match published_at {
+                Some(t) if t > now => Some(t),
+                Some(_) => {
+                    return Err(Error::invalid(
+                        "published_at",
+                        "a scheduled article needs a time in the future",
+                    ));
+                }
+                None => {
+                    return Err(Error::invalid(
+                        "published_at",
+                        "a scheduled article needs a publication time",
+                    ));
+                }
+            },
+            ArticleStatus::Published => match published_at {
+                Some(t) if t > now => {
+                    return Err(Error::invalid(
+                        "published_at",
+                        "this time is in the future: use the status \"scheduled\"",
+                    ));
+                }
+                Some(t) => Some(t),
+                None => Some(now),
+            },
+        };
+        let lead_image = self
+            .lead_image
+            .as_ref()
+            .map(|l| -> Result<_> {
+                Ok((
+                    l.media_id,
+                    text::required_text("lead_image.caption", &l.caption, 500)?,
+                    text::required_text("lead_image.alt", &l.alt, 500)?,
+                    text::optional_text("lead_image.credit", l.credit.as_deref(), 200)?,
+                ))
+            })
+            .transpose()?;
+        let sources = self
+            .sources
+            .iter()
+            .flatten()
+            .map(SourceForm::parse)
+            .collect::<Result<Vec<_>>>()?;
+        if sources.len() > 100 {
+            return Err(Error::invalid("sources", "use at most 100 sources"));
+        }
+        let mut topics: Vec<Topic> = Vec::new();
+        for name in self.topics.iter().flatten() {
+            let t = Topic::parse(name)?;
+            if !topics.iter().any(|o| o.slug == t.slug) {
+                topics.push(t);
+            }
+        }
+        if topics.len() > 50 {
+            return Err(Error::invalid("topics", "use at most 50 topics"));
+        }
+        Ok(ArticleInput {
+            body_html: markdown::render(&self.body_markdown),
+            body_markdown: self.body_markdown.clone(),
+            title,
+            slug,
+            dek,
+            status,
+            published_at,
+            lead_image,
+            sources,
+            topics,
+        })
+    }
+
+    /// The form that would recreate `article`; PATCH overlays changes on it and validates again.
+    pub fn from_article(article: &Article, author_email: &str) -> Self {
+        ArticleForm {
+            title: article.title.clone(),
+            body_markdown: article.body_markdown.clone(),
+            dek: Some(article.dek.clone()),
+            slug: Some(article.slug.clone()),
+            status: article.status.as_str().to_owned(),
+            published_at: article.published_at.map(|t| t.to_string()),
+            author_email: Some(author_email.to_owned()),
+            lead_image: article.lead_image.as_ref().map(|l| LeadImageForm {
+                media_id: l.media.id,
+                caption: l.caption.clone(),
+                alt: l.alt.clone(),
+                credit: l.credit.clone(),
+            }),
+            sources: Some(
+                article
+                    .sources
+                    .iter()
+                    .map(|s| SourceForm {
+                        title: s.title.clone(),
+                        author: s.author.clone(),
+                        outlet: s.outlet.clone(),
+                        url: s.url.clone(),
+                        published_at: s.published_at.clone(),
+                    })
+                    .collect(),
+            ),
+            topics: Some(article.topics.iter().map(|t| t.name.clone()).collect()),
+        }
+    }
+}
+
+impl SourceForm {
+    fn parse(&self) -> Result<Source> {
+        Ok(Source {
+            title: text::required_text("sources.title", &self.title, 500)?,
+            author: text::optional_text("sources.author", self.author.as_deref(), 200)?,
+            outlet: text::optional_text("sources.outlet", self.outlet.as_deref(), 200)?,
+            url: match self.url.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(u) => Some(text::parse_web_url("sources.url", u)?),
+            },
+            published_at: match self.published_at.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(s) => Some(parse_date("sources.published_at", s)?.to_string()),
+            },
+        })
+    }
+}
+
+/// Parses an RFC 3339 instant ("2009-07-31T09:00:00-07:00").
+pub fn parse_rfc3339(field: &'static str, s: &str) -> Result<Timestamp> {
+    s.parse::<Timestamp>().map_err(|_| {
+        Error::invalid(field, "use an RFC 3339 time such as 2009-07-31T09:00:00-07:00")
+    })
+}
+
+/// Parses a calendar date, given alone or as the date part of an RFC 3339 time.
+pub fn parse_date(field: &'static str, s: &str) -> Result<Date> {
+    s.parse::<Date>()
+        .or_else(|_| s.parse::<Timestamp>().map(|t| t.to_zoned_datetime(TimeZone::UTC).date()))
+        .map_err(|_| Error::invalid(field, "use a date such as 2009-07-30"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> ArticleForm {
+        ArticleForm {
+            title: "Why is Iraq Attacking Iranian Opposition?".into(),
+            body_markdown: "Text.".into(),
+            status: "published".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn published_defaults_to_now_and_refuses_the_future() {
+        let now: Timestamp = "2024-01-01T00:00:00Z".parse().unwrap();
+        let a = form().parse(now).unwrap();
+        assert_eq!(a.published_at, Some(now));
+        assert_eq!(a.slug.as_str(), "why-is-iraq-attacking-iranian-opposition");
+        let mut f = form();
+        f.published_at = Some("2030-01-01T00:00:00Z".into());
+        assert!(matches!(f.parse(now), Err(Error::Invalid { field: "published_at", .. })));
+        f.status = "scheduled".into();
+        assert!(f.parse(now).is_ok());
+        f.published_at = None;
+        assert!(f.parse(now).is_err());
+    }
+
+    #[test]
+    fn permalinks_use_the_site_time_zone() {
+        let t: Timestamp = "2009-08-01T02:00:00Z".parse().unwrap();
+        let la = TimeZone::get("America/Los_Angeles").unwrap();
+        assert_eq!(permalink(t, "x", &la), "/2009/07/31/x/");
+        assert_eq!(permalink(t, "x", &TimeZone::UTC), "/2009/08/01/x/");
+    }
+}

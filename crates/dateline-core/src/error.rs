@@ -1,0 +1,40 @@
+//! The one error type of the domain; each surface maps it once to HTML or JSON.
+
+/// What went wrong, in terms a reader or API client can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The thing asked for does not exist (or is not visible to the asker).
+    #[error("not found")]
+    NotFound,
+    /// The thing existed and was deliberately removed.
+    #[error("gone")]
+    Gone,
+    /// A unique value is already taken.
+    #[error("{field} is already taken")]
+    Conflict { field: &'static str },
+    /// No valid credentials were given.
+    #[error("authentication required")]
+    Unauthorized,
+    /// Credentials are valid but do not allow this.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// One input field is not acceptable; `reason` is shown to the user.
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+    /// A fault of ours; logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Shorthand for [`Error::Invalid`].
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Result with the domain error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,18 @@
+//! Dateline's domain: the nouns of a newsroom, the rules that make a value of each valid, and the
+//! pure functions that turn stored content into what readers see. No HTTP and no SQL live here.
+
+pub mod age;
+pub mod articles;
+pub mod clock;
+pub mod comments;
+pub mod error;
+pub mod markdown;
+pub mod media;
+pub mod secrets;
+pub mod settings;
+pub mod text;
+pub mod topics;
+pub mod users;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{Error, Result};

@@ -1,0 +1,208 @@
+//! Small validated values that appear across the domain: slugs, e-mail addresses, names.
+
+use std::fmt;
+
+use crate::{Error, Result};
+
+/// A URL path segment: lowercase ASCII letters, digits and single hyphens, 1–120 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct Slug(String);
+
+impl Slug {
+    /// Longest slug accepted.
+    pub const MAX_LEN: usize = 120;
+
+    /// Accepts `s` only if it already is a valid slug.
+    pub fn parse(field: &'static str, s: &str) -> Result<Self> {
+        let ok = !s.is_empty()
+            && s.len() <= Self::MAX_LEN
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-')
+            && !s.ends_with('-')
+            && !s.contains("--");
+        if ok {
+            Ok(Slug(s.to_owned()))
+        } else {
+            Err(Error::invalid(
+                field,
+                "use 1 to 120 lowercase letters, digits and single hyphens",
+            ))
+        }
+    }
+
+    /// Derives a slug from free text ("Why is Iraq Attacking…?" → "why-is-iraq-attacking").
+    /// Letters outside ASCII are folded where a plain equivalent exists and dropped otherwise;
+    /// text with nothing usable yields `fallback`.
+    pub fn from_text(text: &str, fallback: &str) -> Self {
+        let mut out = String::new();
+        for c in text.chars().flat_map(fold_char) {
+            if c.is_ascii_alphanumeric() {
+                if out.len() >= Self::MAX_LEN {
+                    break;
+                }
+                out.push(c.to_ascii_lowercase());
+            } else if c == '\'' || c == '’' {
+                // "People's" → "peoples", as readers would type it.
+            } else if !out.is_empty() && !out.ends_with('-') {
+                out.push('-');
+            }
+        }
+        let trimmed = out.trim_end_matches('-');
+        if trimmed.is_empty() {
+            Slug(fallback.to_owned())
+        } else {
+            Slug(trimmed.to_owned())
+        }
+    }
+
+    /// The slug as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Slug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Folds the common Latin accented letters to ASCII so that slugs stay readable.
+fn fold_char(c: char) -> impl Iterator<Item = char> {
+    let folded: &str = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => "a",
+        'æ' | 'Æ' => "ae",
+        'ç' | 'Ç' | 'č' | 'Č' | 'ć' => "c",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'È' | 'É' | 'Ê' | 'Ë' => "e",
+        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => "i",
+        'ñ' | 'Ñ' | 'ń' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => "o",
+        'œ' | 'Œ' => "oe",
+        'ß' => "ss",
+        'š' | 'Š' | 'ś' => "s",
+        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => "u",
+        'ý' | 'ÿ' | 'Ý' => "y",
+        'ž' | 'Ž' | 'ź' | 'ż' => "z",
+        _ => "",
+    };
+    let own = if folded.is_empty() { Some(c) } else { None };
+    folded.chars().chain(own)
+}
+
+/// An e-mail address, checked for shape only (the only proof of an address is a message to it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    /// Accepts `local@domain.tld` shapes up to 254 characters, without spaces or angle brackets;
+    /// the address is trimmed and its domain lowercased.
+    pub fn parse(field: &'static str, s: &str) -> Result<Self> {
+        let s = s.trim();
+        let bad = || Error::invalid(field, "enter an e-mail address such as name@example.org");
+        if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"".contains(c)) {
+            return Err(bad());
+        }
+        let (local, domain) = s.rsplit_once('@').ok_or_else(bad)?;
+        if local.is_empty()
+            || domain.len() < 3
+            || !domain.contains('.')
+            || domain.starts_with('.')
+            || domain.ends_with('.')
+            || domain.contains('@')
+        {
+            return Err(bad());
+        }
+        Ok(Email(format!("{local}@{}", domain.to_lowercase())))
+    }
+
+    /// The address as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Trims `s` and checks that it holds between 1 and `max` characters and no control characters.
+pub fn required_text(field: &'static str, s: &str, max: usize) -> Result<String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(Error::invalid(field, "this field is required"));
+    }
+    check_length_and_controls(field, t, max)?;
+    Ok(t.to_owned())
+}
+
+/// Like [`required_text`] but an empty value is `None`.
+pub fn optional_text(field: &'static str, s: Option<&str>, max: usize) -> Result<Option<String>> {
+    match s.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => {
+            check_length_and_controls(field, t, max)?;
+            Ok(Some(t.to_owned()))
+        }
+    }
+}
+
+fn check_length_and_controls(field: &'static str, t: &str, max: usize) -> Result<()> {
+    if t.chars().count() > max {
+        return Err(Error::invalid(field, format!("use at most {max} characters")));
+    }
+    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        return Err(Error::invalid(field, "remove the control characters"));
+    }
+    Ok(())
+}
+
+/// Checks an http(s) URL's shape: scheme, a host, no spaces.
+pub fn parse_web_url(field: &'static str, s: &str) -> Result<String> {
+    let t = s.trim();
+    let rest = t
+        .strip_prefix("https://")
+        .or_else(|| t.strip_prefix("http://"))
+        .ok_or_else(|| Error::invalid(field, "use an http:// or https:// address"))?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || t.len() > 2000 || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid(field, "this is not a valid web address"));
+    }
+    Ok(t.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn slugs_from_headlines() {
+        let s = Slug::from_text("Why is Iraq Attacking Iranian Opposition?", "article");
+        assert_eq!(s.as_str(), "why-is-iraq-attacking-iranian-opposition");
+        assert_eq!(Slug::from_text("People’s Mujahedeen", "x").as_str(), "peoples-mujahedeen");
+        assert_eq!(Slug::from_text("Ernesto Londoño", "x").as_str(), "ernesto-londono");
+        assert_eq!(Slug::from_text("ایران", "topic").as_str(), "topic");
+    }
+
+    #[test]
+    fn slug_parse_rejects_bad_shapes() {
+        for bad in ["", "A", "a--b", "-a", "a-", "a b", "é", &"a".repeat(121)] {
+            assert!(Slug::parse("slug", bad).is_err(), "{bad:?}");
+        }
+        assert!(Slug::parse("slug", "camp-ashraf-2009").is_ok());
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(Email::parse("e", " Ali@Example.ORG ").unwrap().as_str(), "Ali@example.org");
+        for bad in ["", "ali", "ali@", "@x.org", "a@b", "a b@x.org", "a@x.org.", "<a@x.org>"] {
+            assert!(Email::parse("e", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn derived_slugs_always_parse(text in "\\PC{0,200}") {
+            let s = Slug::from_text(&text, "fallback");
+            prop_assert!(Slug::parse("slug", s.as_str()).is_ok(), "{:?}", s);
+        }
+    }
+}
