@@ -97,6 +97,9 @@ mod tests {
     #[test]
     fn the_future_is_just_now() {
         let now = at("2024-06-01T12:00:00Z");
-        assert_eq!(age_in_words(now, at("2024-06-02T12:00:00Z"), &TimeZone::UTC), "just now");
+        assert_eq!(
+            age_in_words(now, at("2024-06-02T12:00:00Z"), &TimeZone::UTC),
+            "just now"
+        );
     }
 }

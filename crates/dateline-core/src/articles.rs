@@ -229,7 +229,10 @@ impl ArticleForm {
     pub fn parse(&self, now: Timestamp) -> Result<ArticleInput> {
         let title = text::required_text("title", &self.title, MAX_TITLE_CHARS)?;
         if self.body_markdown.len() > MAX_BODY_BYTES {
-            return Err(Error::invalid("body_markdown", "the body is longer than 1 MB"));
+            return Err(Error::invalid(
+                "body_markdown",
+                "the body is longer than 1 MB",
+            ));
         }
         if self.body_markdown.trim().is_empty() {
             return Err(Error::invalid("body_markdown", "this field is required"));
@@ -372,14 +375,20 @@ impl SourceForm {
 /// Parses an RFC 3339 instant ("2009-07-31T09:00:00-07:00").
 pub fn parse_rfc3339(field: &'static str, s: &str) -> Result<Timestamp> {
     s.parse::<Timestamp>().map_err(|_| {
-        Error::invalid(field, "use an RFC 3339 time such as 2009-07-31T09:00:00-07:00")
+        Error::invalid(
+            field,
+            "use an RFC 3339 time such as 2009-07-31T09:00:00-07:00",
+        )
     })
 }
 
 /// Parses a calendar date, given alone or as the date part of an RFC 3339 time.
 pub fn parse_date(field: &'static str, s: &str) -> Result<Date> {
     s.parse::<Date>()
-        .or_else(|_| s.parse::<Timestamp>().map(|t| t.to_zoned_datetime(TimeZone::UTC).date()))
+        .or_else(|_| {
+            s.parse::<Timestamp>()
+                .map(|t| t.to_zoned_datetime(TimeZone::UTC).date())
+        })
         .map_err(|_| Error::invalid(field, "use a date such as 2009-07-30"))
 }
 
@@ -404,7 +413,13 @@ mod tests {
         assert_eq!(a.slug.as_str(), "why-is-iraq-attacking-iranian-opposition");
         let mut f = form();
         f.published_at = Some("2030-01-01T00:00:00Z".into());
-        assert!(matches!(f.parse(now), Err(Error::Invalid { field: "published_at", .. })));
+        assert!(matches!(
+            f.parse(now),
+            Err(Error::Invalid {
+                field: "published_at",
+                ..
+            })
+        ));
         f.status = "scheduled".into();
         assert!(f.parse(now).is_ok());
         f.published_at = None;

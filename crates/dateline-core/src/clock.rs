@@ -50,5 +50,9 @@ pub fn to_micros(t: Timestamp) -> i64 {
 /// The inverse of [`to_micros`]; out-of-range values clamp rather than fail, since they can only
 /// come from a damaged row.
 pub fn from_micros(us: i64) -> Timestamp {
-    Timestamp::from_microsecond(us).unwrap_or(if us < 0 { Timestamp::MIN } else { Timestamp::MAX })
+    Timestamp::from_microsecond(us).unwrap_or(if us < 0 {
+        Timestamp::MIN
+    } else {
+        Timestamp::MAX
+    })
 }

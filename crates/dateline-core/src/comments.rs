@@ -27,7 +27,10 @@ impl CommentStatus {
             "approved" => Ok(CommentStatus::Approved),
             "spam" => Ok(CommentStatus::Spam),
             "trash" => Ok(CommentStatus::Trash),
-            _ => Err(Error::invalid(field, "use pending, approved, spam or trash")),
+            _ => Err(Error::invalid(
+                field,
+                "use pending, approved, spam or trash",
+            )),
         }
     }
 
@@ -159,7 +162,11 @@ impl CommentForm {
 pub fn render_plain_text(body: &str) -> String {
     let normalised = body.replace("\r\n", "\n").replace('\r', "\n");
     let mut out = String::with_capacity(normalised.len() + 64);
-    for para in normalised.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
+    for para in normalised
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         out.push_str("<p dir=\"auto\">");
         for (i, line) in para.lines().enumerate() {
             if i > 0 {
@@ -179,8 +186,12 @@ fn push_linked(out: &mut String, line: &str) {
         let tail = &rest[start..];
         let end = tail.find(char::is_whitespace).unwrap_or(tail.len());
         // Punctuation that ends a sentence is not part of the address.
-        let url = tail[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '"', '\'', '’', '”']);
-        let host_len = url.split("://").nth(1).map_or(0, |h| h.split('/').next().unwrap_or("").len());
+        let url =
+            tail[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '"', '\'', '’', '”']);
+        let host_len = url
+            .split("://")
+            .nth(1)
+            .map_or(0, |h| h.split('/').next().unwrap_or("").len());
         if host_len == 0 {
             push_escaped(out, url);
         } else {
@@ -197,7 +208,10 @@ fn push_linked(out: &mut String, line: &str) {
 
 fn find_url_start(s: &str) -> Option<usize> {
     let lower = s.to_ascii_lowercase();
-    [lower.find("https://"), lower.find("http://")].into_iter().flatten().min()
+    [lower.find("https://"), lower.find("http://")]
+        .into_iter()
+        .flatten()
+        .min()
 }
 
 /// Escapes text for HTML element content and double-quoted attributes.
@@ -272,7 +286,9 @@ mod tests {
         while let Some(i) = rest.find("<a href=\"") {
             out.push_str(&rest[..i]);
             let after = &rest[i..];
-            let end = after.find("rel=\"nofollow ugc\">").map(|j| j + "rel=\"nofollow ugc\">".len());
+            let end = after
+                .find("rel=\"nofollow ugc\">")
+                .map(|j| j + "rel=\"nofollow ugc\">".len());
             match end {
                 Some(j) => rest = &after[j..],
                 None => {

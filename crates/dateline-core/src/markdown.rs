@@ -24,7 +24,8 @@ mod tests {
 
     #[test]
     fn renders_paragraphs_and_strips_scripts() {
-        let html = render("First *para*.\n\nSecond <script>alert(1)</script> [x](javascript:alert(1))");
+        let html =
+            render("First *para*.\n\nSecond <script>alert(1)</script> [x](javascript:alert(1))");
         assert!(html.contains("<p>First <em>para</em>.</p>"), "{html}");
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");

@@ -23,6 +23,11 @@ pub fn hash_token(token: &str) -> String {
     hex(&Blake2b512::digest(token.as_bytes())[..32])
 }
 
+/// Content checksum of a file (BLAKE2b, 256 bits as hex); equal files have equal checksums.
+pub fn checksum(bytes: &[u8]) -> String {
+    hex(&Blake2b512::digest(bytes)[..32])
+}
+
 /// Keyed hash of a reader's IP address: equal addresses can be matched (rate limits, spam),
 /// but the address cannot be read back without the site's key.
 pub fn keyed_hash(key: &[u8], value: &str) -> String {
@@ -47,22 +52,32 @@ pub fn hash_password(password: &str) -> Result<String> {
 /// Checks `password` against a stored PHC hash.
 pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
 /// Lowercase hexadecimal of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Compares two strings in time independent of where they differ.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 #[cfg(test)]
@@ -84,6 +99,9 @@ mod tests {
         assert_eq!(a.len(), 64);
         assert_eq!(hash_token(&a), hash_token(&a));
         assert_ne!(hash_token(&a), a);
-        assert_ne!(keyed_hash(b"k1", "127.0.0.1"), keyed_hash(b"k2", "127.0.0.1"));
+        assert_ne!(
+            keyed_hash(b"k1", "127.0.0.1"),
+            keyed_hash(b"k2", "127.0.0.1")
+        );
     }
 }

@@ -37,7 +37,10 @@ impl SiteSettings {
 
 /// Checks an IANA time zone name.
 pub fn parse_time_zone(field: &'static str, name: &str) -> Result<String> {
-    TimeZone::get(name)
-        .map(|_| name.to_owned())
-        .map_err(|_| Error::invalid(field, format!("unknown time zone {name:?}; use a name such as Europe/Paris")))
+    TimeZone::get(name).map(|_| name.to_owned()).map_err(|_| {
+        Error::invalid(
+            field,
+            format!("unknown time zone {name:?}; use a name such as Europe/Paris"),
+        )
+    })
 }

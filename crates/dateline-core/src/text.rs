@@ -17,7 +17,8 @@ impl Slug {
     pub fn parse(field: &'static str, s: &str) -> Result<Self> {
         let ok = !s.is_empty()
             && s.len() <= Self::MAX_LEN
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !s.starts_with('-')
             && !s.ends_with('-')
             && !s.contains("--");
@@ -71,7 +72,9 @@ impl fmt::Display for Slug {
 /// Folds the common Latin accented letters to ASCII so that slugs stay readable.
 fn fold_char(c: char) -> impl Iterator<Item = char> {
     let folded: &str = match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => "a",
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => {
+            "a"
+        }
         'æ' | 'Æ' => "ae",
         'ç' | 'Ç' | 'č' | 'Č' | 'ć' => "c",
         'è' | 'é' | 'ê' | 'ë' | 'ē' | 'È' | 'É' | 'Ê' | 'Ë' => "e",
@@ -101,7 +104,10 @@ impl Email {
     pub fn parse(field: &'static str, s: &str) -> Result<Self> {
         let s = s.trim();
         let bad = || Error::invalid(field, "enter an e-mail address such as name@example.org");
-        if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"".contains(c)) {
+        if s.len() > 254
+            || s.chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "<>\"".contains(c))
+        {
             return Err(bad());
         }
         let (local, domain) = s.rsplit_once('@').ok_or_else(bad)?;
@@ -146,9 +152,14 @@ pub fn optional_text(field: &'static str, s: Option<&str>, max: usize) -> Result
 
 fn check_length_and_controls(field: &'static str, t: &str, max: usize) -> Result<()> {
     if t.chars().count() > max {
-        return Err(Error::invalid(field, format!("use at most {max} characters")));
+        return Err(Error::invalid(
+            field,
+            format!("use at most {max} characters"),
+        ));
     }
-    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if t.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         return Err(Error::invalid(field, "remove the control characters"));
     }
     Ok(())
@@ -177,8 +188,14 @@ mod tests {
     fn slugs_from_headlines() {
         let s = Slug::from_text("Why is Iraq Attacking Iranian Opposition?", "article");
         assert_eq!(s.as_str(), "why-is-iraq-attacking-iranian-opposition");
-        assert_eq!(Slug::from_text("People’s Mujahedeen", "x").as_str(), "peoples-mujahedeen");
-        assert_eq!(Slug::from_text("Ernesto Londoño", "x").as_str(), "ernesto-londono");
+        assert_eq!(
+            Slug::from_text("People’s Mujahedeen", "x").as_str(),
+            "peoples-mujahedeen"
+        );
+        assert_eq!(
+            Slug::from_text("Ernesto Londoño", "x").as_str(),
+            "ernesto-londono"
+        );
         assert_eq!(Slug::from_text("ایران", "topic").as_str(), "topic");
     }
 
@@ -192,8 +209,20 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(Email::parse("e", " Ali@Example.ORG ").unwrap().as_str(), "Ali@example.org");
-        for bad in ["", "ali", "ali@", "@x.org", "a@b", "a b@x.org", "a@x.org.", "<a@x.org>"] {
+        assert_eq!(
+            Email::parse("e", " Ali@Example.ORG ").unwrap().as_str(),
+            "Ali@example.org"
+        );
+        for bad in [
+            "",
+            "ali",
+            "ali@",
+            "@x.org",
+            "a@b",
+            "a b@x.org",
+            "a@x.org.",
+            "<a@x.org>",
+        ] {
             assert!(Email::parse("e", bad).is_err(), "{bad:?}");
         }
     }

@@ -24,7 +24,10 @@ impl Role {
             "editor" => Ok(Role::Editor),
             "author" => Ok(Role::Author),
             "contributor" => Ok(Role::Contributor),
-            _ => Err(Error::invalid(field, "use owner, editor, author or contributor")),
+            _ => Err(Error::invalid(
+                field,
+                "use owner, editor, author or contributor",
+            )),
         }
     }
 

@@ -1,0 +1,493 @@
+//! Articles with their sources and topics.
+
+use dateline_core::{
+    Error,
+    articles::{Article, ArticleInput, ArticleStatus, Byline, LeadImage, Source},
+    clock::{from_micros, to_micros},
+    topics::Topic,
+};
+use jiff::Timestamp;
+use sqlx::{Any, QueryBuilder, Row, Transaction, any::AnyRow};
+
+use crate::{Db, db_error, media::media_from_row};
+
+/// Which articles a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleFilter {
+    /// Only what a reader may see at this instant: published (or scheduled and due), not
+    /// deleted. `None` means staff view: every article that is not deleted.
+    pub visible_at: Option<Timestamp>,
+    /// Only this status.
+    pub status: Option<ArticleStatus>,
+    /// Only by this author.
+    pub author_id: Option<i64>,
+    /// Only filed under this topic slug.
+    pub topic_slug: Option<String>,
+    /// Only published in `[from, to)`.
+    pub published_between: Option<(Timestamp, Timestamp)>,
+}
+
+/// What a reader's request for an article slug finds.
+#[derive(Debug)]
+pub enum ArticleLookup {
+    /// A visible article.
+    Found(Box<Article>),
+    /// It was deleted: answer 410.
+    Gone,
+    /// No visible article has that slug.
+    Missing,
+}
+
+// Column order read by `article_from_row`.
+const SELECT_ARTICLE: &str = "SELECT a.id, a.slug, a.title, a.dek, a.body_markdown, a.body_html, a.status, \
+     a.published_at, a.created_at, a.updated_at, u.id, u.name, u.slug, \
+     m.id, m.path, m.content_type, m.width, m.height, m.size_bytes, m.checksum, m.thumb_path, \
+     m.thumb_width, m.thumb_height, a.lead_caption, a.lead_alt, a.lead_credit, \
+     (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND c.status = 'approved'), \
+     a.deleted_at \
+     FROM articles a JOIN users u ON u.id = a.author_id LEFT JOIN media m ON m.id = a.lead_media_id";
+
+fn article_from_row(row: &AnyRow) -> Result<(Article, bool), Error> {
+    let status: String = row.try_get(6).map_err(db_error)?;
+    let lead_image = match media_from_row(row, 13)? {
+        Some(media) => Some(LeadImage {
+            media,
+            caption: row
+                .try_get::<Option<String>, _>(23)
+                .map_err(db_error)?
+                .unwrap_or_default(),
+            alt: row
+                .try_get::<Option<String>, _>(24)
+                .map_err(db_error)?
+                .unwrap_or_default(),
+            credit: row.try_get(25).map_err(db_error)?,
+        }),
+        None => None,
+    };
+    let deleted = row
+        .try_get::<Option<i64>, _>(27)
+        .map_err(db_error)?
+        .is_some();
+    let article = Article {
+        id: row.try_get(0).map_err(db_error)?,
+        slug: row.try_get(1).map_err(db_error)?,
+        title: row.try_get(2).map_err(db_error)?,
+        dek: row.try_get(3).map_err(db_error)?,
+        body_markdown: row.try_get(4).map_err(db_error)?,
+        body_html: row.try_get(5).map_err(db_error)?,
+        status: ArticleStatus::parse("status", &status)
+            .map_err(|_| Error::Internal(format!("unknown article status {status}")))?,
+        published_at: row
+            .try_get::<Option<i64>, _>(7)
+            .map_err(db_error)?
+            .map(from_micros),
+        created_at: from_micros(row.try_get(8).map_err(db_error)?),
+        updated_at: from_micros(row.try_get(9).map_err(db_error)?),
+        author: Byline {
+            id: row.try_get(10).map_err(db_error)?,
+            name: row.try_get(11).map_err(db_error)?,
+            slug: row.try_get(12).map_err(db_error)?,
+        },
+        lead_image,
+        sources: Vec::new(),
+        topics: Vec::new(),
+        comment_count: row.try_get(26).map_err(db_error)?,
+    };
+    Ok((article, deleted))
+}
+
+/// Appends the reader-visibility condition, shared by lists and single lookups so that the two
+/// can never disagree about what a reader may see.
+fn push_visible(q: &mut QueryBuilder<Any>, at: Timestamp) {
+    q.push(" AND a.deleted_at IS NULL AND a.status IN ('published', 'scheduled') AND a.published_at <= ")
+        .push_bind(to_micros(at));
+}
+
+impl Db {
+    /// Stores a new article with its sources and topics, all or nothing; returns its id.
+    pub async fn create_article(
+        &self,
+        author_id: i64,
+        input: &ArticleInput,
+        now: Timestamp,
+    ) -> Result<i64, Error> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        check_lead_media(&mut tx, input).await?;
+        let (media_id, caption, alt, credit) = lead_columns(input);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO articles (slug, title, dek, body_markdown, body_html, status, published_at, \
+             created_at, updated_at, author_id, lead_media_id, lead_caption, lead_alt, lead_credit) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12, $13) RETURNING id",
+        )
+        .bind(input.slug.to_string())
+        .bind(input.title.clone())
+        .bind(input.dek.clone())
+        .bind(input.body_markdown.clone())
+        .bind(input.body_html.clone())
+        .bind(input.status.as_str())
+        .bind(input.published_at.map(to_micros))
+        .bind(to_micros(now))
+        .bind(author_id)
+        .bind(media_id)
+        .bind(caption)
+        .bind(alt)
+        .bind(credit)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        write_sources_and_topics(&mut tx, id, input).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(id)
+    }
+
+    /// Replaces an article's content, sources and topics, all or nothing.
+    pub async fn update_article(
+        &self,
+        id: i64,
+        author_id: i64,
+        input: &ArticleInput,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        check_lead_media(&mut tx, input).await?;
+        let (media_id, caption, alt, credit) = lead_columns(input);
+        let r = sqlx::query(
+            "UPDATE articles SET slug = $1, title = $2, dek = $3, body_markdown = $4, body_html = $5, \
+             status = $6, published_at = $7, updated_at = $8, author_id = $9, lead_media_id = $10, \
+             lead_caption = $11, lead_alt = $12, lead_credit = $13 \
+             WHERE id = $14 AND deleted_at IS NULL",
+        )
+        .bind(input.slug.to_string())
+        .bind(input.title.clone())
+        .bind(input.dek.clone())
+        .bind(input.body_markdown.clone())
+        .bind(input.body_html.clone())
+        .bind(input.status.as_str())
+        .bind(input.published_at.map(to_micros))
+        .bind(to_micros(now))
+        .bind(author_id)
+        .bind(media_id)
+        .bind(caption)
+        .bind(alt)
+        .bind(credit)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        if r.rows_affected() == 0 {
+            return Err(Error::NotFound);
+        }
+        for sql in [
+            "DELETE FROM article_sources WHERE article_id = $1",
+            "DELETE FROM article_topics WHERE article_id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        write_sources_and_topics(&mut tx, id, input).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Deletes an article for readers (they get 410 from now on); its slug stays reserved.
+    pub async fn delete_article(&self, id: i64, now: Timestamp) -> Result<(), Error> {
+        let r = sqlx::query("UPDATE articles SET deleted_at = $1, updated_at = $1 WHERE id = $2 AND deleted_at IS NULL")
+            .bind(to_micros(now))
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        if r.rows_affected() == 0 {
+            return Err(Error::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Marks scheduled articles whose time has come as published; returns how many. Readers see
+    /// a due article even before this runs; this keeps the status honest for staff.
+    pub async fn publish_due(&self, now: Timestamp) -> Result<u64, Error> {
+        let r = sqlx::query("UPDATE articles SET status = 'published' WHERE status = 'scheduled' AND published_at <= $1")
+            .bind(to_micros(now))
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(r.rows_affected())
+    }
+
+    /// An article by id for staff, with sources and topics; deleted ones are not found.
+    pub async fn article_by_id(&self, id: i64) -> Result<Option<Article>, Error> {
+        let mut q = QueryBuilder::<Any>::new(SELECT_ARTICLE);
+        q.push(" WHERE a.deleted_at IS NULL AND a.id = ")
+            .push_bind(id);
+        let Some(row) = q
+            .build()
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?
+        else {
+            return Ok(None);
+        };
+        let mut articles = vec![article_from_row(&row)?.0];
+        self.load_details(&mut articles).await?;
+        Ok(articles.pop())
+    }
+
+    /// A published article by id as a reader may see it at `now`.
+    pub async fn visible_article_by_id(
+        &self,
+        id: i64,
+        now: Timestamp,
+    ) -> Result<Option<Article>, Error> {
+        Ok(self.article_by_id(id).await?.filter(|a| {
+            matches!(
+                a.status,
+                ArticleStatus::Published | ArticleStatus::Scheduled
+            ) && a.published_at.is_some_and(|t| t <= now)
+        }))
+    }
+
+    /// An article by slug as a reader may see it at `now`.
+    pub async fn article_for_reader(
+        &self,
+        slug: &str,
+        now: Timestamp,
+    ) -> Result<ArticleLookup, Error> {
+        let mut q = QueryBuilder::<Any>::new(SELECT_ARTICLE);
+        q.push(" WHERE a.slug = ").push_bind(slug.to_owned());
+        let Some(row) = q
+            .build()
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?
+        else {
+            return Ok(ArticleLookup::Missing);
+        };
+        let (article, deleted) = article_from_row(&row)?;
+        let visible = matches!(
+            article.status,
+            ArticleStatus::Published | ArticleStatus::Scheduled
+        ) && article.published_at.is_some_and(|t| t <= now);
+        if deleted && article.published_at.is_some_and(|t| t <= now) {
+            return Ok(ArticleLookup::Gone);
+        }
+        if deleted || !visible {
+            return Ok(ArticleLookup::Missing);
+        }
+        let mut articles = vec![article];
+        self.load_details(&mut articles).await?;
+        Ok(articles.pop().map_or(ArticleLookup::Missing, |a| {
+            ArticleLookup::Found(Box::new(a))
+        }))
+    }
+
+    /// One page of articles, newest first, with the total count for pagination. Lists carry
+    /// topics and sources too, so that API clients need no second request.
+    pub async fn list_articles(
+        &self,
+        filter: &ArticleFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<Article>, i64), Error> {
+        let mut count = QueryBuilder::<Any>::new("SELECT COUNT(*) FROM articles a WHERE 1 = 1");
+        push_filter(&mut count, filter);
+        let total: i64 = count
+            .build_query_scalar()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+
+        let mut q = QueryBuilder::<Any>::new(SELECT_ARTICLE);
+        q.push(" WHERE 1 = 1");
+        push_filter(&mut q, filter);
+        q.push(" ORDER BY COALESCE(a.published_at, a.updated_at) DESC, a.id DESC LIMIT ")
+            .push_bind(limit)
+            .push(" OFFSET ")
+            .push_bind(offset);
+        let rows = q.build().fetch_all(&self.pool).await.map_err(db_error)?;
+        let mut articles = rows
+            .iter()
+            .map(|r| article_from_row(r).map(|(a, _)| a))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.load_details(&mut articles).await?;
+        Ok((articles, total))
+    }
+
+    /// A topic by slug.
+    pub async fn topic_by_slug(&self, slug: &str) -> Result<Option<Topic>, Error> {
+        let row = sqlx::query("SELECT name, slug FROM topics WHERE slug = $1")
+            .bind(slug.to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.map(|r| {
+            Ok(Topic {
+                name: r.try_get(0).map_err(db_error)?,
+                slug: r.try_get(1).map_err(db_error)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Fills in sources and topics of `articles` with two queries in all.
+    async fn load_details(&self, articles: &mut [Article]) -> Result<(), Error> {
+        if articles.is_empty() {
+            return Ok(());
+        }
+        let mut q = QueryBuilder::<Any>::new(
+            "SELECT article_id, title, author, outlet, url, published_on FROM article_sources WHERE article_id IN (",
+        );
+        push_ids(&mut q, articles);
+        q.push(") ORDER BY article_id, position");
+        for r in q.build().fetch_all(&self.pool).await.map_err(db_error)? {
+            let article_id: i64 = r.try_get(0).map_err(db_error)?;
+            let source = Source {
+                title: r.try_get(1).map_err(db_error)?,
+                author: r.try_get(2).map_err(db_error)?,
+                outlet: r.try_get(3).map_err(db_error)?,
+                url: r.try_get(4).map_err(db_error)?,
+                published_at: r.try_get(5).map_err(db_error)?,
+            };
+            if let Some(a) = articles.iter_mut().find(|a| a.id == article_id) {
+                a.sources.push(source);
+            }
+        }
+        let mut q = QueryBuilder::<Any>::new(
+            "SELECT at.article_id, t.name, t.slug FROM article_topics at JOIN topics t ON t.id = at.topic_id \
+             WHERE at.article_id IN (",
+        );
+        push_ids(&mut q, articles);
+        q.push(") ORDER BY at.article_id, at.position");
+        for r in q.build().fetch_all(&self.pool).await.map_err(db_error)? {
+            let article_id: i64 = r.try_get(0).map_err(db_error)?;
+            let topic = Topic {
+                name: r.try_get(1).map_err(db_error)?,
+                slug: r.try_get(2).map_err(db_error)?,
+            };
+            if let Some(a) = articles.iter_mut().find(|a| a.id == article_id) {
+                a.topics.push(topic);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn push_ids(q: &mut QueryBuilder<Any>, articles: &[Article]) {
+    let mut sep = q.separated(", ");
+    for a in articles {
+        sep.push_bind(a.id);
+    }
+}
+
+fn push_filter(q: &mut QueryBuilder<Any>, f: &ArticleFilter) {
+    match f.visible_at {
+        Some(at) => push_visible(q, at),
+        None => {
+            q.push(" AND a.deleted_at IS NULL");
+        }
+    }
+    if let Some(status) = f.status {
+        q.push(" AND a.status = ").push_bind(status.as_str());
+    }
+    if let Some(author) = f.author_id {
+        q.push(" AND a.author_id = ").push_bind(author);
+    }
+    if let Some(topic) = &f.topic_slug {
+        q.push(
+            " AND EXISTS (SELECT 1 FROM article_topics at JOIN topics t ON t.id = at.topic_id \
+             WHERE at.article_id = a.id AND t.slug = ",
+        )
+        .push_bind(topic.clone())
+        .push(")");
+    }
+    if let Some((from, to)) = f.published_between {
+        q.push(" AND a.published_at >= ")
+            .push_bind(to_micros(from))
+            .push(" AND a.published_at < ")
+            .push_bind(to_micros(to));
+    }
+}
+
+type LeadColumns = (Option<i64>, Option<String>, Option<String>, Option<String>);
+
+fn lead_columns(input: &ArticleInput) -> LeadColumns {
+    match &input.lead_image {
+        Some((id, caption, alt, credit)) => (
+            Some(*id),
+            Some(caption.clone()),
+            Some(alt.clone()),
+            credit.clone(),
+        ),
+        None => (None, None, None, None),
+    }
+}
+
+async fn check_lead_media(
+    tx: &mut Transaction<'static, Any>,
+    input: &ArticleInput,
+) -> Result<(), Error> {
+    if let Some((media_id, ..)) = &input.lead_image {
+        let found = sqlx::query("SELECT 1 FROM media WHERE id = $1")
+            .bind(*media_id)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db_error)?;
+        if found.is_none() {
+            return Err(Error::invalid(
+                "lead_image.media_id",
+                "no uploaded media has this id",
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn write_sources_and_topics(
+    tx: &mut Transaction<'static, Any>,
+    article_id: i64,
+    input: &ArticleInput,
+) -> Result<(), Error> {
+    for (position, s) in input.sources.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO article_sources (article_id, position, title, author, outlet, url, published_on) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(article_id)
+        .bind(position as i64)
+        .bind(s.title.clone())
+        .bind(s.author.clone())
+        .bind(s.outlet.clone())
+        .bind(s.url.clone())
+        .bind(s.published_at.clone())
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    }
+    for (position, t) in input.topics.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO topics (name, slug) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING",
+        )
+        .bind(t.name.clone())
+        .bind(t.slug.clone())
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?;
+        let topic_id: i64 = sqlx::query_scalar("SELECT id FROM topics WHERE slug = $1")
+            .bind(t.slug.clone())
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO article_topics (article_id, topic_id, position) VALUES ($1, $2, $3)",
+        )
+        .bind(article_id)
+        .bind(topic_id)
+        .bind(position as i64)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_error)?;
+    }
+    Ok(())
+}

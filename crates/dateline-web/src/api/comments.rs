@@ -1,0 +1,120 @@
+//! `/articles/{id}/comments`: reader comments through the API.
+
+use std::net::SocketAddr;
+
+use axum::{
+    Json,
+    extract::{ConnectInfo, Path, State},
+    http::{HeaderMap, StatusCode, header},
+};
+use dateline_core::{
+    Error,
+    articles::Article,
+    comments::{CommentForm, CommentStatus},
+    users::User,
+};
+use serde::Serialize;
+
+use super::MaybeStaff;
+use crate::{
+    AppState,
+    error::ApiError,
+    extract::{ApiJson, parse_id},
+};
+
+#[derive(Serialize)]
+pub struct Created {
+    id: i64,
+    status: CommentStatus,
+}
+
+#[derive(Serialize)]
+pub struct CommentJson {
+    id: i64,
+    parent_id: Option<i64>,
+    author_name: String,
+    body: String,
+    body_html: String,
+    created_at: String,
+}
+
+#[derive(Serialize)]
+pub struct CommentList {
+    items: Vec<CommentJson>,
+}
+
+/// The article a comment request is about: any article for staff, a visible one for readers.
+async fn article(
+    state: &AppState,
+    staff: Option<&User>,
+    raw_id: &str,
+) -> Result<Article, ApiError> {
+    let id = parse_id(raw_id)?;
+    let found = match staff {
+        Some(_) => state.db().article_by_id(id).await?,
+        None => state.db().visible_article_by_id(id, state.now()).await?,
+    };
+    Ok(found.ok_or(Error::NotFound)?)
+}
+
+/// `POST /articles/{id}/comments`: anyone may comment; an editor may also set `created_at` and
+/// `status`, to bring in comments from another system.
+pub async fn create(
+    State(state): State<AppState>,
+    MaybeStaff(staff): MaybeStaff,
+    Path(id): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ApiJson(form): ApiJson<CommentForm>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let article = article(&state, staff.as_ref(), &id).await?;
+    let privileged = staff.as_ref().is_some_and(|u| u.role.can_edit_others());
+    let input = form.parse(state.now(), privileged)?;
+    // Imported comments keep no address of the importer; a reader's is stored keyed-hashed.
+    let (ip_hash, user_agent) = if privileged && form.created_at.is_some() {
+        (None, None)
+    } else {
+        (
+            Some(state.hash_ip(&peer.ip().to_string())),
+            headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok()),
+        )
+    };
+    let comment = state
+        .db()
+        .insert_comment(article.id, &input, ip_hash.as_deref(), user_agent)
+        .await?;
+    metrics::counter!("comments_posted_total").increment(1);
+    Ok((
+        StatusCode::CREATED,
+        Json(Created {
+            id: comment.id,
+            status: comment.status,
+        }),
+    ))
+}
+
+/// `GET /articles/{id}/comments`: approved comments, oldest first.
+pub async fn list(
+    State(state): State<AppState>,
+    MaybeStaff(staff): MaybeStaff,
+    Path(id): Path<String>,
+) -> Result<Json<CommentList>, ApiError> {
+    let article = article(&state, staff.as_ref(), &id).await?;
+    let items = state
+        .db()
+        .approved_comments(article.id)
+        .await?
+        .into_iter()
+        .map(|c| CommentJson {
+            body_html: c.body_html(),
+            id: c.id,
+            parent_id: c.parent_id,
+            author_name: c.author_name,
+            body: c.body,
+            created_at: c.created_at.to_string(),
+        })
+        .collect();
+    Ok(Json(CommentList { items }))
+}

@@ -1,0 +1,116 @@
+//! `POST /media`: image uploads.
+
+use axum::{
+    Json,
+    extract::{Multipart, State, multipart::MultipartRejection},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use dateline_core::Error;
+use serde::Serialize;
+
+use super::Staff;
+use crate::{
+    AppState,
+    error::ApiError,
+    media_files::{UploadError, store_image},
+};
+
+#[derive(Serialize)]
+struct Uploaded {
+    id: i64,
+    url: String,
+    width: i64,
+    height: i64,
+    content_type: String,
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!(
+            "files may be at most {} MB",
+            dateline_core::media::MAX_UPLOAD_BYTES / (1024 * 1024)
+        ),
+    )
+}
+
+/// Stores the image in the multipart field `file`.
+pub async fn upload(
+    State(state): State<AppState>,
+    Staff(user): Staff,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let mut multipart = multipart.map_err(|_| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the file as multipart/form-data in a field named file",
+        )
+    })?;
+    let mut bytes = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(e) => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    e.body_text(),
+                ));
+            }
+        };
+        if field.name() == Some("file") {
+            match field.bytes().await {
+                Ok(b) => bytes = Some(b),
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+                Err(e) => {
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "bad_request",
+                        e.body_text(),
+                    ));
+                }
+            }
+        }
+    }
+    let bytes = bytes.ok_or_else(|| {
+        ApiError::from(Error::invalid(
+            "file",
+            "add the image in a field named file",
+        ))
+    })?;
+    if bytes.is_empty() {
+        return Err(Error::invalid("file", "the file is empty").into());
+    }
+    let dir = state.config().media_dir.clone();
+    let now = state.now();
+    let stored = tokio::task::spawn_blocking(move || store_image(&dir, &bytes, now))
+        .await
+        .map_err(|e| Error::Internal(format!("upload task: {e}")))?;
+    let media = match stored {
+        Ok(m) => m,
+        Err(UploadError::Unsupported(why)) => {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                why,
+            )
+            .with_field("file"));
+        }
+        Err(UploadError::Internal(e)) => return Err(e.into()),
+    };
+    let media = state.db().insert_media(&media, user.id, now).await?;
+    let url = state.absolute(&format!("/media/{}", media.path));
+    let body = Uploaded {
+        id: media.id,
+        url: url.clone(),
+        width: media.width,
+        height: media.height,
+        content_type: media.content_type,
+    };
+    Ok((StatusCode::CREATED, [(header::LOCATION, url)], Json(body)).into_response())
+}

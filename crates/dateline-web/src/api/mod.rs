@@ -1,0 +1,127 @@
+//! The JSON API under `/api/v1`. Reading published content and posting a reader comment need no
+//! credentials; everything else needs `Authorization: Bearer TOKEN`, and roles are enforced.
+
+mod articles;
+mod comments;
+mod media;
+
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, FromRequestParts},
+    http::{StatusCode, header, request::Parts},
+    response::IntoResponse,
+    routing::{get, post},
+};
+use dateline_core::{Error, secrets::hash_token, users::User};
+
+use crate::{AppState, error::ApiError};
+
+/// The API's routes, relative to `/api/v1`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi))
+        .route("/articles", get(articles::list).post(articles::create))
+        .route(
+            "/articles/{id}",
+            get(articles::show)
+                .patch(articles::update)
+                .delete(articles::delete),
+        )
+        .route(
+            "/articles/{id}/comments",
+            get(comments::list).post(comments::create),
+        )
+        .route(
+            "/media",
+            post(media::upload).layer(DefaultBodyLimit::max(
+                dateline_core::media::MAX_UPLOAD_BYTES + 64 * 1024,
+            )),
+        )
+        .fallback(|| async { ApiError::from(Error::NotFound) })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this address does not accept that method",
+            )
+        })
+}
+
+/// The OpenAPI 3.1 description of this API.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+/// A request made with a valid API token.
+pub struct Staff(pub User);
+
+/// A request that may carry an API token; one that carries an invalid token is refused
+/// rather than treated as anonymous, so a client learns that its token stopped working.
+pub struct MaybeStaff(pub Option<User>);
+
+async fn user_from_token(parts: &Parts, state: &AppState) -> Result<Option<User>, ApiError> {
+    let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "use the header Authorization: Bearer TOKEN",
+            )
+        })?;
+    let user = state
+        .db()
+        .user_by_token_hash(&hash_token(token), state.now())
+        .await?;
+    match user {
+        Some(u) => Ok(Some(u)),
+        None => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "this API token is not valid or has been revoked",
+        )),
+    }
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        user_from_token(parts, state)
+            .await?
+            .map(Staff)
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "this request needs an API token",
+                )
+            })
+    }
+}
+
+impl FromRequestParts<AppState> for MaybeStaff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        user_from_token(parts, state).await.map(MaybeStaff)
+    }
+}

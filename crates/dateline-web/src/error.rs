@@ -1,0 +1,142 @@
+//! The domain error, mapped once per surface: a themed HTML page on the site, the JSON
+//! envelope `{"error": {"code", "message", "field"?}}` on the API.
+
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use dateline_core::Error;
+use serde::Serialize;
+
+/// The HTTP status and machine-readable code of a domain error.
+fn classify(e: &Error) -> (StatusCode, &'static str) {
+    match e {
+        Error::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+        Error::Gone => (StatusCode::GONE, "gone"),
+        Error::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+        Error::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+        Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+        Error::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+        Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+    }
+}
+
+/// The message a person sees; internal details are logged instead.
+fn public_message(e: &Error) -> String {
+    match e {
+        Error::NotFound => "There is nothing at this address.".to_owned(),
+        Error::Gone => "This article has been removed.".to_owned(),
+        Error::Conflict { field } => format!("This {field} is already taken."),
+        Error::Unauthorized => "Sign in or send a valid API token.".to_owned(),
+        Error::Forbidden(why) => format!("Not allowed: {why}."),
+        Error::Invalid { reason, .. } => reason.clone(),
+        Error::Internal(detail) => {
+            tracing::error!(error = %detail, "internal error");
+            "Something went wrong on our side. Please try again.".to_owned()
+        }
+    }
+}
+
+/// An error on a reader page. Its response carries a [`ErrorPage`] extension with an empty
+/// body; the site's error layer renders the themed page around it, because rendering needs the
+/// site settings that a bare `IntoResponse` cannot reach.
+#[derive(Debug)]
+pub struct SiteError(pub Error);
+
+impl From<Error> for SiteError {
+    fn from(e: Error) -> Self {
+        SiteError(e)
+    }
+}
+
+/// What the error layer needs to render an error page.
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    /// Status code.
+    pub status: StatusCode,
+    /// What to tell the reader.
+    pub message: String,
+}
+
+impl IntoResponse for SiteError {
+    fn into_response(self) -> Response {
+        let (status, _) = classify(&self.0);
+        let page = ErrorPage {
+            status,
+            message: public_message(&self.0),
+        };
+        let mut response = status.into_response();
+        response.extensions_mut().insert(page);
+        response
+    }
+}
+
+/// An error on the JSON API.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    field: Option<String>,
+}
+
+impl ApiError {
+    /// An error that has no domain equivalent (malformed JSON, unsupported media, too large).
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// Names the request field the error concerns.
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        let (status, code) = classify(&e);
+        let field = match &e {
+            Error::Invalid { field, .. } | Error::Conflict { field } => Some((*field).to_owned()),
+            _ => None,
+        };
+        ApiError {
+            status,
+            code,
+            message: public_message(&e),
+            field,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    error: Body<'a>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Envelope {
+            error: Body {
+                code: self.code,
+                message: &self.message,
+                field: self.field.as_deref(),
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,139 @@
+//! Operations: request logging and metrics around every request, `/healthz` and `/metrics`.
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        OnceLock,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Instant,
+};
+
+use axum::{
+    Router,
+    extract::{ConnectInfo, MatchedPath, Request, State},
+    http::{HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tracing::Instrument;
+
+use crate::AppState;
+
+/// `/healthz` and `/metrics`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+}
+
+static PROMETHEUS: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Installs the process-wide metrics recorder once; later calls reuse it (tests start many apps
+/// in one process). `None` if another recorder was installed first.
+pub fn install_metrics() -> Option<&'static PrometheusHandle> {
+    PROMETHEUS
+        .get_or_init(|| {
+            PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full("http_request_duration_seconds".to_owned()),
+                    &[
+                        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                        10.0,
+                    ],
+                )
+                .ok()?
+                .install_recorder()
+                .ok()
+        })
+        .as_ref()
+}
+
+static REQUEST_COUNTER: AtomicU64 = AtomicU64::new(0);
+static PROCESS_TAG: OnceLock<String> = OnceLock::new();
+
+/// A request id unique across processes sharing a database: a random per-process tag and a
+/// counter.
+fn next_request_id() -> String {
+    let tag = PROCESS_TAG.get_or_init(|| {
+        dateline_core::secrets::random_bytes::<4>()
+            .map(|b| dateline_core::secrets::hex(&b))
+            .unwrap_or_else(|_| format!("{:08x}", std::process::id()))
+    });
+    format!("{tag}-{}", REQUEST_COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Logs one line per request (request id, method, path, status, latency) and records the
+/// request metrics. Everything logged while handling the request carries its id.
+pub async fn observe(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = next_request_id();
+    let method = req.method().as_str().to_owned();
+    let path = req.uri().path().to_owned();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let span = tracing::info_span!("request", id = %request_id);
+    let mut response = next.run(req).instrument(span).await;
+    let latency = started.elapsed();
+    let status = response.status().as_u16();
+    tracing::info!(
+        request_id = %request_id,
+        method = %method,
+        path = %path,
+        status,
+        latency_ms = latency.as_secs_f64() * 1000.0,
+        "request"
+    );
+    metrics::counter!("http_requests_total", "route" => route.clone(), "method" => method, "status" => status.to_string())
+        .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "route" => route)
+        .record(latency.as_secs_f64());
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    response
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    if state.db().ping().await {
+        (StatusCode::OK, "ok\n").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+    }
+}
+
+async fn metrics(State(state): State<AppState>, req: Request) -> Response {
+    let peer_is_local = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_some_and(|ConnectInfo(addr)| addr.ip().is_loopback());
+    if !peer_is_local && !state.config().metrics_public {
+        return (
+            StatusCode::FORBIDDEN,
+            "metrics are served to loopback clients only\n",
+        )
+            .into_response();
+    }
+    let Some(handle) = install_metrics() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "metrics recorder unavailable\n",
+        )
+            .into_response();
+    };
+    let (open, idle) = state.db().pool_usage();
+    metrics::gauge!("db_pool_connections", "state" => "open").set(f64::from(open));
+    metrics::gauge!("db_pool_connections", "state" => "idle").set(idle as f64);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        handle.render(),
+    )
+        .into_response()
+}

@@ -1,0 +1,293 @@
+//! Lists of articles: the home page, topic and author pages, and date archives.
+
+use axum::{
+    extract::{Path, RawQuery, State},
+    response::Html,
+};
+use dateline_core::{Error, settings::SiteSettings};
+use dateline_store::ArticleFilter;
+use jiff::{Timestamp, civil::Date, tz::TimeZone};
+use serde::Serialize;
+
+use super::{render, views::ArticleView};
+use crate::{AppState, SiteError};
+
+/// Articles on one page of a list.
+const PER_PAGE: i64 = 10;
+
+#[derive(Serialize)]
+struct Pagination {
+    page: i64,
+    pages: i64,
+    newer_url: Option<String>,
+    older_url: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ListPage {
+    site: SiteSettings,
+    canonical: String,
+    /// `<title>` and `<h1>`.
+    heading: String,
+    /// What kind of list this is, for the eyebrow above the heading ("Topic", "Author").
+    kind: Option<&'static str>,
+    /// A paragraph under the heading (an author's bio).
+    intro: Option<String>,
+    is_home: bool,
+    articles: Vec<ArticleView>,
+    pagination: Pagination,
+}
+
+/// Reads `?page=N`; anything but a positive number finds nothing.
+fn page_number(query: Option<&str>) -> Result<i64, SiteError> {
+    let Some(q) = query else { return Ok(1) };
+    let mut page = 1;
+    for (k, v) in form_urlencoded::parse(q.as_bytes()) {
+        if k == "page" {
+            page = v
+                .parse::<i64>()
+                .ok()
+                .filter(|p| (1..=100_000).contains(p))
+                .ok_or(Error::NotFound)?;
+        }
+    }
+    Ok(page)
+}
+
+struct ListSpec {
+    path: String,
+    heading: String,
+    kind: Option<&'static str>,
+    intro: Option<String>,
+    filter: ArticleFilter,
+    /// An empty first page is still a page (a new topic, an author yet to publish).
+    empty_ok: bool,
+}
+
+async fn list(
+    state: &AppState,
+    settings: SiteSettings,
+    spec: ListSpec,
+    query: Option<String>,
+) -> Result<Html<String>, SiteError> {
+    let page = page_number(query.as_deref())?;
+    let (articles, total) = state
+        .db()
+        .list_articles(&spec.filter, PER_PAGE, (page - 1) * PER_PAGE)
+        .await?;
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    if page > pages || (total == 0 && !spec.empty_ok) {
+        return Err(SiteError(Error::NotFound));
+    }
+    let tz = settings.tz();
+    let url_of = |p: i64| {
+        if p == 1 {
+            spec.path.clone()
+        } else {
+            format!("{}?page={p}", spec.path)
+        }
+    };
+    let view = ListPage {
+        canonical: state.absolute(&url_of(page)),
+        is_home: spec.path == "/",
+        heading: spec.heading,
+        kind: spec.kind,
+        intro: spec.intro,
+        articles: articles
+            .into_iter()
+            .map(|a| ArticleView::new(a, &tz))
+            .collect(),
+        pagination: Pagination {
+            page,
+            pages,
+            newer_url: (page > 1).then(|| url_of(page - 1)),
+            older_url: (page < pages).then(|| url_of(page + 1)),
+        },
+        site: settings,
+    };
+    render(state, "site/list.html", view)
+}
+
+fn visible(state: &AppState) -> ArticleFilter {
+    ArticleFilter {
+        visible_at: Some(state.now()),
+        ..Default::default()
+    }
+}
+
+/// `GET /`
+pub async fn home(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Html<String>, SiteError> {
+    let settings = state.db().site_settings().await?;
+    let spec = ListSpec {
+        path: "/".to_owned(),
+        heading: settings.title.clone(),
+        kind: None,
+        intro: None,
+        filter: visible(&state),
+        empty_ok: true,
+    };
+    list(&state, settings, spec, query).await
+}
+
+/// `GET /topics/{slug}/`
+pub async fn topic(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Html<String>, SiteError> {
+    let topic = state
+        .db()
+        .topic_by_slug(&slug)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let settings = state.db().site_settings().await?;
+    let spec = ListSpec {
+        path: format!("/topics/{}/", topic.slug),
+        heading: topic.name,
+        kind: Some("Topic"),
+        intro: None,
+        filter: ArticleFilter {
+            topic_slug: Some(topic.slug),
+            ..visible(&state)
+        },
+        empty_ok: true,
+    };
+    list(&state, settings, spec, query).await
+}
+
+/// `GET /authors/{slug}/`
+pub async fn author(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Html<String>, SiteError> {
+    let user = state
+        .db()
+        .user_by_slug(&slug)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let settings = state.db().site_settings().await?;
+    let spec = ListSpec {
+        path: format!("/authors/{}/", user.slug),
+        heading: user.name,
+        kind: Some("Author"),
+        intro: Some(user.bio).filter(|b| !b.trim().is_empty()),
+        filter: ArticleFilter {
+            author_id: Some(user.id),
+            ..visible(&state)
+        },
+        empty_ok: true,
+    };
+    list(&state, settings, spec, query).await
+}
+
+fn number(s: &str, range: std::ops::RangeInclusive<i16>) -> Result<i16, SiteError> {
+    // Archive segments are zero-padded to a fixed width, so each period has one URL.
+    s.parse::<i16>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or(SiteError(Error::NotFound))
+}
+
+fn start_of(date: Date, tz: &TimeZone) -> Result<Timestamp, SiteError> {
+    date.to_zoned_datetime(tz.clone())
+        .map(|z| z.timestamp())
+        .map_err(|_| SiteError(Error::NotFound))
+}
+
+async fn archive(
+    state: AppState,
+    query: Option<String>,
+    from: Date,
+    to: Date,
+    path: String,
+    heading: String,
+) -> Result<Html<String>, SiteError> {
+    let settings = state.db().site_settings().await?;
+    let tz = settings.tz();
+    let spec = ListSpec {
+        path,
+        heading,
+        kind: Some("Archive"),
+        intro: None,
+        filter: ArticleFilter {
+            published_between: Some((start_of(from, &tz)?, start_of(to, &tz)?)),
+            ..visible(&state)
+        },
+        empty_ok: false,
+    };
+    list(&state, settings, spec, query).await
+}
+
+/// `GET /{year}/`
+pub async fn year(
+    State(state): State<AppState>,
+    Path(y): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Html<String>, SiteError> {
+    if y.len() != 4 {
+        return Err(SiteError(Error::NotFound));
+    }
+    let y = number(&y, 1..=9998)?;
+    let from = Date::new(y, 1, 1).map_err(|_| SiteError(Error::NotFound))?;
+    let to = Date::new(y + 1, 1, 1).map_err(|_| SiteError(Error::NotFound))?;
+    archive(
+        state,
+        query,
+        from,
+        to,
+        format!("/{y:04}/"),
+        format!("Articles from {y}"),
+    )
+    .await
+}
+
+/// `GET /{year}/{month}/`
+pub async fn month(
+    State(state): State<AppState>,
+    Path((y, m)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> Result<Html<String>, SiteError> {
+    if y.len() != 4 || m.len() != 2 {
+        return Err(SiteError(Error::NotFound));
+    }
+    let (y, m) = (number(&y, 1..=9998)?, number(&m, 1..=12)?);
+    let from = Date::new(y, m as i8, 1).map_err(|_| SiteError(Error::NotFound))?;
+    let to = from
+        .last_of_month()
+        .tomorrow()
+        .map_err(|_| SiteError(Error::NotFound))?;
+    let heading = format!("Articles from {}", from.strftime("%B %Y"));
+    archive(state, query, from, to, format!("/{y:04}/{m:02}/"), heading).await
+}
+
+/// `GET /{year}/{month}/{day}/`
+pub async fn day(
+    State(state): State<AppState>,
+    Path((y, m, d)): Path<(String, String, String)>,
+    RawQuery(query): RawQuery,
+) -> Result<Html<String>, SiteError> {
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return Err(SiteError(Error::NotFound));
+    }
+    let (y, m, d) = (
+        number(&y, 1..=9998)?,
+        number(&m, 1..=12)?,
+        number(&d, 1..=31)?,
+    );
+    let from = Date::new(y, m as i8, d as i8).map_err(|_| SiteError(Error::NotFound))?;
+    let to = from.tomorrow().map_err(|_| SiteError(Error::NotFound))?;
+    let heading = format!("Articles from {}", from.strftime("%A, %B %-d, %Y"));
+    archive(
+        state,
+        query,
+        from,
+        to,
+        format!("/{y:04}/{m:02}/{d:02}/"),
+        heading,
+    )
+    .await
+}

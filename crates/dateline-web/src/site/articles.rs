@@ -1,0 +1,180 @@
+//! The article page and the comment form under it.
+
+use std::net::SocketAddr;
+
+use axum::{
+    Form,
+    extract::{ConnectInfo, Path, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use dateline_core::{
+    Error,
+    age::age_in_words,
+    articles::Article,
+    comments::{Comment, CommentForm},
+    settings::SiteSettings,
+};
+use dateline_store::ArticleLookup;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    render,
+    views::{ArticleView, exact_time},
+};
+use crate::{AppState, SiteError};
+
+/// A comment as the page shows it.
+#[derive(Serialize)]
+struct CommentView {
+    id: i64,
+    author_name: String,
+    age: String,
+    date_iso: String,
+    exact: String,
+    body_html: String,
+}
+
+/// What the reader typed into the comment form, shown again when it needs correcting.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct CommentFields {
+    #[serde(default)]
+    author_name: String,
+    #[serde(default)]
+    author_email: String,
+    #[serde(default)]
+    body: String,
+}
+
+#[derive(Serialize)]
+struct FormView {
+    action: String,
+    values: CommentFields,
+    error: Option<String>,
+    error_field: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct ArticlePage {
+    site: SiteSettings,
+    canonical: String,
+    article: ArticleView,
+    comments: Vec<CommentView>,
+    form: FormView,
+}
+
+type ArticlePath = Path<(String, String, String, String)>;
+
+/// Finds the visible article for a path; a path with the right slug but a stale date (after a
+/// time-zone change, say) is redirected to the canonical one.
+async fn find(
+    state: &AppState,
+    (year, month, day, slug): &(String, String, String, String),
+) -> Result<Result<(Article, SiteSettings), Response>, SiteError> {
+    let settings = state.db().site_settings().await?;
+    let article = match state.db().article_for_reader(slug, state.now()).await? {
+        ArticleLookup::Found(a) => *a,
+        ArticleLookup::Gone => return Err(SiteError(Error::Gone)),
+        ArticleLookup::Missing => return Err(SiteError(Error::NotFound)),
+    };
+    let canonical = article.path(&settings.tz()).unwrap_or_default();
+    if canonical != format!("/{year}/{month}/{day}/{slug}/") {
+        return Ok(Err(Redirect::permanent(&canonical).into_response()));
+    }
+    Ok(Ok((article, settings)))
+}
+
+async fn page(
+    state: &AppState,
+    article: Article,
+    settings: SiteSettings,
+    values: CommentFields,
+    error: Option<Error>,
+) -> Result<Response, SiteError> {
+    let tz = settings.tz();
+    let now = state.now();
+    let comments = state
+        .db()
+        .approved_comments(article.id)
+        .await?
+        .into_iter()
+        .map(|c: Comment| CommentView {
+            id: c.id,
+            body_html: c.body_html(),
+            age: age_in_words(now, c.created_at, &tz),
+            date_iso: c.created_at.to_string(),
+            exact: exact_time(c.created_at, &tz),
+            author_name: c.author_name,
+        })
+        .collect();
+    let view = ArticleView::new(article, &tz);
+    let (status, error, error_field) = match error {
+        None => (StatusCode::OK, None, None),
+        Some(Error::Invalid { field, reason }) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(reason), Some(field))
+        }
+        Some(other) => return Err(SiteError(other)),
+    };
+    let page = ArticlePage {
+        site: settings,
+        canonical: state.absolute(&view.url),
+        form: FormView {
+            action: format!("{}comments", view.url),
+            values,
+            error,
+            error_field,
+        },
+        article: view,
+        comments,
+    };
+    Ok((status, render(state, "site/articles/show.html", page)?).into_response())
+}
+
+/// `GET /{year}/{month}/{day}/{slug}/`
+pub async fn show(
+    State(state): State<AppState>,
+    Path(path): ArticlePath,
+) -> Result<Response, SiteError> {
+    match find(&state, &path).await? {
+        Ok((article, settings)) => {
+            page(&state, article, settings, CommentFields::default(), None).await
+        }
+        Err(redirect) => Ok(redirect),
+    }
+}
+
+/// `POST /{year}/{month}/{day}/{slug}/comments`: stores the comment and sends the reader back
+/// to it; on a mistake shows the page again with what was typed and what to correct.
+pub async fn post_comment(
+    State(state): State<AppState>,
+    Path(path): ArticlePath,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(fields): Form<CommentFields>,
+) -> Result<Response, SiteError> {
+    let (article, settings) = match find(&state, &path).await? {
+        Ok(found) => found,
+        Err(redirect) => return Ok(redirect),
+    };
+    let form = CommentForm {
+        author_name: fields.author_name.clone(),
+        author_email: Some(fields.author_email.clone()),
+        body: fields.body.clone(),
+        ..Default::default()
+    };
+    let input = match form.parse(state.now(), false) {
+        Ok(input) => input,
+        Err(e) => return page(&state, article, settings, fields, Some(e)).await,
+    };
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    let ip_hash = state.hash_ip(&peer.ip().to_string());
+    let comment = state
+        .db()
+        .insert_comment(article.id, &input, Some(&ip_hash), user_agent)
+        .await?;
+    metrics::counter!("comments_posted_total").increment(1);
+    let url = article.path(&settings.tz()).unwrap_or_default();
+    Ok(Redirect::to(&format!("{url}#comment-{}", comment.id)).into_response())
+}

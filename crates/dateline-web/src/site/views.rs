@@ -1,0 +1,143 @@
+//! View models: what templates receive. Dates are formatted here, in the site's time zone, so
+//! that templates only place text.
+
+use dateline_core::{
+    Error,
+    articles::{Article, Source},
+    settings::SiteSettings,
+};
+use dateline_store::ArticleFilter;
+use jiff::{Timestamp, tz::TimeZone};
+use serde::Serialize;
+
+use crate::AppState;
+
+/// An image with its intrinsic size, so the browser reserves its space before it loads.
+#[derive(Debug, Serialize)]
+pub struct ImageView {
+    pub src: String,
+    pub width: i64,
+    pub height: i64,
+    pub alt: String,
+}
+
+/// The lead image of an article page.
+#[derive(Debug, Serialize)]
+pub struct LeadView {
+    pub image: ImageView,
+    pub caption: String,
+    pub credit: Option<String>,
+}
+
+/// A topic link.
+#[derive(Debug, Serialize)]
+pub struct TopicView {
+    pub name: String,
+    pub url: String,
+}
+
+/// An article as pages show it.
+#[derive(Debug, Serialize)]
+pub struct ArticleView {
+    pub id: i64,
+    pub title: String,
+    pub dek: String,
+    pub url: String,
+    pub date_text: String,
+    pub date_iso: String,
+    pub body_html: String,
+    pub author_name: String,
+    pub author_url: String,
+    pub lead: Option<LeadView>,
+    pub thumb: Option<ImageView>,
+    pub sources: Vec<Source>,
+    pub topics: Vec<TopicView>,
+    pub comment_count: i64,
+}
+
+impl ArticleView {
+    /// The view of a visible article (one with a publication time).
+    pub fn new(a: Article, tz: &TimeZone) -> Self {
+        let published = a.published_at.unwrap_or(a.created_at);
+        let url = a.path(tz).unwrap_or_default();
+        let lead = a.lead_image.as_ref().map(|l| LeadView {
+            image: ImageView {
+                src: format!("/media/{}", l.media.path),
+                width: l.media.width,
+                height: l.media.height,
+                alt: l.alt.clone(),
+            },
+            caption: l.caption.clone(),
+            credit: l.credit.clone(),
+        });
+        let thumb = a.lead_image.as_ref().map(|l| match &l.media.thumb {
+            Some(t) => ImageView {
+                src: format!("/media/{}", t.path),
+                width: t.width,
+                height: t.height,
+                alt: l.alt.clone(),
+            },
+            None => ImageView {
+                src: format!("/media/{}", l.media.path),
+                width: l.media.width,
+                height: l.media.height,
+                alt: l.alt.clone(),
+            },
+        });
+        ArticleView {
+            id: a.id,
+            date_text: long_date(published, tz),
+            date_iso: published.to_string(),
+            author_url: format!("/authors/{}/", a.author.slug),
+            author_name: a.author.name,
+            topics: a
+                .topics
+                .into_iter()
+                .map(|t| TopicView {
+                    url: format!("/topics/{}/", t.slug),
+                    name: t.name,
+                })
+                .collect(),
+            title: a.title,
+            dek: a.dek,
+            url,
+            body_html: a.body_html,
+            lead,
+            thumb,
+            sources: a.sources,
+            comment_count: a.comment_count,
+        }
+    }
+}
+
+/// "Friday, July 31, 2009".
+pub fn long_date(t: Timestamp, tz: &TimeZone) -> String {
+    t.to_zoned_datetime(tz.clone())
+        .strftime("%A, %B %-d, %Y")
+        .to_string()
+}
+
+/// "Saturday, August 1, 2009, 6:12 AM PDT".
+pub fn exact_time(t: Timestamp, tz: &TimeZone) -> String {
+    t.to_zoned_datetime(tz.clone())
+        .strftime("%A, %B %-d, %Y, %-I:%M %p %Z")
+        .to_string()
+}
+
+/// The newest visible articles, for pages that suggest where to go next.
+pub async fn latest(
+    state: &AppState,
+    settings: &SiteSettings,
+    n: i64,
+) -> Result<Vec<ArticleView>, Error> {
+    let filter = ArticleFilter {
+        visible_at: Some(state.now()),
+        ..Default::default()
+    };
+    let tz = settings.tz();
+    let (articles, _) = state.db().list_articles(&filter, n, 0).await?;
+    Ok(articles
+        .into_iter()
+        .map(|a| ArticleView::new(a, &tz))
+        .collect())
+}

@@ -1,0 +1,128 @@
+//! Themes: a folder of templates and static files. The default theme is embedded in the
+//! binary; a theme folder given with `--theme` overrides any of its files by name, so a site
+//! can restyle without recompiling.
+
+use std::{
+    borrow::Cow,
+    path::{Path, PathBuf},
+};
+
+use dateline_core::Error;
+use minijinja::Environment;
+use serde::Serialize;
+
+/// The default theme's templates, by name.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("macros.html", include_str!("../templates/macros.html")),
+    (
+        "site/articles/show.html",
+        include_str!("../templates/site/articles/show.html"),
+    ),
+    (
+        "site/list.html",
+        include_str!("../templates/site/list.html"),
+    ),
+    (
+        "site/error.html",
+        include_str!("../templates/site/error.html"),
+    ),
+    (
+        "site/setup.html",
+        include_str!("../templates/site/setup.html"),
+    ),
+];
+
+/// The default theme's static files: name, MIME type, content.
+const STATIC_FILES: &[(&str, &str, &[u8])] = &[
+    (
+        "style.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../static/style.css"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("../static/favicon.svg"),
+    ),
+];
+
+/// A loaded theme.
+#[derive(Debug)]
+pub struct Theme {
+    env: Environment<'static>,
+    dir: Option<PathBuf>,
+}
+
+impl Theme {
+    /// The embedded default theme, overridden file by file from `dir` when given.
+    pub fn new(dir: Option<PathBuf>) -> Self {
+        let mut env = Environment::new();
+        let template_dir = dir.as_ref().map(|d| d.join("templates"));
+        env.set_loader(move |name| {
+            if let Some(found) = template_dir.as_deref().and_then(|d| read_inside(d, name)) {
+                return Ok(Some(found));
+            }
+            Ok(TEMPLATES
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, t)| (*t).to_owned()))
+        });
+        env.set_formatter(escape_html);
+        Theme { env, dir }
+    }
+
+    /// Renders a template with `context`.
+    pub fn render<S: Serialize>(&self, name: &str, context: S) -> Result<String, Error> {
+        self.env
+            .get_template(name)
+            .and_then(|t| t.render(minijinja::value::Serde(&context)))
+            .map_err(|e| Error::Internal(format!("template {name}: {e:#}")))
+    }
+
+    /// A static file of the theme, with its MIME type.
+    pub fn static_file(&self, name: &str) -> Option<(Cow<'static, [u8]>, &'static str)> {
+        let (_, mime, embedded) = STATIC_FILES.iter().find(|(n, _, _)| *n == name)?;
+        if let Some(own) = self
+            .dir
+            .as_deref()
+            .and_then(|d| read_inside(&d.join("static"), name))
+        {
+            return Some((Cow::Owned(own.into_bytes()), mime));
+        }
+        Some((Cow::Borrowed(embedded), mime))
+    }
+}
+
+/// Escapes values for HTML like the default formatter, but leaves `/` alone: it needs no
+/// escaping in element content or quoted attributes, and `&#x2f;` in every URL bloats pages.
+/// An absent value (none or undefined) prints nothing.
+fn escape_html(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
+    if !matches!(state.auto_escape(), minijinja::AutoEscape::Html) || value.is_safe() {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    if value.is_none() || value.is_undefined() {
+        return Ok(());
+    }
+    let text = value.to_string();
+    let mut escaped = String::with_capacity(text.len() + 16);
+    dateline_core::comments::push_escaped(&mut escaped, &text);
+    out.write_str(&escaped).map_err(minijinja::Error::from)
+}
+
+/// Reads `dir/name` if `name` is a plain relative path that stays inside `dir`.
+fn read_inside(dir: &Path, name: &str) -> Option<String> {
+    let safe = !name.is_empty()
+        && !name.starts_with('/')
+        && name
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..");
+    if !safe {
+        return None;
+    }
+    std::fs::read_to_string(dir.join(name)).ok()
+}

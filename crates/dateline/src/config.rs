@@ -1,0 +1,225 @@
+//! Configuration in layers: built-in defaults, then an optional `dateline.toml`, then
+//! `DATELINE_*` environment variables and command-line flags (clap reads both; a flag wins).
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use serde::Deserialize;
+
+use crate::Fallible;
+
+/// Where the site keeps its data and how it connects to its database.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SiteArgs {
+    /// Data folder: the SQLite database and uploaded media [default: ./dateline-data]
+    #[arg(long, env = "DATELINE_DATA", global = true, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Database URL; a postgres:// URL selects PostgreSQL [default: the SQLite file in the data folder]
+    #[arg(
+        long,
+        env = "DATELINE_DATABASE_URL",
+        global = true,
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
+    /// Configuration file [default: ./dateline.toml if it exists]
+    #[arg(long, env = "DATELINE_CONFIG", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Options of `dateline serve`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "DATELINE_BIND", value_name = "ADDR")]
+    pub bind: Option<SocketAddr>,
+    /// Public address of the site, for absolute links [default: http://BIND]
+    #[arg(long, env = "DATELINE_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Theme folder whose templates/ and static/ override the built-in theme
+    #[arg(long, env = "DATELINE_THEME", value_name = "DIR")]
+    pub theme: Option<PathBuf>,
+    /// Time zone for dates on pages, until the admin has a settings page (e.g. America/Los_Angeles)
+    #[arg(long, env = "DATELINE_TIME_ZONE", value_name = "TZ")]
+    pub time_zone: Option<String>,
+    /// Serve /metrics to every client, not only to loopback ones
+    #[arg(long, env = "DATELINE_METRICS_PUBLIC")]
+    pub metrics_public: bool,
+}
+
+/// `dateline.toml`: every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data: Option<PathBuf>,
+    database_url: Option<String>,
+    bind: Option<SocketAddr>,
+    base_url: Option<String>,
+    theme: Option<PathBuf>,
+    time_zone: Option<String>,
+    metrics_public: Option<bool>,
+}
+
+/// The resolved configuration.
+#[derive(Clone)]
+pub struct Config {
+    /// Data folder.
+    pub data_dir: PathBuf,
+    /// Database URL.
+    pub database_url: String,
+    /// Listen address.
+    pub bind: SocketAddr,
+    /// Public address, without a trailing slash; `None` means "http://" and the bound address.
+    pub base_url: Option<String>,
+    /// Theme override folder.
+    pub theme_dir: Option<PathBuf>,
+    /// Display time zone to store in the site settings.
+    pub time_zone: Option<String>,
+    /// Serve metrics to any client.
+    pub metrics_public: bool,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact(&self.database_url))
+            .field("bind", &self.bind)
+            .field("base_url", &self.base_url)
+            .field("theme_dir", &self.theme_dir)
+            .field("time_zone", &self.time_zone)
+            .field("metrics_public", &self.metrics_public)
+            .finish()
+    }
+}
+
+/// Hides a password in a database URL (`postgres://user:secret@host` → `postgres://user:***@host`).
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Config {
+    /// Resolves the layers.
+    pub fn load(site: &SiteArgs, serve: &ServeArgs) -> Fallible<Self> {
+        let file = read_file(site.config.as_deref())?;
+        let data_dir = site
+            .data
+            .clone()
+            .or(file.data)
+            .unwrap_or_else(|| PathBuf::from("dateline-data"));
+        let database_url = site.database.clone().or(file.database_url);
+        let time_zone = serve.time_zone.clone().or(file.time_zone);
+        if let Some(tz) = &time_zone {
+            dateline_core::settings::parse_time_zone("time_zone", tz)?;
+        }
+        let base_url = serve
+            .base_url
+            .clone()
+            .or(file.base_url)
+            .map(|u| u.trim_end_matches('/').to_owned());
+        if let Some(u) = &base_url {
+            dateline_core::text::parse_web_url("base_url", u)?;
+        }
+        Ok(Config {
+            database_url: match database_url {
+                Some(url) => url,
+                None => sqlite_url(&data_dir),
+            },
+            data_dir,
+            bind: serve
+                .bind
+                .or(file.bind)
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            base_url,
+            theme_dir: serve.theme.clone().or(file.theme),
+            time_zone,
+            metrics_public: serve.metrics_public || file.metrics_public.unwrap_or(false),
+        })
+    }
+
+    /// Folder for uploaded media.
+    pub fn media_dir(&self) -> PathBuf {
+        self.data_dir.join("media")
+    }
+}
+
+/// The URL of the SQLite database inside a data folder.
+pub fn sqlite_url(data_dir: &Path) -> String {
+    format!(
+        "sqlite://{}?mode=rwc",
+        data_dir.join("dateline.db").display()
+    )
+}
+
+fn read_file(explicit: Option<&Path>) -> Fallible<FileConfig> {
+    let (path, required) = match explicit {
+        Some(p) => (p.to_path_buf(), true),
+        None => (PathBuf::from("dateline.toml"), false),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()).into()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+            Ok(FileConfig::default())
+        }
+        Err(e) => Err(format!("cannot read {}: {e}", path.display()).into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact("postgres://dl:s3cret@db:5432/x"),
+            "postgres://dl:***@db:5432/x"
+        );
+        assert_eq!(redact("postgres://dl@db/x"), "postgres://dl@db/x");
+        assert_eq!(redact("sqlite://a.db"), "sqlite://a.db");
+    }
+
+    #[test]
+    fn flags_beat_the_file_which_beats_defaults() {
+        let dir = std::env::temp_dir().join(format!("dateline-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("dateline.toml");
+        std::fs::write(
+            &file,
+            "bind = \"127.0.0.1:9999\"\ntime_zone = \"Europe/Paris\"\n",
+        )
+        .unwrap();
+        let site = SiteArgs {
+            config: Some(file.clone()),
+            ..Default::default()
+        };
+        let from_file = Config::load(&site, &ServeArgs::default()).unwrap();
+        assert_eq!(from_file.bind.port(), 9999);
+        assert_eq!(from_file.time_zone.as_deref(), Some("Europe/Paris"));
+        assert!(
+            from_file
+                .database_url
+                .starts_with("sqlite://dateline-data/")
+        );
+        let serve = ServeArgs {
+            bind: Some("127.0.0.1:7000".parse().unwrap()),
+            ..Default::default()
+        };
+        assert_eq!(Config::load(&site, &serve).unwrap().bind.port(), 7000);
+        std::fs::write(&file, "time_zone = \"Mars/Olympus\"\n").unwrap();
+        assert!(Config::load(&site, &ServeArgs::default()).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
