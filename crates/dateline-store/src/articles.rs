@@ -7,9 +7,9 @@ use dateline_core::{
     topics::Topic,
 };
 use jiff::Timestamp;
-use sqlx::{Any, QueryBuilder, Row, Transaction, any::AnyRow};
+use sqlx::{Any, Row, Transaction, any::AnyRow};
 
-use crate::{Db, db_error, media::media_from_row};
+use crate::{Db, db_error, media::media_from_row, sql::Sql};
 
 /// Which articles a list shows.
 #[derive(Debug, Clone, Default)]
@@ -98,9 +98,9 @@ fn article_from_row(row: &AnyRow) -> Result<(Article, bool), Error> {
 
 /// Appends the reader-visibility condition, shared by lists and single lookups so that the two
 /// can never disagree about what a reader may see.
-fn push_visible(q: &mut QueryBuilder<Any>, at: Timestamp) {
+fn push_visible(q: &mut Sql, at: Timestamp) {
     q.push(" AND a.deleted_at IS NULL AND a.status IN ('published', 'scheduled') AND a.published_at <= ")
-        .push_bind(to_micros(at));
+        .bind(to_micros(at));
 }
 
 impl Db {
@@ -219,11 +219,10 @@ impl Db {
 
     /// An article by id for staff, with sources and topics; deleted ones are not found.
     pub async fn article_by_id(&self, id: i64) -> Result<Option<Article>, Error> {
-        let mut q = QueryBuilder::<Any>::new(SELECT_ARTICLE);
-        q.push(" WHERE a.deleted_at IS NULL AND a.id = ")
-            .push_bind(id);
+        let mut q = Sql::new(SELECT_ARTICLE);
+        q.push(" WHERE a.deleted_at IS NULL AND a.id = ").bind(id);
         let Some(row) = q
-            .build()
+            .query()?
             .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?
@@ -255,10 +254,10 @@ impl Db {
         slug: &str,
         now: Timestamp,
     ) -> Result<ArticleLookup, Error> {
-        let mut q = QueryBuilder::<Any>::new(SELECT_ARTICLE);
-        q.push(" WHERE a.slug = ").push_bind(slug.to_owned());
+        let mut q = Sql::new(SELECT_ARTICLE);
+        q.push(" WHERE a.slug = ").bind(slug.to_owned());
         let Some(row) = q
-            .build()
+            .query()?
             .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?
@@ -291,22 +290,22 @@ impl Db {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<Article>, i64), Error> {
-        let mut count = QueryBuilder::<Any>::new("SELECT COUNT(*) FROM articles a WHERE 1 = 1");
+        let mut count = Sql::new("SELECT COUNT(*) FROM articles a WHERE 1 = 1");
         push_filter(&mut count, filter);
         let total: i64 = count
-            .build_query_scalar()
+            .query_scalar()?
             .fetch_one(&self.pool)
             .await
             .map_err(db_error)?;
 
-        let mut q = QueryBuilder::<Any>::new(SELECT_ARTICLE);
+        let mut q = Sql::new(SELECT_ARTICLE);
         q.push(" WHERE 1 = 1");
         push_filter(&mut q, filter);
         q.push(" ORDER BY COALESCE(a.published_at, a.updated_at) DESC, a.id DESC LIMIT ")
-            .push_bind(limit)
+            .bind(limit)
             .push(" OFFSET ")
-            .push_bind(offset);
-        let rows = q.build().fetch_all(&self.pool).await.map_err(db_error)?;
+            .bind(offset);
+        let rows = q.query()?.fetch_all(&self.pool).await.map_err(db_error)?;
         let mut articles = rows
             .iter()
             .map(|r| article_from_row(r).map(|(a, _)| a))
@@ -336,12 +335,12 @@ impl Db {
         if articles.is_empty() {
             return Ok(());
         }
-        let mut q = QueryBuilder::<Any>::new(
+        let mut q = Sql::new(
             "SELECT article_id, title, author, outlet, url, published_on FROM article_sources WHERE article_id IN (",
         );
         push_ids(&mut q, articles);
         q.push(") ORDER BY article_id, position");
-        for r in q.build().fetch_all(&self.pool).await.map_err(db_error)? {
+        for r in q.query()?.fetch_all(&self.pool).await.map_err(db_error)? {
             let article_id: i64 = r.try_get(0).map_err(db_error)?;
             let source = Source {
                 title: r.try_get(1).map_err(db_error)?,
@@ -354,13 +353,13 @@ impl Db {
                 a.sources.push(source);
             }
         }
-        let mut q = QueryBuilder::<Any>::new(
+        let mut q = Sql::new(
             "SELECT at.article_id, t.name, t.slug FROM article_topics at JOIN topics t ON t.id = at.topic_id \
              WHERE at.article_id IN (",
         );
         push_ids(&mut q, articles);
         q.push(") ORDER BY at.article_id, at.position");
-        for r in q.build().fetch_all(&self.pool).await.map_err(db_error)? {
+        for r in q.query()?.fetch_all(&self.pool).await.map_err(db_error)? {
             let article_id: i64 = r.try_get(0).map_err(db_error)?;
             let topic = Topic {
                 name: r.try_get(1).map_err(db_error)?,
@@ -374,14 +373,11 @@ impl Db {
     }
 }
 
-fn push_ids(q: &mut QueryBuilder<Any>, articles: &[Article]) {
-    let mut sep = q.separated(", ");
-    for a in articles {
-        sep.push_bind(a.id);
-    }
+fn push_ids(q: &mut Sql, articles: &[Article]) {
+    q.bind_list(articles.iter().map(|a| a.id));
 }
 
-fn push_filter(q: &mut QueryBuilder<Any>, f: &ArticleFilter) {
+fn push_filter(q: &mut Sql, f: &ArticleFilter) {
     match f.visible_at {
         Some(at) => push_visible(q, at),
         None => {
@@ -389,24 +385,24 @@ fn push_filter(q: &mut QueryBuilder<Any>, f: &ArticleFilter) {
         }
     }
     if let Some(status) = f.status {
-        q.push(" AND a.status = ").push_bind(status.as_str());
+        q.push(" AND a.status = ").bind(status.as_str().to_owned());
     }
     if let Some(author) = f.author_id {
-        q.push(" AND a.author_id = ").push_bind(author);
+        q.push(" AND a.author_id = ").bind(author);
     }
     if let Some(topic) = &f.topic_slug {
         q.push(
             " AND EXISTS (SELECT 1 FROM article_topics at JOIN topics t ON t.id = at.topic_id \
              WHERE at.article_id = a.id AND t.slug = ",
         )
-        .push_bind(topic.clone())
+        .bind(topic.clone())
         .push(")");
     }
     if let Some((from, to)) = f.published_between {
         q.push(" AND a.published_at >= ")
-            .push_bind(to_micros(from))
+            .bind(to_micros(from))
             .push(" AND a.published_at < ")
-            .push_bind(to_micros(to));
+            .bind(to_micros(to));
     }
 }
 

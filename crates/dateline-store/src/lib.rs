@@ -8,6 +8,7 @@ mod comments;
 mod media;
 pub mod postgres;
 mod settings;
+mod sql;
 pub mod sqlite;
 mod users;
 

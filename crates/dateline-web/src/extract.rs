@@ -10,8 +10,27 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
+/// Largest JSON body accepted.
+pub const MAX_JSON_BYTES: usize = 2 * 1024 * 1024;
+
+/// The body length a request declares, if it declares one.
+pub fn declared_length(headers: &axum::http::HeaderMap) -> Option<usize> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "the request body is too large",
+    )
+}
+
 /// A JSON request body: 415 without a JSON content type, 400 when it does not parse, 413 when it
-/// is too large, 422 naming the field when a value has the wrong type or is missing.
+/// is too large (refused from its declared length before it is sent, where it has one), 422 naming the field when a value has the wrong type or is missing.
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
@@ -33,6 +52,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 "unsupported_media_type",
                 "send the body as JSON with Content-Type: application/json",
             ));
+        }
+        if declared_length(req.headers()).is_some_and(|n| n > MAX_JSON_BYTES) {
+            return Err(too_large());
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -61,8 +83,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let inner = e.into_inner();
         match inner.classify() {
             serde_json::error::Category::Data => {
-                let field = if path == "." { None } else { Some(path) };
                 let message = strip_position(&inner.to_string());
+                let field = field_of(&path, &message);
                 let err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message);
                 match field {
                     Some(f) => err.with_field(f),
@@ -79,6 +101,21 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             ),
         }
     })
+}
+
+/// The field an error concerns. serde reports a missing or unknown field at the object that
+/// lacks or has it, naming the field only in the message ("missing field `body`").
+fn field_of(path: &str, message: &str) -> Option<String> {
+    let named = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split('`').next());
+    match (path, named) {
+        (".", None) => None,
+        (".", Some(name)) => Some(name.to_owned()),
+        (p, Some(name)) if message.starts_with("missing") => Some(format!("{p}.{name}")),
+        (p, _) => Some(p.to_owned()),
+    }
 }
 
 /// serde_json appends " at line 1 column 5"; useful for syntax errors, noise otherwise.

@@ -3,7 +3,7 @@
 use axum::{
     Json,
     extract::{Multipart, State, multipart::MultipartRejection},
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use dateline_core::Error;
@@ -13,6 +13,7 @@ use super::Staff;
 use crate::{
     AppState,
     error::ApiError,
+    extract::declared_length,
     media_files::{UploadError, store_image},
 };
 
@@ -24,6 +25,9 @@ struct Uploaded {
     height: i64,
     content_type: String,
 }
+
+/// Room for the multipart boundaries and part headers around the file.
+pub const MULTIPART_OVERHEAD: usize = 64 * 1024;
 
 fn too_large() -> ApiError {
     ApiError::new(
@@ -40,8 +44,15 @@ fn too_large() -> ApiError {
 pub async fn upload(
     State(state): State<AppState>,
     Staff(user): Staff,
+    headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
+    // Refuse an upload that announces its size before the client sends it.
+    if declared_length(&headers)
+        .is_some_and(|n| n > dateline_core::media::MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD)
+    {
+        return Err(too_large());
+    }
     let mut multipart = multipart.map_err(|_| {
         ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

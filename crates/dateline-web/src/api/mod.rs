@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
                 dateline_core::media::MAX_UPLOAD_BYTES + 64 * 1024,
             )),
         )
+        .layer(DefaultBodyLimit::max(crate::extract::MAX_JSON_BYTES))
         .fallback(|| async { ApiError::from(Error::NotFound) })
         .method_not_allowed_fallback(|| async {
             ApiError::new(

@@ -1,1 +1,17 @@
+//! Dateline's integration tests: one binary, so the link step runs once. Every story runs on a
+//! temporary SQLite file and, when `DATELINE_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL
+//! database; HTTP tests go through a real server on a loopback socket.
 
+#![expect(clippy::unwrap_used, reason = "a test fails loudly where it unwraps")]
+
+#[macro_use]
+mod support;
+
+mod api_articles;
+mod api_comments;
+mod api_media;
+mod cli;
+mod ops;
+mod seed;
+mod site;
+mod store_story;

@@ -1,0 +1,443 @@
+//! Test support: a site on a real database and a real socket, accounts with tokens, and the
+//! `both_backends!` macro that runs a story on SQLite and PostgreSQL.
+
+use std::{path::PathBuf, sync::Arc};
+
+use dateline::{
+    config::{Config, sqlite_url},
+    server::{self, Running},
+};
+use dateline_core::{
+    Clock, FixedClock, SystemClock,
+    secrets::{hash_password, hash_token, new_token},
+    text::Email,
+    users::{Role, User},
+};
+use dateline_store::Db;
+use jiff::Timestamp;
+use sqlx::{Connection, Executor};
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server for tests, if configured. When it is not, says so loudly, and fails
+/// when `DATELINE_REQUIRE_POSTGRES=1` (CI sets it, so a skip cannot pass unnoticed).
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("DATELINE_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("DATELINE_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "DATELINE_REQUIRE_POSTGRES=1 but DATELINE_TEST_POSTGRES_URL is not set"
+            );
+            eprintln!("SKIPPED: PostgreSQL test; set DATELINE_TEST_POSTGRES_URL to run it");
+            None
+        }
+    }
+}
+
+/// Runs `async fn $name(backend: Backend)` once per backend, as `$name::sqlite` and
+/// `$name::postgres`.
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::support::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::support::postgres_url().is_some() {
+                    super::$name($crate::support::Backend::Postgres).await;
+                }
+            }
+        }
+    )*};
+}
+
+/// A fresh, empty database that is removed when dropped.
+pub struct TestDb {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        match backend {
+            Backend::Sqlite => TestDb {
+                url: sqlite_url(dir.path()),
+                dir,
+                postgres: None,
+            },
+            Backend::Postgres => {
+                let admin = postgres_url().expect("postgres url");
+                let name = format!(
+                    "dateline_test_{}_{}",
+                    std::process::id(),
+                    &new_token().unwrap()[..12]
+                );
+                sqlx::any::install_default_drivers();
+                let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap();
+                conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .await
+                    .unwrap();
+                conn.close().await.unwrap();
+                let (base, _) = admin.rsplit_once('/').unwrap();
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    dir,
+                    postgres: Some((admin, name)),
+                }
+            }
+        }
+    }
+
+    pub async fn connect(&self) -> Db {
+        let db = Db::connect(&self.url).await.unwrap();
+        db.migrate().await.unwrap();
+        db
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.postgres.take() {
+            // Drop runs outside any runtime we may block; a thread of its own can.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    if let Ok(mut conn) = sqlx::AnyConnection::connect(&admin).await {
+                        let _ = conn
+                            .execute(sqlx::AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            )))
+                            .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// A running site with a client.
+pub struct TestApp {
+    pub running: Option<Running>,
+    pub base: String,
+    pub db: Db,
+    pub client: reqwest::Client,
+    pub data_dir: PathBuf,
+    pub test_db: TestDb,
+}
+
+/// Options for [`TestApp::spawn_with`].
+#[derive(Default)]
+pub struct Options {
+    pub clock: Option<Arc<dyn Clock>>,
+    pub time_zone: Option<String>,
+    pub theme_dir: Option<PathBuf>,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, Options::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, options: Options) -> Self {
+        let test_db = TestDb::new(backend).await;
+        let data_dir = test_db.dir.path().to_path_buf();
+        let config = Config {
+            data_dir: data_dir.clone(),
+            database_url: test_db.url.clone(),
+            bind: "127.0.0.1:0".parse().unwrap(),
+            base_url: None,
+            theme_dir: options.theme_dir,
+            time_zone: options.time_zone,
+            metrics_public: false,
+        };
+        let clock = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let running = server::start(&config, clock.clone(), false).await.unwrap();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        TestApp {
+            base: running.base_url.clone(),
+            db: running.db.clone(),
+            running: Some(running),
+            client,
+            data_dir,
+            test_db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        let status = r.status().as_u16();
+        (status, r.text().await.unwrap())
+    }
+
+    /// Creates an account with a password and returns it with a fresh API token.
+    pub async fn user_with_token(&self, name: &str, email: &str, role: Role) -> (User, String) {
+        let hash = hash_password("correct horse battery").unwrap();
+        let user = self
+            .db
+            .create_user(
+                name,
+                &Email::parse("email", email).unwrap(),
+                role,
+                Some(&hash),
+                "",
+                Timestamp::now(),
+            )
+            .await
+            .unwrap();
+        let token = new_token().unwrap();
+        self.db
+            .create_token(user.id, "test", &hash_token(&token), Timestamp::now())
+            .await
+            .unwrap();
+        (user, token)
+    }
+
+    /// A token for an editor, created on first use.
+    pub async fn editor_token(&self) -> String {
+        self.user_with_token(
+            "Eda Editor",
+            &format!("editor-{}@example.org", &new_token().unwrap()[..8]),
+            Role::Editor,
+        )
+        .await
+        .1
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self.client.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    pub async fn patch_json(
+        &self,
+        path: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let r = self
+            .client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    pub async fn get_json(&self, path: &str, token: Option<&str>) -> (u16, serde_json::Value) {
+        let mut req = self.client.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Publishes a minimal article through the API; returns its JSON.
+    pub async fn publish(
+        &self,
+        token: &str,
+        title: &str,
+        extra: serde_json::Value,
+    ) -> serde_json::Value {
+        let mut body = serde_json::json!({"title": title, "body_markdown": format!("Body of {title}."), "status": "published"});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let (status, json) = self.post_json("/api/v1/articles", Some(token), &body).await;
+        assert_eq!(status, 201, "{json}");
+        json
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.unwrap();
+        }
+    }
+}
+
+/// A clock for tests that move time.
+pub fn fixed_clock(at: &str) -> Arc<FixedClock> {
+    Arc::new(FixedClock::new(at.parse().unwrap()))
+}
+
+/// The path of a file under the repository's `tests/fixtures`.
+pub fn fixture(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(path)
+}
+
+/// A JPEG of the given size, made here (the seed's photograph is not part of the fixtures).
+pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([
+            (x * 255 / width.max(1)) as u8,
+            (y * 255 / height.max(1)) as u8,
+            120,
+        ])
+    });
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(
+            &mut std::io::Cursor::new(&mut out),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    out
+}
+
+/// A PNG of the given size.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbaImage::from_pixel(width, height, image::Rgba([10, 200, 30, 255]));
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgba8(img)
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+/// Uploads an image through the API; returns the response JSON.
+pub async fn upload(
+    app: &TestApp,
+    token: &str,
+    bytes: Vec<u8>,
+    file_name: &str,
+    mime: &str,
+) -> (u16, serde_json::Value) {
+    let part = reqwest::multipart::Part::bytes(bytes)
+        .file_name(file_name.to_owned())
+        .mime_str(mime)
+        .unwrap();
+    let form = reqwest::multipart::Form::new().part("file", part);
+    let r = app
+        .client
+        .post(app.url("/api/v1/media"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// The text a reader sees in an HTML page, in document order, whitespace collapsed: what is
+/// inside `<body>`, less scripts, styles, `hidden` elements and visually hidden headings.
+pub fn visible_text(html: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let body = doc
+        .select(&scraper::Selector::parse("body").unwrap())
+        .next()
+        .unwrap();
+    let mut out = String::new();
+    walk(*body, &mut out);
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn walk(node: ego_tree::NodeRef<'_, scraper::Node>, out: &mut String) {
+    for child in node.children() {
+        match child.value() {
+            scraper::Node::Text(t) => out.push_str(t),
+            scraper::Node::Element(e) => {
+                let hidden = matches!(e.name(), "script" | "style" | "template" | "head")
+                    || e.attr("hidden").is_some()
+                    || e.attr("aria-hidden") == Some("true")
+                    || e.classes()
+                        .any(|c| c == "visually-hidden" || c == "skip-link");
+                if hidden {
+                    continue;
+                }
+                // Block boundaries separate words, as they do on screen; inline elements don't.
+                let inline = matches!(
+                    e.name(),
+                    "a" | "abbr"
+                        | "b"
+                        | "bdi"
+                        | "cite"
+                        | "code"
+                        | "em"
+                        | "i"
+                        | "small"
+                        | "span"
+                        | "strong"
+                        | "sub"
+                        | "sup"
+                        | "time"
+                );
+                if !inline {
+                    out.push(' ');
+                }
+                walk(child, out);
+                if !inline {
+                    out.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Sends only the head of a request announcing a body of `content_length` bytes, with
+/// `Expect: 100-continue` as curl does for large uploads, and returns the status the server
+/// answers before taking the body (a too-large body should be refused without being sent).
+pub async fn status_before_body(
+    app: &TestApp,
+    path: &str,
+    headers: &[(&str, &str)],
+    content_length: usize,
+) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.base.strip_prefix("http://").unwrap();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {content_length}\r\nExpect: 100-continue\r\n"
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 1024];
+    let n = stream.read(&mut buf).await.unwrap();
+    let response = String::from_utf8_lossy(&buf[..n]);
+    response.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
