@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     render,
-    views::{ArticleView, exact_time},
+    views::{ArticleView, exact_time, iso},
 };
 use crate::{AppState, SiteError};
 
@@ -102,7 +102,7 @@ async fn page(
             id: c.id,
             body_html: c.body_html(),
             age: age_in_words(now, c.created_at, &tz),
-            date_iso: c.created_at.to_string(),
+            date_iso: iso(c.created_at),
             exact: exact_time(c.created_at, &tz),
             author_name: c.author_name,
         })

@@ -87,7 +87,7 @@ impl ArticleView {
         ArticleView {
             id: a.id,
             date_text: long_date(published, tz),
-            date_iso: published.to_string(),
+            date_iso: iso(published),
             author_url: format!("/authors/{}/", a.author.slug),
             author_name: a.author.name,
             topics: a
@@ -108,6 +108,12 @@ impl ArticleView {
             comment_count: a.comment_count,
         }
     }
+}
+
+/// The machine-readable time of a `<time datetime>`, to the second (HTML allows at most three
+/// fractional digits, and readers need none).
+pub fn iso(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// "Friday, July 31, 2009".

@@ -11,7 +11,8 @@ use crate::support::{Backend, TestApp, TestDb};
 
 both_backends!(
     accounts_and_tokens_from_the_command_line,
-    sigterm_stops_the_server_cleanly
+    sigterm_stops_the_server_cleanly,
+    an_acknowledged_comment_survives_a_crash,
 );
 
 fn dateline(db: &TestDb) -> Command {
@@ -158,9 +159,10 @@ async fn accounts_and_tokens_from_the_command_line(backend: Backend) {
     app.stop().await;
 }
 
-async fn sigterm_stops_the_server_cleanly(backend: Backend) {
-    let db = TestDb::new(backend).await;
-    let mut cmd = dateline(&db);
+/// Starts `dateline serve` on a free port; returns the process, its address and the second
+/// line it printed (the setup link on a new site).
+fn serve(db: &TestDb) -> (std::process::Child, String, String) {
+    let mut cmd = dateline(db);
     cmd.args(["serve", "--bind", "127.0.0.1:0"])
         .env("DATELINE_LOG", "warn");
     let mut child = cmd
@@ -179,6 +181,45 @@ async fn sigterm_stops_the_server_cleanly(backend: Backend) {
         .to_owned();
     let mut second = String::new();
     stdout.read_line(&mut second).unwrap();
+    (child, base, second)
+}
+
+async fn an_acknowledged_comment_survives_a_crash(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let (mut child, base, _) = serve(&db);
+    let client = reqwest::Client::new();
+    let list: serde_json::Value = client
+        .get(format!("{base}/api/v1/articles"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    let r = client
+        .post(format!("{base}/api/v1/articles/{id}/comments"))
+        .json(&json!({"author_name": "ali", "body": "Written just before the crash"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let comment: serde_json::Value = r.json().await.unwrap();
+    // SIGKILL: no shutdown code runs.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let store = db.connect().await;
+    let comments = store.approved_comments(id).await.unwrap();
+    let kept = comments.iter().any(|c| {
+        c.id == comment["id"].as_i64().unwrap() && c.body == "Written just before the crash"
+    });
+    assert!(kept, "{comments:?}");
+    store.close().await;
+}
+
+async fn sigterm_stops_the_server_cleanly(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let (mut child, base, second) = serve(&db);
     assert!(
         second.contains("/setup?token="),
         "the setup link is printed: {second}"

@@ -10,6 +10,7 @@ mod support;
 mod api_articles;
 mod api_comments;
 mod api_media;
+mod browser;
 mod cli;
 mod ops;
 mod seed;

@@ -1,0 +1,186 @@
+//! What a person clicks, in a real browser: Debian's Chromium driven through chromedriver.
+//! Runs when `DATELINE_TEST_BROWSER=1`; says loudly that it skipped otherwise, and fails when
+//! `DATELINE_REQUIRE_BROWSER=1` (CI sets both).
+
+use std::{
+    net::TcpListener,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::support::{Backend, TestApp};
+
+fn browser_enabled() -> bool {
+    if std::env::var("DATELINE_TEST_BROWSER").as_deref() == Ok("1") {
+        return true;
+    }
+    assert!(
+        std::env::var("DATELINE_REQUIRE_BROWSER").as_deref() != Ok("1"),
+        "DATELINE_REQUIRE_BROWSER=1 but DATELINE_TEST_BROWSER is not 1"
+    );
+    eprintln!(
+        "SKIPPED: browser test; set DATELINE_TEST_BROWSER=1 (needs chromium and chromium-driver)"
+    );
+    false
+}
+
+/// A chromedriver process and a headless Chromium session through it; both end on drop.
+struct Browser {
+    client: Client,
+    driver: Child,
+}
+
+impl Browser {
+    async fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver =
+            Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver (Debian package chromium-driver)");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                            "--no-first-run", "--window-size=1024,900"]}),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_error = None;
+        for _ in 0..50 {
+            let mut builder =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+            builder.capabilities(caps.clone());
+            match builder.connect(&url).await {
+                Ok(client) => return Browser { client, driver },
+                Err(e) => last_error = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("chromedriver did not start: {last_error:?}");
+    }
+
+    async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_sets_up_the_site_and_comments_in_a_browser() {
+    if !browser_enabled() {
+        return;
+    }
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+
+    // The owner follows the setup link and fills in the form.
+    let setup = app.running.as_ref().unwrap().setup_url.clone().unwrap();
+    c.goto(&setup).await.unwrap();
+    c.find(Locator::Id("name"))
+        .await
+        .unwrap()
+        .send_keys("Olive Owner")
+        .await
+        .unwrap();
+    c.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys("olive@example.org")
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("a long enough password")
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let heading = c
+        .wait()
+        .for_element(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(heading, "Your site is ready");
+    assert!(app.db.owner_exists().await.unwrap());
+
+    // A reader opens the welcome article from the front page and leaves a comment.
+    c.goto(&app.url("/")).await.unwrap();
+    c.find(Locator::LinkText("Welcome to Dateline"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("leave-comment"))
+        .await
+        .unwrap();
+    c.find(Locator::Id("author_name"))
+        .await
+        .unwrap()
+        .send_keys("مریم")
+        .await
+        .unwrap();
+    c.find(Locator::Id("body"))
+        .await
+        .unwrap()
+        .send_keys("ممنون برای گزارش.\n\nSee https://example.org/")
+        .await
+        .unwrap();
+    c.find(Locator::Css(".comment-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let mut url = c.current_url().await.unwrap();
+    for _ in 0..50 {
+        if url.fragment().is_some_and(|f| f.starts_with("comment-")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        url = c.current_url().await.unwrap();
+    }
+    let anchor = url
+        .fragment()
+        .expect("redirected to the new comment")
+        .to_owned();
+    let comment = c.find(Locator::Id(&anchor)).await.unwrap();
+    assert!(comment.text().await.unwrap().contains("ممنون برای گزارش."));
+    let direction: String = c
+        .execute("return getComputedStyle(document.querySelector('#' + arguments[0] + ' .comment-body p')).direction", vec![json!(anchor)])
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(direction, "rtl", "a Persian comment reads right to left");
+    let link = comment.find(Locator::Css("a")).await.unwrap();
+    assert_eq!(
+        link.attr("rel").await.unwrap().as_deref(),
+        Some("nofollow ugc")
+    );
+
+    browser.close().await;
+    app.stop().await;
+}
