@@ -245,13 +245,13 @@ fn init_logging() {
     let filter = EnvFilter::try_from_env("DATELINE_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let json = std::env::var("DATELINE_LOG_FORMAT").is_ok_and(|v| v == "json");
+    // Logs go to standard error, so that standard output carries only what the commands print
+    // for people and scripts. Colour only for a person at a terminal.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if json {
-        fmt()
-            .with_env_filter(filter)
-            .json()
-            .flatten_event(true)
-            .init();
+        builder.json().flatten_event(true).init();
     } else {
-        fmt().with_env_filter(filter).init();
+        builder.with_ansi(ansi).init();
     }
 }

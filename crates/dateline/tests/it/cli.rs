@@ -3,6 +3,7 @@
 use std::{
     io::{BufRead, BufReader, Write},
     process::{Command, Stdio},
+    time::Duration,
 };
 
 use serde_json::json;
@@ -11,7 +12,7 @@ use crate::support::{Backend, TestApp, TestDb};
 
 both_backends!(
     accounts_and_tokens_from_the_command_line,
-    sigterm_stops_the_server_cleanly,
+    sigterm_finishes_requests_in_flight_then_exits,
     an_acknowledged_comment_survives_a_crash,
 );
 
@@ -159,17 +160,10 @@ async fn accounts_and_tokens_from_the_command_line(backend: Backend) {
     app.stop().await;
 }
 
-/// Starts `dateline serve` on a free port; returns the process, its address and the second
-/// line it printed (the setup link on a new site).
-fn serve(db: &TestDb) -> (std::process::Child, String, String) {
-    let mut cmd = dateline(db);
-    cmd.args(["serve", "--bind", "127.0.0.1:0"])
-        .env("DATELINE_LOG", "warn");
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+/// Starts a server process and reads the two lines it prints first: its address, then (on a
+/// site without an owner) the setup link. Returns the process, its base URL and that line.
+fn start_server(mut cmd: Command, stderr: Stdio) -> (std::process::Child, String, String) {
+    let mut child = cmd.stdout(Stdio::piped()).stderr(stderr).spawn().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
@@ -182,6 +176,74 @@ fn serve(db: &TestDb) -> (std::process::Child, String, String) {
     let mut second = String::new();
     stdout.read_line(&mut second).unwrap();
     (child, base, second)
+}
+
+/// `dateline serve` on a free port of the test database.
+fn serve(db: &TestDb) -> (std::process::Child, String, String) {
+    let mut cmd = dateline(db);
+    cmd.args(["serve", "--bind", "127.0.0.1:0"])
+        .env("DATELINE_LOG", "warn");
+    start_server(cmd, Stdio::null())
+}
+
+fn terminate(child: &std::process::Child) {
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_no_arguments_it_serves_from_a_data_folder_it_creates() {
+    let dir = tempfile::tempdir().unwrap();
+    let bare = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dateline"));
+        cmd.env_remove("DATELINE_DATA")
+            .env_remove("DATELINE_DATABASE_URL")
+            .env_remove("DATELINE_CONFIG")
+            .env("DATELINE_BIND", "127.0.0.1:0")
+            .env("DATELINE_LOG", "warn")
+            .current_dir(dir.path());
+        cmd
+    };
+    let (mut child, base, setup) = start_server(bare(), Stdio::null());
+    assert!(setup.contains(&format!("{base}/setup?token=")), "{setup}");
+    let home = reqwest::get(format!("{base}/"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("Welcome to Dateline"));
+    let data = dir.path().join("dateline-data");
+    assert!(data.join("dateline.db").is_file());
+    assert!(
+        data.join("dateline.db-wal").is_file(),
+        "the database runs in WAL mode"
+    );
+    assert!(data.join("media").is_dir());
+    terminate(&child);
+    assert!(child.wait().unwrap().success());
+
+    // A second start migrates nothing twice and writes no second welcome article; the
+    // setup link of the first start was replaced by a new one.
+    let (mut child, base, second_setup) = start_server(bare(), Stdio::null());
+    assert_ne!(second_setup, setup);
+    let list: serde_json::Value = reqwest::get(format!("{base}/api/v1/articles"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 1);
+    let old_link = setup.split_once("/setup").unwrap().1.trim();
+    let stale = reqwest::get(format!("{base}/setup{old_link}"))
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 404);
+    terminate(&child);
+    assert!(child.wait().unwrap().success());
 }
 
 async fn an_acknowledged_comment_survives_a_crash(backend: Backend) {
@@ -217,22 +279,76 @@ async fn an_acknowledged_comment_survives_a_crash(backend: Backend) {
     store.close().await;
 }
 
-async fn sigterm_stops_the_server_cleanly(backend: Backend) {
+async fn sigterm_finishes_requests_in_flight_then_exits(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let db = TestDb::new(backend).await;
-    let (mut child, base, second) = serve(&db);
+    let log_path = db.dir.path().join("server.log");
+    let mut cmd = dateline(&db);
+    cmd.args(["serve", "--bind", "127.0.0.1:0"])
+        .env("DATELINE_LOG", "info");
+    let (mut child, base, second) =
+        start_server(cmd, Stdio::from(std::fs::File::create(&log_path).unwrap()));
     assert!(
         second.contains("/setup?token="),
         "the setup link is printed: {second}"
     );
-    let r = reqwest::get(format!("{base}/healthz")).await.unwrap();
-    assert_eq!(r.status(), 200);
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
+    assert_eq!(
+        reqwest::get(format!("{base}/healthz"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let list: serde_json::Value = reqwest::get(format!("{base}/api/v1/articles"))
+        .await
+        .unwrap()
+        .json()
+        .await
         .unwrap();
-    assert!(killed.success());
+    let id = list["items"][0]["id"].as_i64().unwrap();
+
+    // Half a request is on the wire when the signal comes; the rest follows after it.
+    let body =
+        serde_json::to_vec(&json!({"author_name": "ali", "body": "Posted across a shutdown"}))
+            .unwrap();
+    let addr = base.strip_prefix("http://").unwrap();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/articles/{id}/comments HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..10]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    terminate(&child);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stream.write_all(&body[10..]).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+
     let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
         .await
         .unwrap();
     assert!(status.success(), "exit status {status:?}");
+    let store = db.connect().await;
+    assert!(
+        store
+            .approved_comments(id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|c| c.body == "Posted across a shutdown")
+    );
+    store.close().await;
+
+    // One structured line per request.
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let line = log
+        .lines()
+        .find(|l| l.contains("path=/healthz"))
+        .expect(&log);
+    for field in ["request_id=", "method=GET", "status=200", "latency_ms="] {
+        assert!(line.contains(field), "{field} missing from {line}");
+    }
 }

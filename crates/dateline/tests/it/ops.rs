@@ -43,3 +43,63 @@ async fn health_metrics_and_request_ids(backend: Backend) {
     app.db.close().await;
     assert_eq!(app.get("/healthz").await.status(), 503);
 }
+
+/// `/metrics` answers loopback clients, and others only when configured to. A request from
+/// another address cannot be made over this machine's loopback, so it goes through the real
+/// router in process with the peer address a listener would have recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_for_loopback_clients_unless_configured() {
+    use std::{net::SocketAddr, sync::Arc};
+
+    use axum::{body::Body, extract::ConnectInfo, http::Request};
+    use dateline_web::{AppState, Theme, WebConfig};
+    use tower::ServiceExt;
+
+    let test_db = crate::support::TestDb::new(Backend::Sqlite).await;
+    let db = test_db.connect().await;
+    let app = |public: bool| {
+        let config = WebConfig {
+            base_url: "http://news.example".into(),
+            media_dir: test_db.dir.path().join("media"),
+            metrics_public: public,
+        };
+        dateline_web::app(AppState::new(
+            db.clone(),
+            Arc::new(dateline_core::SystemClock),
+            Theme::new(None),
+            config,
+            vec![7; 32],
+        ))
+    };
+    let from = |peer: [u8; 4]| {
+        let mut req = Request::get("/metrics").body(Body::empty()).unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from((peer, 40000))));
+        req
+    };
+    assert_eq!(
+        app(false)
+            .oneshot(from([127, 0, 0, 1]))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        app(false)
+            .oneshot(from([203, 0, 113, 5]))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        app(true)
+            .oneshot(from([203, 0, 113, 5]))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    db.close().await;
+}
