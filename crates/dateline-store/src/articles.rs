@@ -7,7 +7,11 @@ use dateline_core::{
     topics::Topic,
 };
 use jiff::Timestamp;
-use sqlx::{Any, Row, Transaction, any::AnyRow};
+use sqlx::{
+    Any, Arguments, Row, Transaction,
+    any::{AnyArguments, AnyRow},
+    error::BoxDynError,
+};
 
 use crate::{Db, db_error, media::media_from_row, sql::Sql};
 
@@ -113,25 +117,12 @@ impl Db {
     ) -> Result<i64, Error> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         check_lead_media(&mut tx, input).await?;
-        let (media_id, caption, alt, credit) = lead_columns(input);
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = sqlx::query_scalar_with(
             "INSERT INTO articles (slug, title, dek, body_markdown, body_html, status, published_at, \
-             created_at, updated_at, author_id, lead_media_id, lead_caption, lead_alt, lead_credit) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12, $13) RETURNING id",
+             updated_at, author_id, lead_media_id, lead_caption, lead_alt, lead_credit, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $8) RETURNING id",
+            article_arguments(input, author_id, now)?,
         )
-        .bind(input.slug.to_string())
-        .bind(input.title.clone())
-        .bind(input.dek.clone())
-        .bind(input.body_markdown.clone())
-        .bind(input.body_html.clone())
-        .bind(input.status.as_str())
-        .bind(input.published_at.map(to_micros))
-        .bind(to_micros(now))
-        .bind(author_id)
-        .bind(media_id)
-        .bind(caption)
-        .bind(alt)
-        .bind(credit)
         .fetch_one(&mut *tx)
         .await
         .map_err(db_error)?;
@@ -150,27 +141,15 @@ impl Db {
     ) -> Result<(), Error> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         check_lead_media(&mut tx, input).await?;
-        let (media_id, caption, alt, credit) = lead_columns(input);
-        let r = sqlx::query(
+        let mut args = article_arguments(input, author_id, now)?;
+        args.add(id).map_err(|e| Error::Internal(e.to_string()))?;
+        let r = sqlx::query_with(
             "UPDATE articles SET slug = $1, title = $2, dek = $3, body_markdown = $4, body_html = $5, \
              status = $6, published_at = $7, updated_at = $8, author_id = $9, lead_media_id = $10, \
              lead_caption = $11, lead_alt = $12, lead_credit = $13 \
              WHERE id = $14 AND deleted_at IS NULL",
+            args,
         )
-        .bind(input.slug.to_string())
-        .bind(input.title.clone())
-        .bind(input.dek.clone())
-        .bind(input.body_markdown.clone())
-        .bind(input.body_html.clone())
-        .bind(input.status.as_str())
-        .bind(input.published_at.map(to_micros))
-        .bind(to_micros(now))
-        .bind(author_id)
-        .bind(media_id)
-        .bind(caption)
-        .bind(alt)
-        .bind(credit)
-        .bind(id)
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
@@ -406,18 +385,34 @@ fn push_filter(q: &mut Sql, f: &ArticleFilter) {
     }
 }
 
-type LeadColumns = (Option<i64>, Option<String>, Option<String>, Option<String>);
-
-fn lead_columns(input: &ArticleInput) -> LeadColumns {
-    match &input.lead_image {
-        Some((id, caption, alt, credit)) => (
-            Some(*id),
-            Some(caption.clone()),
-            Some(alt.clone()),
-            credit.clone(),
-        ),
-        None => (None, None, None, None),
-    }
+/// The values of `$1` to `$13` that the INSERT and the UPDATE of an article share, in order:
+/// slug, title, dek, body_markdown, body_html, status, published_at, updated_at, author_id,
+/// lead_media_id, lead_caption, lead_alt, lead_credit.
+fn article_arguments(
+    input: &ArticleInput,
+    author_id: i64,
+    now: Timestamp,
+) -> Result<AnyArguments, Error> {
+    let lead = input.lead_image.as_ref();
+    let mut args = AnyArguments::default();
+    let added: Result<(), BoxDynError> = (|| {
+        args.add(input.slug.to_string())?;
+        args.add(input.title.clone())?;
+        args.add(input.dek.clone())?;
+        args.add(input.body_markdown.clone())?;
+        args.add(input.body_html.clone())?;
+        args.add(input.status.as_str().to_owned())?;
+        args.add(input.published_at.map(to_micros))?;
+        args.add(to_micros(now))?;
+        args.add(author_id)?;
+        args.add(lead.map(|l| l.0))?;
+        args.add(lead.map(|l| l.1.clone()))?;
+        args.add(lead.map(|l| l.2.clone()))?;
+        args.add(lead.and_then(|l| l.3.clone()))?;
+        Ok(())
+    })();
+    added.map_err(|e| Error::Internal(format!("binding article values: {e}")))?;
+    Ok(args)
 }
 
 async fn check_lead_media(

@@ -156,3 +156,46 @@ pub fn parse_id(raw: &str) -> Result<i64, dateline_core::Error> {
         .filter(|id| *id > 0)
         .ok_or(dateline_core::Error::NotFound)
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::response::IntoResponse;
+
+    use super::*;
+
+    #[test]
+    fn errors_name_the_field_they_concern() {
+        let field = |json: &str| {
+            #[derive(serde::Deserialize, Debug)]
+            #[serde(deny_unknown_fields)]
+            #[expect(dead_code, reason = "only deserialised")]
+            struct Form {
+                title: String,
+                tags: Vec<u8>,
+            }
+            let e = parse_json::<Form>(json.as_bytes())
+                .unwrap_err()
+                .into_response();
+            e.status().as_u16()
+        };
+        assert_eq!(field("{\"title\": "), 400);
+        assert_eq!(field("{\"title\": 1, \"tags\": []}"), 422);
+        assert_eq!(
+            field_of(".", "missing field `body`").as_deref(),
+            Some("body")
+        );
+        assert_eq!(
+            field_of(".", "unknown field `x`, expected one of").as_deref(),
+            Some("x")
+        );
+        assert_eq!(
+            field_of("lead_image", "missing field `alt`").as_deref(),
+            Some("lead_image.alt")
+        );
+        assert_eq!(
+            field_of("sources[0].url", "invalid type").as_deref(),
+            Some("sources[0].url")
+        );
+        assert_eq!(field_of(".", "invalid type: string"), None);
+    }
+}

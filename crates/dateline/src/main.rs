@@ -164,11 +164,7 @@ async fn run(cli: Cli) -> Fallible<()> {
         }
         Command::Token(TokenCommand::Create { email, name }) => {
             let db = open(&cli.site).await?;
-            let email = Email::parse("email", &email)?;
-            let user = db
-                .user_by_email(email.as_str())
-                .await?
-                .ok_or_else(|| format!("no account has the e-mail address {}", email.as_str()))?;
+            let user = account(&db, &email).await?;
             let token = new_token()?;
             db.create_token(user.id, &name, &hash_token(&token), clock.now())
                 .await?;
@@ -194,11 +190,7 @@ async fn run(cli: Cli) -> Fallible<()> {
         }
         Command::Token(TokenCommand::List { email }) => {
             let db = open(&cli.site).await?;
-            let email = Email::parse("email", &email)?;
-            let user = db
-                .user_by_email(email.as_str())
-                .await?
-                .ok_or_else(|| format!("no account has the e-mail address {}", email.as_str()))?;
+            let user = account(&db, &email).await?;
             println!("id\tlabel\tcreated\tlast used\trevoked");
             for t in db.tokens_of(user.id).await? {
                 let or_dash = |t: Option<jiff::Timestamp>| {
@@ -231,6 +223,15 @@ async fn open(site: &SiteArgs) -> Fallible<Db> {
     let db = Db::connect(&config.database_url).await?;
     db.migrate().await?;
     Ok(db)
+}
+
+/// The account with e-mail address `email`, or an error that says there is none.
+async fn account(db: &Db, email: &str) -> Fallible<dateline_core::users::User> {
+    let email = Email::parse("email", email)?;
+    Ok(db
+        .user_by_email(email.as_str())
+        .await?
+        .ok_or_else(|| format!("no account has the e-mail address {}", email.as_str()))?)
 }
 
 /// The password from standard input: everything up to the first line break.

@@ -282,6 +282,12 @@ pub async fn update(
         .await?
         .ok_or(Error::NotFound)?;
     let mut merged = form_json(&ArticleForm::from_article(&article, &current_author.email));
+    // A scheduled article whose time has come is published, even before the ticker says so;
+    // re-validating it as "scheduled" would refuse its (now past) time.
+    if article.status == ArticleStatus::Scheduled && article.published_at.is_some_and(|t| t <= now)
+    {
+        merged.insert("status".into(), "published".into());
+    }
     for (key, value) in patch {
         merged.insert(key, value);
     }

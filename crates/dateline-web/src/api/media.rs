@@ -2,7 +2,10 @@
 
 use axum::{
     Json,
-    extract::{Multipart, State, multipart::MultipartRejection},
+    extract::{
+        Multipart, State,
+        multipart::{MultipartError, MultipartRejection},
+    },
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -40,6 +43,14 @@ fn too_large() -> ApiError {
     )
 }
 
+fn multipart_error(e: &MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        too_large()
+    } else {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text())
+    }
+}
+
 /// Stores the image in the multipart field `file`.
 pub async fn upload(
     State(state): State<AppState>,
@@ -65,26 +76,12 @@ pub async fn upload(
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
-            Err(e) => {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "bad_request",
-                    e.body_text(),
-                ));
-            }
+            Err(e) => return Err(multipart_error(&e)),
         };
         if field.name() == Some("file") {
             match field.bytes().await {
                 Ok(b) => bytes = Some(b),
-                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
-                Err(e) => {
-                    return Err(ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "bad_request",
-                        e.body_text(),
-                    ));
-                }
+                Err(e) => return Err(multipart_error(&e)),
             }
         }
     }

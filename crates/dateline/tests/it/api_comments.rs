@@ -145,12 +145,7 @@ async fn readers_and_editors_comment_through_the_api(backend: Backend) {
     assert_eq!(s, 404);
 
     // The page shows the right-to-left comment with its own direction.
-    let page = a["url"]
-        .as_str()
-        .unwrap()
-        .strip_prefix(&app.base)
-        .unwrap()
-        .to_owned();
+    let page = app.path_of(&a);
     let (_, html) = app.get_text(&page).await;
     assert!(html.contains("<p dir=\"auto\">سلام، این یک نظر است.</p>"));
     assert!(

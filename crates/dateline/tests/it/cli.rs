@@ -160,9 +160,32 @@ async fn accounts_and_tokens_from_the_command_line(backend: Backend) {
     app.stop().await;
 }
 
+/// A server process that is killed when the test ends, passed or not.
+struct ServerProcess(std::process::Child);
+
+impl std::ops::Deref for ServerProcess {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ServerProcess {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts a server process and reads the two lines it prints first: its address, then (on a
 /// site without an owner) the setup link. Returns the process, its base URL and that line.
-fn start_server(mut cmd: Command, stderr: Stdio) -> (std::process::Child, String, String) {
+fn start_server(mut cmd: Command, stderr: Stdio) -> (ServerProcess, String, String) {
     let mut child = cmd.stdout(Stdio::piped()).stderr(stderr).spawn().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
@@ -175,18 +198,18 @@ fn start_server(mut cmd: Command, stderr: Stdio) -> (std::process::Child, String
         .to_owned();
     let mut second = String::new();
     stdout.read_line(&mut second).unwrap();
-    (child, base, second)
+    (ServerProcess(child), base, second)
 }
 
 /// `dateline serve` on a free port of the test database.
-fn serve(db: &TestDb) -> (std::process::Child, String, String) {
+fn serve(db: &TestDb) -> (ServerProcess, String, String) {
     let mut cmd = dateline(db);
     cmd.args(["serve", "--bind", "127.0.0.1:0"])
         .env("DATELINE_LOG", "warn");
     start_server(cmd, Stdio::null())
 }
 
-fn terminate(child: &std::process::Child) {
+fn terminate(child: &ServerProcess) {
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

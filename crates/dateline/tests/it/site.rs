@@ -206,15 +206,7 @@ async fn article_page_shows_everything_in_order(backend: Backend) {
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
 
     // The image and its thumbnail are served.
-    let img = app
-        .get(
-            media["url"]
-                .as_str()
-                .unwrap()
-                .strip_prefix(&app.base)
-                .unwrap(),
-        )
-        .await;
+    let img = app.get(&app.path_of(&media)).await;
     assert_eq!(img.headers()["content-type"], "image/jpeg");
     assert_eq!(
         img.bytes().await.unwrap().len(),
@@ -308,6 +300,19 @@ async fn drafts_and_scheduled_articles_stay_hidden(backend: Backend) {
     let (_, day) = app.get_text("/2024/05/01/").await;
     assert!(day.contains("Embargoed"));
     assert_eq!(app.get("/2024/04/01/secret-draft/").await.status(), 404);
+    // Once due, editing it keeps it published.
+    let (s, edited) = app
+        .patch_json(
+            &format!("/api/v1/articles/{}", sched["id"]),
+            &token,
+            &json!({"dek": "Now public."}),
+        )
+        .await;
+    assert_eq!(
+        (s, edited["status"].as_str()),
+        (200, Some("published")),
+        "{edited}"
+    );
     app.stop().await;
 }
 
@@ -315,12 +320,7 @@ async fn deleted_articles_answer_gone(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let token = app.editor_token().await;
     let a = app.publish(&token, "Short lived", json!({})).await;
-    let path = a["url"]
-        .as_str()
-        .unwrap()
-        .strip_prefix(&app.base)
-        .unwrap()
-        .to_owned();
+    let path = app.path_of(&a);
     assert_eq!(app.get(&path).await.status(), 200);
     let r = app
         .client
@@ -391,12 +391,7 @@ async fn comment_form_posts_without_javascript(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let token = app.editor_token().await;
     let a = app.publish(&token, "Discuss", json!({})).await;
-    let path = a["url"]
-        .as_str()
-        .unwrap()
-        .strip_prefix(&app.base)
-        .unwrap()
-        .to_owned();
+    let path = app.path_of(&a);
     let r = app
         .client
         .post(app.url(&format!("{path}comments")))
@@ -440,12 +435,7 @@ async fn comment_form_errors_keep_what_was_typed(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let token = app.editor_token().await;
     let a = app.publish(&token, "Errors", json!({})).await;
-    let path = a["url"]
-        .as_str()
-        .unwrap()
-        .strip_prefix(&app.base)
-        .unwrap()
-        .to_owned();
+    let path = app.path_of(&a);
     let cases = [
         (
             ("", "a@example.org", "My long thoughts"),
@@ -541,12 +531,7 @@ async fn reader_html_is_always_escaped(backend: Backend) {
             .await;
         assert_eq!(s, 201);
     }
-    let path = a["url"]
-        .as_str()
-        .unwrap()
-        .strip_prefix(&app.base)
-        .unwrap()
-        .to_owned();
+    let path = app.path_of(&a);
     let (_, html) = app.get_text(&path).await;
     let doc = scraper::Html::parse_document(&html);
     let comments = scraper::Selector::parse(".comment-list *").unwrap();

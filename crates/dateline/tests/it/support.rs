@@ -184,6 +184,16 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// The site path of an API resource's absolute `url`.
+    pub fn path_of(&self, resource: &serde_json::Value) -> String {
+        resource["url"]
+            .as_str()
+            .unwrap()
+            .strip_prefix(&self.base)
+            .unwrap()
+            .to_owned()
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.unwrap()
     }
