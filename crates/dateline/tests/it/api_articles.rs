@@ -493,6 +493,41 @@ async fn openapi_describes_the_served_api(backend: Backend) {
         }
     }
     assert_eq!(operations, 9);
+
+    // Responses have the documented shapes.
+    let token = app.editor_token().await;
+    let (_, list) = app.get_json("/api/v1/articles", None).await;
+    conforms(&spec, "ArticleList", &list);
+    let (_, media) = crate::support::upload(
+        &app,
+        &token,
+        crate::support::png(600, 400),
+        "a.png",
+        "image/png",
+    )
+    .await;
+    conforms(&spec, "Media", &media);
+    let (_, article) = app
+        .post_json(
+            "/api/v1/articles",
+            Some(&token),
+            &json!({"title": "Shaped", "body_markdown": "x", "status": "published",
+                    "lead_image": {"media_id": media["id"], "caption": "c", "alt": "a"},
+                    "sources": [{"title": "s", "url": "https://example.org/"}], "topics": ["T"]}),
+        )
+        .await;
+    conforms(&spec, "Article", &article);
+    let comments = format!("/api/v1/articles/{}/comments", article["id"]);
+    let (_, created) = app
+        .post_json(&comments, None, &json!({"author_name": "a", "body": "b"}))
+        .await;
+    conforms(&spec, "CommentCreated", &created);
+    let (_, listed) = app.get_json(&comments, None).await;
+    conforms(&spec, "CommentList", &listed);
+    let (_, error) = app
+        .post_json(&comments, None, &json!({"author_name": ""}))
+        .await;
+    conforms(&spec, "Error", &error);
     // Every route the server has is documented: a request to an undocumented path is a 404.
     for documented in [
         "/articles",
@@ -504,4 +539,71 @@ async fn openapi_describes_the_served_api(backend: Backend) {
         assert!(paths.contains_key(documented), "{documented}");
     }
     app.stop().await;
+}
+
+/// Checks `value` against the named schema of the OpenAPI document: types, required
+/// properties, no undocumented properties, enums; following `$ref`, `oneOf` and arrays.
+fn conforms(spec: &Value, schema: &str, value: &Value) {
+    check(spec, &spec["components"]["schemas"][schema], value, schema);
+}
+
+fn check(spec: &Value, schema: &Value, value: &Value, at: &str) {
+    if let Some(r) = schema["$ref"].as_str() {
+        let mut target = spec;
+        for part in r.trim_start_matches("#/").split('/') {
+            target = &target[part];
+        }
+        return check(spec, target, value, at);
+    }
+    if let Some(options) = schema["oneOf"].as_array() {
+        let ok = options
+            .iter()
+            .any(|o| std::panic::catch_unwind(|| check(spec, o, value, at)).is_ok());
+        assert!(ok, "{at}: {value} matches no option");
+        return;
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    let kind = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    assert!(
+        types.is_empty() || types.contains(&kind),
+        "{at}: {value} is {kind}, documented {types:?}"
+    );
+    if let Some(allowed) = schema["enum"].as_array() {
+        assert!(allowed.contains(value), "{at}: {value} not in {allowed:?}");
+    }
+    if let Value::Object(map) = value {
+        let properties = schema["properties"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        for required in schema["required"].as_array().into_iter().flatten() {
+            assert!(
+                map.contains_key(required.as_str().unwrap()),
+                "{at}: {required} missing from {value}"
+            );
+        }
+        for (key, v) in map {
+            let property = properties
+                .get(key)
+                .unwrap_or_else(|| panic!("{at}.{key} is not documented"));
+            check(spec, property, v, &format!("{at}.{key}"));
+        }
+    }
+    if let Value::Array(items) = value {
+        for (i, item) in items.iter().enumerate() {
+            check(spec, &schema["items"], item, &format!("{at}[{i}]"));
+        }
+    }
 }

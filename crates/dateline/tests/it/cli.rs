@@ -210,8 +210,12 @@ fn serve(db: &TestDb) -> (ServerProcess, String, String) {
 }
 
 fn terminate(child: &ServerProcess) {
+    signal(child, "-TERM");
+}
+
+fn signal(child: &ServerProcess, which: &str) {
     let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args([which, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
@@ -265,7 +269,7 @@ async fn with_no_arguments_it_serves_from_a_data_folder_it_creates() {
         .await
         .unwrap();
     assert_eq!(stale.status(), 404);
-    terminate(&child);
+    signal(&child, "-INT"); // what Ctrl-C sends
     assert!(child.wait().unwrap().success());
 }
 

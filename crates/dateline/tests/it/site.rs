@@ -24,6 +24,13 @@ async fn first_start_has_a_welcome_article_and_a_one_time_setup_link(backend: Ba
     assert!(home.contains("Welcome to Dateline"), "{home}");
     assert!(home.contains("1 comment"));
 
+    let (_, system_author) = app.get_text("/authors/dateline/").await;
+    assert!(
+        system_author.contains("The Dateline publishing system"),
+        "the author page shows the bio"
+    );
+    assert!(system_author.contains("Welcome to Dateline"));
+
     let setup = app
         .running
         .as_ref()
@@ -204,6 +211,18 @@ async fn article_page_shows_everything_in_order(backend: Backend) {
     .map(|s| text.find(s).unwrap())
     .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+
+    // Nothing is fetched from another host: every source of an image or script, and every
+    // linked stylesheet or icon, is on this site.
+    let doc = scraper::Html::parse_document(&html);
+    let loaded = scraper::Selector::parse("[src], link[href]:not([rel=canonical])").unwrap();
+    for el in doc.select(&loaded) {
+        let url = el.value().attr("src").or(el.value().attr("href")).unwrap();
+        assert!(
+            url.starts_with('/') && !url.starts_with("//"),
+            "{url} is not local"
+        );
+    }
 
     // The image and its thumbnail are served.
     let img = app.get(&app.path_of(&media)).await;
