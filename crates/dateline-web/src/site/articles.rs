@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use axum::{
     Form,
-    extract::{ConnectInfo, Path, State},
+    extract::{ConnectInfo, Path, State, rejection::FormRejection},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -150,8 +150,14 @@ pub async fn post_comment(
     Path(path): ArticlePath,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Form(fields): Form<CommentFields>,
+    form: Result<Form<CommentFields>, FormRejection>,
 ) -> Result<Response, SiteError> {
+    let Ok(Form(fields)) = form else {
+        return Err(SiteError(Error::invalid(
+            "body",
+            "send the comment from the form on the article page",
+        )));
+    };
     let (article, settings) = match find(&state, &path).await? {
         Ok(found) => found,
         Err(redirect) => return Ok(redirect),

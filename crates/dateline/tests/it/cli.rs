@@ -77,6 +77,12 @@ async fn accounts_and_tokens_from_the_command_line(backend: Backend) {
     // The server runs while the commands run against the same database.
     let app = TestApp::spawn(backend).await;
     let db = &app.test_db;
+    for _ in 0..2 {
+        let mut migrate = dateline(db);
+        migrate.arg("migrate");
+        let (ok, out, err) = run(migrate, "");
+        assert!(ok && out.contains("up to date"), "{out}{err}");
+    }
     let mut add = dateline(db);
     add.args([
         "user",

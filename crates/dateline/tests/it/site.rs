@@ -499,6 +499,21 @@ async fn comment_form_errors_keep_what_was_typed(backend: Backend) {
             .len(),
         0
     );
+    let not_a_form = app
+        .client
+        .post(app.url(&format!("{path}comments")))
+        .json(&json!({"author_name": "a", "body": "b"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_a_form.status(), 422);
+    assert!(
+        not_a_form
+            .text()
+            .await
+            .unwrap()
+            .contains("Please check what you entered")
+    );
     let too_long = "x".repeat(10_001);
     let r = app
         .client
