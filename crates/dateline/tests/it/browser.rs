@@ -34,7 +34,8 @@ struct Browser {
 }
 
 impl Browser {
-    async fn start() -> Self {
+    /// A browser whose window is `width` pixels wide; `extra` adds command-line switches.
+    async fn start(width: u32, extra: &[&str]) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -47,13 +48,21 @@ impl Browser {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("chromedriver (Debian package chromium-driver)");
+        let window = format!("--window-size={width},900");
+        let mut args = vec![
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            window.as_str(),
+        ];
+        args.extend_from_slice(extra);
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                            "--no-first-run", "--window-size=1024,900"]}),
-        );
+        caps.insert("goog:chromeOptions".into(), json!({ "args": args }));
         let url = format!("http://127.0.0.1:{port}");
         let mut last_error = None;
         for _ in 0..50 {
@@ -82,7 +91,7 @@ async fn a_reader_sets_up_the_site_and_comments_in_a_browser() {
         return;
     }
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let browser = Browser::start().await;
+    let browser = Browser::start(1024, &[]).await;
     let c = &browser.client;
 
     // The owner follows the setup link and fills in the form.
@@ -181,6 +190,45 @@ async fn a_reader_sets_up_the_site_and_comments_in_a_browser() {
         Some("nofollow ugc")
     );
 
+    // A keyboard user sees where the focus is.
+    let outline: String = c
+        .execute(
+            "const f = document.getElementById('author_name'); f.focus(); \
+             const s = getComputedStyle(f); return s.outlineStyle + ' ' + s.outlineWidth;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(outline, "solid 3px");
     browser.close().await;
+
+    // On a 320-pixel phone nothing scrolls sideways; with a dark preference the page is dark.
+    let phone = Browser::start(320, &["--force-dark-mode"]).await;
+    phone
+        .client
+        .goto(&app.url(&format!("/{}", url.path().trim_start_matches('/'))))
+        .await
+        .unwrap();
+    let layout = phone
+        .client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth, \
+             getComputedStyle(document.body).backgroundColor]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        layout[0].as_i64().unwrap() <= layout[1].as_i64().unwrap(),
+        "horizontal scroll: {layout}"
+    );
+    assert_eq!(
+        layout[2], "rgb(18, 18, 18)",
+        "dark background under prefers-color-scheme: dark"
+    );
+    phone.close().await;
     app.stop().await;
 }
