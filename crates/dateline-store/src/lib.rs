@@ -68,14 +68,12 @@ impl Db {
 
     /// Applies the migrations this backend has not yet seen; safe to call on every start.
     pub async fn migrate(&self) -> Result<(), Error> {
-        let migrator = match self.backend {
-            Backend::Sqlite => sqlite::migrator(),
-            Backend::Postgres => postgres::migrator(),
-        };
-        migrator
-            .run(&self.pool)
-            .await
-            .map_err(|e| Error::Internal(format!("migration failed: {e}")))
+        match self.backend {
+            Backend::Sqlite => sqlite::migrate(&self.pool).await,
+            // Several processes may start at once: the migrator holds an advisory lock.
+            Backend::Postgres => postgres::migrator().run(&self.pool).await,
+        }
+        .map_err(|e| Error::Internal(format!("migration failed: {e}")))
     }
 
     /// The engine behind this pool.

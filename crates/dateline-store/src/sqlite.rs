@@ -1,11 +1,11 @@
 //! What only SQLite needs: per-connection pragmas and its migrations.
 
-use std::borrow::Cow;
+use std::{borrow::Cow, time::Duration};
 
 use sqlx::{
-    Executor,
+    AnyPool, Executor,
     any::AnyPoolOptions,
-    migrate::{Migration, MigrationType, Migrator},
+    migrate::{MigrateError, Migration, MigrationType, Migrator},
 };
 
 /// Pool settings for an embedded file. WAL lets readers proceed during a write;
@@ -26,8 +26,25 @@ pub(crate) fn pool_options() -> AnyPoolOptions {
         })
 }
 
+/// Applies the SQLite migrations. sqlx's migration lock exists only on PostgreSQL, so two
+/// processes starting together on a new file can both try the same migration; the loser's
+/// transaction rolls back whole, and on another look it finds the migration applied.
+pub(crate) async fn migrate(pool: &AnyPool) -> Result<(), MigrateError> {
+    let mut attempt = 0;
+    loop {
+        match migrator().run(pool).await {
+            Err(e) if attempt < 4 => {
+                attempt += 1;
+                tracing::debug!(error = %e, attempt, "migration raced another process; looking again");
+                tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+            }
+            result => return result,
+        }
+    }
+}
+
 /// The SQLite migrations, embedded in the binary.
-pub(crate) fn migrator() -> Migrator {
+fn migrator() -> Migrator {
     Migrator::with_migrations(vec![Migration::new(
         1,
         Cow::Borrowed("initial"),
