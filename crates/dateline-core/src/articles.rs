@@ -113,6 +113,16 @@ pub struct Article {
 }
 
 impl Article {
+    /// Whether a reader may see it at `now`: published, or scheduled and due. (Deleted articles
+    /// never reach this type on a reader's path; the store's list queries state the same rule in
+    /// SQL.)
+    pub fn is_visible_at(&self, now: Timestamp) -> bool {
+        matches!(
+            self.status,
+            ArticleStatus::Published | ArticleStatus::Scheduled
+        ) && self.published_at.is_some_and(|t| t <= now)
+    }
+
     /// The reader's path, `/2009/07/31/slug/`, with the date in the site's time zone; `None`
     /// until the article has a publication time.
     pub fn path(&self, tz: &TimeZone) -> Option<String> {

@@ -100,8 +100,7 @@ fn article_from_row(row: &AnyRow) -> Result<(Article, bool), Error> {
     Ok((article, deleted))
 }
 
-/// Appends the reader-visibility condition, shared by lists and single lookups so that the two
-/// can never disagree about what a reader may see.
+/// Appends the reader-visibility condition for lists: [`Article::is_visible_at`] in SQL.
 fn push_visible(q: &mut Sql, at: Timestamp) {
     q.push(" AND a.deleted_at IS NULL AND a.status IN ('published', 'scheduled') AND a.published_at <= ")
         .bind(to_micros(at));
@@ -219,12 +218,10 @@ impl Db {
         id: i64,
         now: Timestamp,
     ) -> Result<Option<Article>, Error> {
-        Ok(self.article_by_id(id).await?.filter(|a| {
-            matches!(
-                a.status,
-                ArticleStatus::Published | ArticleStatus::Scheduled
-            ) && a.published_at.is_some_and(|t| t <= now)
-        }))
+        Ok(self
+            .article_by_id(id)
+            .await?
+            .filter(|a| a.is_visible_at(now)))
     }
 
     /// An article by slug as a reader may see it at `now`.
@@ -244,14 +241,11 @@ impl Db {
             return Ok(ArticleLookup::Missing);
         };
         let (article, deleted) = article_from_row(&row)?;
-        let visible = matches!(
-            article.status,
-            ArticleStatus::Published | ArticleStatus::Scheduled
-        ) && article.published_at.is_some_and(|t| t <= now);
+        // A deleted article that readers once saw is gone; one they never saw was never there.
         if deleted && article.published_at.is_some_and(|t| t <= now) {
             return Ok(ArticleLookup::Gone);
         }
-        if deleted || !visible {
+        if deleted || !article.is_visible_at(now) {
             return Ok(ArticleLookup::Missing);
         }
         let mut articles = vec![article];

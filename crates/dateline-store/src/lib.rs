@@ -76,11 +76,6 @@ impl Db {
         .map_err(|e| Error::Internal(format!("migration failed: {e}")))
     }
 
-    /// The engine behind this pool.
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-
     /// Answers whether the database responds to a trivial query.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()

@@ -70,16 +70,6 @@ impl Db {
             .ok_or_else(|| Error::Internal(format!("setting {key} vanished")))
     }
 
-    /// Removes a setting.
-    pub async fn delete_setting(&self, key: &str) -> Result<bool, Error> {
-        let r = sqlx::query("DELETE FROM settings WHERE key = $1")
-            .bind(key.to_owned())
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(r.rows_affected() > 0)
-    }
-
     /// Removes a setting only if it still has `value`; true if this call removed it. Used to
     /// spend one-time tokens exactly once even when two requests race.
     pub async fn take_setting(&self, key: &str, value: &str) -> Result<bool, Error> {

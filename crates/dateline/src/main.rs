@@ -112,7 +112,8 @@ async fn run(cli: Cli) -> Fallible<()> {
             let config = Config::load(&cli.site, &serve)?;
             tracing::info!(?config, "starting");
             let running = server::start(&config, clock, true).await?;
-            println!("Dateline is running at {}/", running.base_url);
+            // Where it listens; links in pages, feeds and the setup link use the public base URL.
+            println!("Dateline is running at http://{}/", running.addr);
             if let Some(url) = &running.setup_url {
                 println!("Create the owner account (this link works once): {url}");
             }

@@ -13,6 +13,7 @@ use dateline_core::{
     users::User,
 };
 use dateline_store::ArticleFilter;
+use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -64,10 +65,10 @@ struct LeadImageJson {
     credit: Option<String>,
 }
 
-async fn to_json(state: &AppState, a: Article) -> Result<ArticleJson, ApiError> {
-    let tz = state.db().site_settings().await?.tz();
-    Ok(ArticleJson {
-        url: a.path(&tz).map(|p| state.absolute(&p)),
+/// The API form of an article; `tz` places it in the dated URL.
+fn to_json(state: &AppState, tz: &TimeZone, a: Article) -> ArticleJson {
+    ArticleJson {
+        url: a.path(tz).map(|p| state.absolute(&p)),
         id: a.id,
         slug: a.slug,
         title: a.title,
@@ -96,7 +97,7 @@ async fn to_json(state: &AppState, a: Article) -> Result<ArticleJson, ApiError> 
         sources: a.sources,
         topics: a.topics,
         comment_count: a.comment_count,
-    })
+    }
 }
 
 /// Query of `GET /articles`.
@@ -164,10 +165,11 @@ pub async fn list(
         .db()
         .list_articles(&filter, per_page, (page - 1) * per_page)
         .await?;
-    let mut items = Vec::with_capacity(articles.len());
-    for a in articles {
-        items.push(to_json(&state, a).await?);
-    }
+    let tz = state.db().site_settings().await?.tz();
+    let items = articles
+        .into_iter()
+        .map(|a| to_json(&state, &tz, a))
+        .collect();
     let next_page = (page * per_page < total).then_some(page + 1);
     let body = ListJson {
         items,
@@ -193,7 +195,8 @@ pub async fn show(
         None => state.db().visible_article_by_id(id, state.now()).await?,
     };
     let article = article.ok_or(Error::NotFound)?;
-    Ok(Json(to_json(&state, article).await?))
+    let tz = state.db().site_settings().await?.tz();
+    Ok(Json(to_json(&state, &tz, article)))
 }
 
 /// Who the article is by: the requester, or (editors only) the account named by `author_email`.
@@ -245,7 +248,8 @@ fn check_may_edit(user: &User, article: &Article) -> Result<(), ApiError> {
 
 async fn respond(state: &AppState, id: i64, status: StatusCode) -> Result<Response, ApiError> {
     let article = state.db().article_by_id(id).await?.ok_or(Error::NotFound)?;
-    let body = to_json(state, article).await?;
+    let tz = state.db().site_settings().await?.tz();
+    let body = to_json(state, &tz, article);
     let location = state.absolute(&format!("/api/v1/articles/{id}"));
     Ok((status, [(header::LOCATION, location)], Json(body)).into_response())
 }

@@ -51,12 +51,12 @@ pub async fn not_found(req: Request) -> Response {
         && !path.starts_with("/api/")
         && path.len() < 300
     {
-        let target = match req.uri().query() {
-            Some(q) => format!("{path}/?{q}"),
-            None => format!("{path}/"),
-        };
-        // Only redirect to a page that exists; otherwise the reader gets a 404 either way.
-        if looks_like_site_path(&target) {
+        // Only redirect where a page may be; elsewhere the reader gets the 404 straight away.
+        if looks_like_site_path(path) {
+            let target = match req.uri().query() {
+                Some(q) => format!("{path}/?{q}"),
+                None => format!("{path}/"),
+            };
             return Redirect::permanent(&target).into_response();
         }
     }
@@ -68,7 +68,7 @@ fn looks_like_site_path(path: &str) -> bool {
     let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     match segments.as_slice() {
         ["topics" | "authors", _] => true,
-        [y] | [y, _] | [y, _, _] | [y, _, _, _] => numeric(y.split('?').next().unwrap_or("")),
+        [y] | [y, _] | [y, _, _] | [y, _, _, _] => numeric(y),
         _ => false,
     }
 }

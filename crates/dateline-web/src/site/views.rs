@@ -60,29 +60,21 @@ impl ArticleView {
     pub fn new(a: Article, tz: &TimeZone) -> Self {
         let published = a.published_at.unwrap_or(a.created_at);
         let url = a.path(tz).unwrap_or_default();
+        let image = |path: &str, width, height, alt: &str| ImageView {
+            src: format!("/media/{path}"),
+            width,
+            height,
+            alt: alt.to_owned(),
+        };
         let lead = a.lead_image.as_ref().map(|l| LeadView {
-            image: ImageView {
-                src: format!("/media/{}", l.media.path),
-                width: l.media.width,
-                height: l.media.height,
-                alt: l.alt.clone(),
-            },
+            image: image(&l.media.path, l.media.width, l.media.height, &l.alt),
             caption: l.caption.clone(),
             credit: l.credit.clone(),
         });
+        // Lists show the thumbnail; an image too small to need one is its own thumbnail.
         let thumb = a.lead_image.as_ref().map(|l| match &l.media.thumb {
-            Some(t) => ImageView {
-                src: format!("/media/{}", t.path),
-                width: t.width,
-                height: t.height,
-                alt: l.alt.clone(),
-            },
-            None => ImageView {
-                src: format!("/media/{}", l.media.path),
-                width: l.media.width,
-                height: l.media.height,
-                alt: l.alt.clone(),
-            },
+            Some(t) => image(&t.path, t.width, t.height, &l.alt),
+            None => image(&l.media.path, l.media.width, l.media.height, &l.alt),
         });
         ArticleView {
             id: a.id,

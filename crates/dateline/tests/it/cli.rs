@@ -317,13 +317,19 @@ async fn sigterm_finishes_requests_in_flight_then_exits(backend: Backend) {
     let db = TestDb::new(backend).await;
     let log_path = db.dir.path().join("server.log");
     let mut cmd = dateline(&db);
-    cmd.args(["serve", "--bind", "127.0.0.1:0"])
-        .env("DATELINE_LOG", "info");
+    cmd.args([
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--base-url",
+        "https://news.example/",
+    ])
+    .env("DATELINE_LOG", "info");
     let (mut child, base, second) =
         start_server(cmd, Stdio::from(std::fs::File::create(&log_path).unwrap()));
     assert!(
-        second.contains("/setup?token="),
-        "the setup link is printed: {second}"
+        second.contains("https://news.example/setup?token="),
+        "the setup link is printed with the public address: {second}"
     );
     assert_eq!(
         reqwest::get(format!("{base}/healthz"))
@@ -338,6 +344,11 @@ async fn sigterm_finishes_requests_in_flight_then_exits(backend: Backend) {
         .json()
         .await
         .unwrap();
+    let url = list["items"][0]["url"].as_str().unwrap();
+    assert!(
+        url.starts_with("https://news.example/20"),
+        "absolute links use --base-url: {url}"
+    );
     let id = list["items"][0]["id"].as_i64().unwrap();
 
     // Half a request is on the wire when the signal comes; the rest follows after it.
