@@ -3,7 +3,7 @@
 use jiff::{Timestamp, civil::Date, tz::TimeZone};
 use serde::Deserialize;
 
-use crate::{Error, Result, markdown, media::Media, text, text::Slug, topics::Topic};
+use crate::{Error, Result, markdown, media::Media, patch::Patch, text, text::Slug, topics::Topic};
 
 /// Where an article is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -24,7 +24,10 @@ impl ArticleStatus {
             "draft" => Ok(ArticleStatus::Draft),
             "scheduled" => Ok(ArticleStatus::Scheduled),
             "published" => Ok(ArticleStatus::Published),
-            _ => Err(Error::invalid(field, "use draft, scheduled or published")),
+            _ => Err(Error::invalid(
+                field,
+                "The status must be draft, scheduled or published.",
+            )),
         }
     }
 
@@ -241,11 +244,11 @@ impl ArticleForm {
         if self.body_markdown.len() > MAX_BODY_BYTES {
             return Err(Error::invalid(
                 "body_markdown",
-                "the body is longer than 1 MB",
+                "The body is too long: use at most 1 MB of text.",
             ));
         }
         if self.body_markdown.trim().is_empty() {
-            return Err(Error::invalid("body_markdown", "this field is required"));
+            return Err(Error::invalid("body_markdown", "The body is required."));
         }
         let dek = text::optional_text("dek", self.dek.as_deref(), 1000)?.unwrap_or_default();
         let slug = match self.slug.as_deref().map(str::trim) {
@@ -264,13 +267,13 @@ impl ArticleForm {
                 Some(_) => {
                     return Err(Error::invalid(
                         "published_at",
-                        "a scheduled article needs a time in the future",
+                        "A scheduled article needs a publication time in the future.",
                     ));
                 }
                 None => {
                     return Err(Error::invalid(
                         "published_at",
-                        "a scheduled article needs a publication time",
+                        "A scheduled article needs a publication time.",
                     ));
                 }
             },
@@ -278,7 +281,7 @@ impl ArticleForm {
                 Some(t) if t > now => {
                     return Err(Error::invalid(
                         "published_at",
-                        "this time is in the future: use the status \"scheduled\"",
+                        "This time is in the future: use the status \"scheduled\" to publish then.",
                     ));
                 }
                 Some(t) => Some(t),
@@ -304,7 +307,7 @@ impl ArticleForm {
             .map(SourceForm::parse)
             .collect::<Result<Vec<_>>>()?;
         if sources.len() > 100 {
-            return Err(Error::invalid("sources", "use at most 100 sources"));
+            return Err(Error::invalid("sources", "Use at most 100 sources."));
         }
         let mut topics: Vec<Topic> = Vec::new();
         for name in self.topics.iter().flatten() {
@@ -314,7 +317,7 @@ impl ArticleForm {
             }
         }
         if topics.len() > 50 {
-            return Err(Error::invalid("topics", "use at most 50 topics"));
+            return Err(Error::invalid("topics", "Use at most 50 topics."));
         }
         Ok(ArticleInput {
             body_html: markdown::render(&self.body_markdown),
@@ -330,8 +333,9 @@ impl ArticleForm {
         })
     }
 
-    /// The form that would recreate `article`; PATCH overlays changes on it and validates again.
-    pub fn from_article(article: &Article, author_email: &str) -> Self {
+    /// The form that would recreate `article` (keeping its author); a PATCH is applied to it and
+    /// the result validated as a whole.
+    pub fn from_article(article: &Article) -> Self {
         ArticleForm {
             title: article.title.clone(),
             body_markdown: article.body_markdown.clone(),
@@ -339,7 +343,7 @@ impl ArticleForm {
             slug: Some(article.slug.clone()),
             status: article.status.as_str().to_owned(),
             published_at: article.published_at.map(|t| t.to_string()),
-            author_email: Some(author_email.to_owned()),
+            author_email: None,
             lead_image: article.lead_image.as_ref().map(|l| LeadImageForm {
                 media_id: l.media.id,
                 caption: l.caption.clone(),
@@ -360,6 +364,72 @@ impl ArticleForm {
                     .collect(),
             ),
             topics: Some(article.topics.iter().map(|t| t.name.clone()).collect()),
+        }
+    }
+}
+
+/// A partial update of an article: each field absent (keep), `null` (clear) or a value.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticlePatch {
+    /// Headline.
+    #[serde(default)]
+    pub title: Patch<String>,
+    /// Body in Markdown.
+    #[serde(default)]
+    pub body_markdown: Patch<String>,
+    /// Standfirst.
+    #[serde(default)]
+    pub dek: Patch<String>,
+    /// URL segment.
+    #[serde(default)]
+    pub slug: Patch<String>,
+    /// `draft`, `scheduled` or `published`.
+    #[serde(default)]
+    pub status: Patch<String>,
+    /// RFC 3339 time.
+    #[serde(default)]
+    pub published_at: Patch<String>,
+    /// A new writer (editors only); `null` keeps the current one.
+    #[serde(default)]
+    pub author_email: Patch<String>,
+    /// Lead image.
+    #[serde(default)]
+    pub lead_image: Patch<LeadImageForm>,
+    /// Cited reporting, replacing the stored list.
+    #[serde(default)]
+    pub sources: Patch<Vec<SourceForm>>,
+    /// Topic names, replacing the stored list.
+    #[serde(default)]
+    pub topics: Patch<Vec<String>>,
+}
+
+impl ArticlePatch {
+    /// A patch that changes only the status (and, for scheduling, the time).
+    pub fn status(status: ArticleStatus, published_at: Option<Timestamp>) -> Self {
+        ArticlePatch {
+            status: Patch::Value(status.as_str().to_owned()),
+            published_at: match published_at {
+                Some(t) => Patch::Value(t.to_string()),
+                None => Patch::Absent,
+            },
+            ..Default::default()
+        }
+    }
+
+    /// The form that results from applying this patch to `base`.
+    pub fn apply(self, base: ArticleForm) -> ArticleForm {
+        ArticleForm {
+            title: self.title.apply_required(base.title),
+            body_markdown: self.body_markdown.apply_required(base.body_markdown),
+            dek: self.dek.apply_optional(base.dek),
+            slug: self.slug.apply_optional(base.slug),
+            status: self.status.apply_required(base.status),
+            published_at: self.published_at.apply_optional(base.published_at),
+            author_email: self.author_email.apply_optional(base.author_email),
+            lead_image: self.lead_image.apply_optional(base.lead_image),
+            sources: self.sources.apply_optional(base.sources),
+            topics: self.topics.apply_optional(base.topics),
         }
     }
 }
@@ -387,7 +457,7 @@ pub fn parse_rfc3339(field: &'static str, s: &str) -> Result<Timestamp> {
     s.parse::<Timestamp>().map_err(|_| {
         Error::invalid(
             field,
-            "use an RFC 3339 time such as 2009-07-31T09:00:00-07:00",
+            "Use an RFC 3339 time such as 2009-07-31T09:00:00-07:00.",
         )
     })
 }
@@ -399,7 +469,7 @@ pub fn parse_date(field: &'static str, s: &str) -> Result<Date> {
             s.parse::<Timestamp>()
                 .map(|t| t.to_zoned_datetime(TimeZone::UTC).date())
         })
-        .map_err(|_| Error::invalid(field, "use a date such as 2009-07-30"))
+        .map_err(|_| Error::invalid(field, "Use a date such as 2009-07-30."))
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ impl CommentStatus {
             "trash" => Ok(CommentStatus::Trash),
             _ => Err(Error::invalid(
                 field,
-                "use pending, approved, spam or trash",
+                "The status must be pending, approved, spam or trash.",
             )),
         }
     }
@@ -93,7 +93,8 @@ pub struct CommentForm {
     pub status: Option<String>,
 }
 
-/// A validated comment, ready to store.
+/// A validated comment. `created_at` and `status` are what the form asked for; the submit
+/// action decides whether the actor may ask for them.
 #[derive(Debug, Clone)]
 pub struct CommentInput {
     /// Name to show.
@@ -104,10 +105,17 @@ pub struct CommentInput {
     pub body: String,
     /// The comment answered.
     pub parent_id: Option<i64>,
-    /// When it was written.
-    pub created_at: Timestamp,
-    /// Moderation state.
-    pub status: CommentStatus,
+    /// Original time, when bringing in history.
+    pub created_at: Option<Timestamp>,
+    /// Moderation state, when bringing in history.
+    pub status: Option<CommentStatus>,
+}
+
+impl CommentInput {
+    /// Whether it asks for what only editors and importers may set.
+    pub fn sets_history(&self) -> bool {
+        self.created_at.is_some() || self.status.is_some()
+    }
 }
 
 /// Longest comment accepted, in characters.
@@ -116,34 +124,35 @@ pub const MAX_BODY_CHARS: usize = 10_000;
 pub const MAX_NAME_CHARS: usize = 80;
 
 impl CommentForm {
-    /// Validates a comment. `privileged` allows `created_at` and `status` (editors importing
-    /// history); for anyone else those fields are refused rather than silently ignored.
-    pub fn parse(&self, now: Timestamp, privileged: bool) -> Result<CommentInput> {
+    /// Validates a comment; the first invalid field is reported with its name.
+    pub fn parse(&self, now: Timestamp) -> Result<CommentInput> {
         let author_name = text::required_text("author_name", &self.author_name, MAX_NAME_CHARS)?;
         let author_email = match self.author_email.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(e) => Some(Email::parse("author_email", e)?),
         };
         let body = text::required_text("body", &self.body, MAX_BODY_CHARS)?;
-        if !privileged && (self.created_at.is_some() || self.status.is_some()) {
-            return Err(Error::Forbidden(
-                "only editors may set created_at or status on a comment",
+        if self.parent_id.is_some_and(|p| p <= 0) {
+            return Err(Error::invalid(
+                "parent_id",
+                "No comment on this article has this id.",
             ));
         }
         let created_at = match self.created_at.as_deref() {
-            None => now,
+            None => None,
             Some(s) => {
                 let t = crate::articles::parse_rfc3339("created_at", s)?;
                 if t > now {
-                    return Err(Error::invalid("created_at", "this time is in the future"));
+                    return Err(Error::invalid("created_at", "This time is in the future."));
                 }
-                t
+                Some(t)
             }
         };
-        let status = match self.status.as_deref() {
-            None => CommentStatus::Approved,
-            Some(s) => CommentStatus::parse("status", s)?,
-        };
+        let status = self
+            .status
+            .as_deref()
+            .map(|s| CommentStatus::parse("status", s))
+            .transpose()?;
         Ok(CommentInput {
             author_name,
             author_email,
@@ -253,7 +262,7 @@ mod tests {
     }
 
     #[test]
-    fn parse_refuses_privileged_fields_from_readers() {
+    fn parse_reports_history_fields_for_the_action_to_judge() {
         let now = Timestamp::now();
         let f = CommentForm {
             author_name: "ali".into(),
@@ -261,8 +270,9 @@ mod tests {
             status: Some("approved".into()),
             ..Default::default()
         };
-        assert!(matches!(f.parse(now, false), Err(Error::Forbidden(_))));
-        assert!(f.parse(now, true).is_ok());
+        assert!(f.parse(now).unwrap().sets_history());
+        let plain = CommentForm { status: None, ..f };
+        assert!(!plain.parse(now).unwrap().sets_history());
     }
 
     proptest! {

@@ -21,6 +21,9 @@ pub enum Error {
     /// One input field is not acceptable; `reason` is shown to the user.
     #[error("{field}: {reason}")]
     Invalid { field: &'static str, reason: String },
+    /// A file is not of a kind we accept (an upload that is not an image we can decode).
+    #[error("{field}: {reason}")]
+    Unsupported { field: &'static str, reason: String },
     /// A fault of ours; logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),

@@ -1,13 +1,17 @@
 //! Dateline's domain: the nouns of a newsroom, the rules that make a value of each valid, and the
 //! pure functions that turn stored content into what readers see. No HTTP and no SQL live here.
 
+pub mod actor;
 pub mod age;
 pub mod articles;
 pub mod clock;
 pub mod comments;
 pub mod error;
+pub mod events;
 pub mod markdown;
 pub mod media;
+pub mod patch;
+pub mod permissions;
 pub mod secrets;
 pub mod settings;
 pub mod text;

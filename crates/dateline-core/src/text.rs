@@ -27,7 +27,10 @@ impl Slug {
         } else {
             Err(Error::invalid(
                 field,
-                "use 1 to 120 lowercase letters, digits and single hyphens",
+                format!(
+                    "{} must be 1 to 120 lowercase letters, digits and single hyphens.",
+                    label(field)
+                ),
             ))
         }
     }
@@ -103,7 +106,7 @@ impl Email {
     /// the address is trimmed and its domain lowercased.
     pub fn parse(field: &'static str, s: &str) -> Result<Self> {
         let s = s.trim();
-        let bad = || Error::invalid(field, "enter an e-mail address such as name@example.org");
+        let bad = || Error::invalid(field, "Enter an e-mail address such as name@example.org.");
         if s.len() > 254
             || s.chars()
                 .any(|c| c.is_whitespace() || c.is_control() || "<>\"".contains(c))
@@ -129,11 +132,48 @@ impl Email {
     }
 }
 
+/// How a message names a field: "The title", "Your name", "A source's title".
+pub fn label(field: &str) -> String {
+    let known = match field {
+        "title" => "The title",
+        "body_markdown" => "The body",
+        "dek" => "The dek",
+        "slug" => "The slug",
+        "status" => "The status",
+        "published_at" => "The publication time",
+        "author_email" | "email" => "The e-mail address",
+        "author_name" => "Your name",
+        "body" => "The comment",
+        "name" => "The name",
+        "password" => "The password",
+        "lead_image.caption" => "The lead image's caption",
+        "lead_image.alt" => "The lead image's alt text",
+        "lead_image.credit" => "The lead image's credit",
+        "sources.title" => "A source's title",
+        "sources.author" => "A source's author",
+        "sources.outlet" => "A source's outlet",
+        "sources.url" => "A source's address",
+        "sources.published_at" => "A source's date",
+        "topics" => "A topic",
+        "label" => "The label",
+        "bio" => "The biography",
+        _ => "",
+    };
+    if known.is_empty() {
+        format!("The field {field}")
+    } else {
+        known.to_owned()
+    }
+}
+
 /// Trims `s` and checks that it holds between 1 and `max` characters and no control characters.
 pub fn required_text(field: &'static str, s: &str, max: usize) -> Result<String> {
     let t = s.trim();
     if t.is_empty() {
-        return Err(Error::invalid(field, "this field is required"));
+        return Err(Error::invalid(
+            field,
+            format!("{} is required.", label(field)),
+        ));
     }
     check_length_and_controls(field, t, max)?;
     Ok(t.to_owned())
@@ -154,13 +194,19 @@ fn check_length_and_controls(field: &'static str, t: &str, max: usize) -> Result
     if t.chars().count() > max {
         return Err(Error::invalid(
             field,
-            format!("use at most {max} characters"),
+            format!(
+                "{} is too long: use at most {max} characters.",
+                label(field)
+            ),
         ));
     }
     if t.chars()
         .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
     {
-        return Err(Error::invalid(field, "remove the control characters"));
+        return Err(Error::invalid(
+            field,
+            format!("{} contains control characters: remove them.", label(field)),
+        ));
     }
     Ok(())
 }
@@ -171,10 +217,18 @@ pub fn parse_web_url(field: &'static str, s: &str) -> Result<String> {
     let rest = t
         .strip_prefix("https://")
         .or_else(|| t.strip_prefix("http://"))
-        .ok_or_else(|| Error::invalid(field, "use an http:// or https:// address"))?;
+        .ok_or_else(|| {
+            Error::invalid(
+                field,
+                format!("{} must be an http:// or https:// address.", label(field)),
+            )
+        })?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty() || t.len() > 2000 || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::invalid(field, "this is not a valid web address"));
+        return Err(Error::invalid(
+            field,
+            format!("{} is not a valid web address.", label(field)),
+        ));
     }
     Ok(t.to_owned())
 }

@@ -26,7 +26,7 @@ impl Role {
             "contributor" => Ok(Role::Contributor),
             _ => Err(Error::invalid(
                 field,
-                "use owner, editor, author or contributor",
+                "The role must be owner, editor, author or contributor.",
             )),
         }
     }
@@ -78,11 +78,14 @@ pub fn check_new_password(field: &'static str, password: &str) -> Result<()> {
     if n < MIN_PASSWORD_CHARS {
         return Err(Error::invalid(
             field,
-            format!("use at least {MIN_PASSWORD_CHARS} characters"),
+            format!("The password is too short: use at least {MIN_PASSWORD_CHARS} characters."),
         ));
     }
     if n > 1000 {
-        return Err(Error::invalid(field, "use at most 1000 characters"));
+        return Err(Error::invalid(
+            field,
+            "The password is too long: use at most 1000 characters.",
+        ));
     }
     Ok(())
 }

@@ -8,27 +8,76 @@ use dateline_core::{
 };
 use jiff::Timestamp;
 use sqlx::{
-    Any, Arguments, Row, Transaction,
+    AnyConnection, Arguments, Row,
     any::{AnyArguments, AnyRow},
     error::BoxDynError,
 };
 
-use crate::{Db, db_error, media::media_from_row, sql::Sql};
+use crate::{Db, WriteTx, db_error, media::media_from_row, sql::Sql};
 
-/// Which articles a list shows.
-#[derive(Debug, Clone, Default)]
+/// Which articles a list shows. Built from [`ArticleFilter::readers`] or
+/// [`ArticleFilter::staff`], so that no list forgets whose view it is; there is no default.
+#[derive(Debug, Clone)]
 pub struct ArticleFilter {
-    /// Only what a reader may see at this instant: published (or scheduled and due), not
-    /// deleted. `None` means staff view: every article that is not deleted.
-    pub visible_at: Option<Timestamp>,
+    scope: Scope,
+    status: Option<ArticleStatus>,
+    author_id: Option<i64>,
+    topic_slug: Option<String>,
+    published_between: Option<(Timestamp, Timestamp)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Scope {
+    /// What a reader may see at this instant: published (or scheduled and due), not deleted.
+    Readers(Timestamp),
+    /// Every article that is not deleted.
+    Staff,
+}
+
+impl ArticleFilter {
+    /// What a reader may see at `now`: [`Article::is_visible_at`] in SQL.
+    pub fn readers(now: Timestamp) -> Self {
+        Self::new(Scope::Readers(now))
+    }
+
+    /// Every article that is not deleted, whatever its status.
+    pub fn staff() -> Self {
+        Self::new(Scope::Staff)
+    }
+
+    fn new(scope: Scope) -> Self {
+        ArticleFilter {
+            scope,
+            status: None,
+            author_id: None,
+            topic_slug: None,
+            published_between: None,
+        }
+    }
+
     /// Only this status.
-    pub status: Option<ArticleStatus>,
+    pub fn with_status(mut self, status: ArticleStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
     /// Only by this author.
-    pub author_id: Option<i64>,
+    pub fn by_author(mut self, author_id: i64) -> Self {
+        self.author_id = Some(author_id);
+        self
+    }
+
     /// Only filed under this topic slug.
-    pub topic_slug: Option<String>,
+    pub fn in_topic(mut self, slug: String) -> Self {
+        self.topic_slug = Some(slug);
+        self
+    }
+
     /// Only published in `[from, to)`.
-    pub published_between: Option<(Timestamp, Timestamp)>,
+    pub fn published_between(mut self, from: Timestamp, to: Timestamp) -> Self {
+        self.published_between = Some((from, to));
+        self
+    }
 }
 
 /// What a reader's request for an article slug finds.
@@ -106,40 +155,37 @@ fn push_visible(q: &mut Sql, at: Timestamp) {
         .bind(to_micros(at));
 }
 
-impl Db {
-    /// Stores a new article with its sources and topics, all or nothing; returns its id.
-    pub async fn create_article(
-        &self,
+impl WriteTx {
+    /// Stores a new article with its sources and topics; returns its id.
+    pub async fn insert_article(
+        &mut self,
         author_id: i64,
         input: &ArticleInput,
         now: Timestamp,
     ) -> Result<i64, Error> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        check_lead_media(&mut tx, input).await?;
+        check_lead_media(self.conn(), input).await?;
         let id: i64 = sqlx::query_scalar_with(
             "INSERT INTO articles (slug, title, dek, body_markdown, body_html, status, published_at, \
              updated_at, author_id, lead_media_id, lead_caption, lead_alt, lead_credit, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $8) RETURNING id",
             article_arguments(input, author_id, now)?,
         )
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *self.conn())
         .await
         .map_err(db_error)?;
-        write_sources_and_topics(&mut tx, id, input).await?;
-        tx.commit().await.map_err(db_error)?;
+        write_sources_and_topics(self.conn(), id, input).await?;
         Ok(id)
     }
 
-    /// Replaces an article's content, sources and topics, all or nothing.
+    /// Replaces an article's content, sources and topics.
     pub async fn update_article(
-        &self,
+        &mut self,
         id: i64,
         author_id: i64,
         input: &ArticleInput,
         now: Timestamp,
     ) -> Result<(), Error> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        check_lead_media(&mut tx, input).await?;
+        check_lead_media(self.conn(), input).await?;
         let mut args = article_arguments(input, author_id, now)?;
         args.add(id).map_err(|e| Error::Internal(e.to_string()))?;
         let r = sqlx::query_with(
@@ -149,7 +195,7 @@ impl Db {
              WHERE id = $14 AND deleted_at IS NULL",
             args,
         )
-        .execute(&mut *tx)
+        .execute(&mut *self.conn())
         .await
         .map_err(db_error)?;
         if r.rows_affected() == 0 {
@@ -161,55 +207,57 @@ impl Db {
         ] {
             sqlx::query(sql)
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(&mut *self.conn())
                 .await
                 .map_err(db_error)?;
         }
-        write_sources_and_topics(&mut tx, id, input).await?;
-        tx.commit().await.map_err(db_error)?;
+        write_sources_and_topics(self.conn(), id, input).await?;
         Ok(())
     }
 
     /// Deletes an article for readers (they get 410 from now on); its slug stays reserved.
-    pub async fn delete_article(&self, id: i64, now: Timestamp) -> Result<(), Error> {
-        let r = sqlx::query("UPDATE articles SET deleted_at = $1, updated_at = $1 WHERE id = $2 AND deleted_at IS NULL")
-            .bind(to_micros(now))
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+    pub async fn delete_article(&mut self, id: i64, now: Timestamp) -> Result<(), Error> {
+        let r = sqlx::query(
+            "UPDATE articles SET deleted_at = $1, updated_at = $1 WHERE id = $2 AND deleted_at IS NULL",
+        )
+        .bind(to_micros(now))
+        .bind(id)
+        .execute(&mut *self.conn())
+        .await
+        .map_err(db_error)?;
         if r.rows_affected() == 0 {
             return Err(Error::NotFound);
         }
         Ok(())
     }
 
-    /// Marks scheduled articles whose time has come as published; returns how many. Readers see
-    /// a due article even before this runs; this keeps the status honest for staff.
-    pub async fn publish_due(&self, now: Timestamp) -> Result<u64, Error> {
-        let r = sqlx::query("UPDATE articles SET status = 'published' WHERE status = 'scheduled' AND published_at <= $1")
-            .bind(to_micros(now))
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(r.rows_affected())
+    /// Marks one scheduled article published if its time has come; true if this call did it.
+    /// Conditional, so that two processes running the same job publish it once.
+    pub async fn publish_if_due(&mut self, id: i64, now: Timestamp) -> Result<bool, Error> {
+        let r = sqlx::query(
+            "UPDATE articles SET status = 'published' WHERE id = $1 AND status = 'scheduled' \
+             AND deleted_at IS NULL AND published_at <= $2",
+        )
+        .bind(id)
+        .bind(to_micros(now))
+        .execute(&mut *self.conn())
+        .await
+        .map_err(db_error)?;
+        Ok(r.rows_affected() > 0)
     }
 
+    /// An article by id inside the transaction (after [`WriteTx::lock_article`], the row as it
+    /// will stay until commit).
+    pub async fn article_by_id(&mut self, id: i64) -> Result<Option<Article>, Error> {
+        article_by_id(self.conn(), id).await
+    }
+}
+
+impl Db {
     /// An article by id for staff, with sources and topics; deleted ones are not found.
     pub async fn article_by_id(&self, id: i64) -> Result<Option<Article>, Error> {
-        let mut q = Sql::new(SELECT_ARTICLE);
-        q.push(" WHERE a.deleted_at IS NULL AND a.id = ").bind(id);
-        let Some(row) = q
-            .query()?
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)?
-        else {
-            return Ok(None);
-        };
-        let mut articles = vec![article_from_row(&row)?.0];
-        self.load_details(&mut articles).await?;
-        Ok(articles.pop())
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        article_by_id(&mut conn, id).await
     }
 
     /// A published article by id as a reader may see it at `now`.
@@ -230,11 +278,12 @@ impl Db {
         slug: &str,
         now: Timestamp,
     ) -> Result<ArticleLookup, Error> {
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
         let mut q = Sql::new(SELECT_ARTICLE);
         q.push(" WHERE a.slug = ").bind(slug.to_owned());
         let Some(row) = q
             .query()?
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *conn)
             .await
             .map_err(db_error)?
         else {
@@ -249,7 +298,7 @@ impl Db {
             return Ok(ArticleLookup::Missing);
         }
         let mut articles = vec![article];
-        self.load_details(&mut articles).await?;
+        load_details(&mut conn, &mut articles).await?;
         Ok(articles.pop().map_or(ArticleLookup::Missing, |a| {
             ArticleLookup::Found(Box::new(a))
         }))
@@ -263,11 +312,12 @@ impl Db {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<Article>, i64), Error> {
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
         let mut count = Sql::new("SELECT COUNT(*) FROM articles a WHERE 1 = 1");
         push_filter(&mut count, filter);
         let total: i64 = count
             .query_scalar()?
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *conn)
             .await
             .map_err(db_error)?;
 
@@ -278,12 +328,12 @@ impl Db {
             .bind(limit)
             .push(" OFFSET ")
             .bind(offset);
-        let rows = q.query()?.fetch_all(&self.pool).await.map_err(db_error)?;
+        let rows = q.query()?.fetch_all(&mut *conn).await.map_err(db_error)?;
         let mut articles = rows
             .iter()
             .map(|r| article_from_row(r).map(|(a, _)| a))
             .collect::<Result<Vec<_>, _>>()?;
-        self.load_details(&mut articles).await?;
+        load_details(&mut conn, &mut articles).await?;
         Ok((articles, total))
     }
 
@@ -302,48 +352,65 @@ impl Db {
         })
         .transpose()
     }
+}
 
-    /// Fills in sources and topics of `articles` with two queries in all.
-    async fn load_details(&self, articles: &mut [Article]) -> Result<(), Error> {
-        if articles.is_empty() {
-            return Ok(());
-        }
-        let mut q = Sql::new(
-            "SELECT article_id, title, author, outlet, url, published_on FROM article_sources WHERE article_id IN (",
-        );
-        push_ids(&mut q, articles);
-        q.push(") ORDER BY article_id, position");
-        for r in q.query()?.fetch_all(&self.pool).await.map_err(db_error)? {
-            let article_id: i64 = r.try_get(0).map_err(db_error)?;
-            let source = Source {
-                title: r.try_get(1).map_err(db_error)?,
-                author: r.try_get(2).map_err(db_error)?,
-                outlet: r.try_get(3).map_err(db_error)?,
-                url: r.try_get(4).map_err(db_error)?,
-                published_at: r.try_get(5).map_err(db_error)?,
-            };
-            if let Some(a) = articles.iter_mut().find(|a| a.id == article_id) {
-                a.sources.push(source);
-            }
-        }
-        let mut q = Sql::new(
-            "SELECT at.article_id, t.name, t.slug FROM article_topics at JOIN topics t ON t.id = at.topic_id \
-             WHERE at.article_id IN (",
-        );
-        push_ids(&mut q, articles);
-        q.push(") ORDER BY at.article_id, at.position");
-        for r in q.query()?.fetch_all(&self.pool).await.map_err(db_error)? {
-            let article_id: i64 = r.try_get(0).map_err(db_error)?;
-            let topic = Topic {
-                name: r.try_get(1).map_err(db_error)?,
-                slug: r.try_get(2).map_err(db_error)?,
-            };
-            if let Some(a) = articles.iter_mut().find(|a| a.id == article_id) {
-                a.topics.push(topic);
-            }
-        }
-        Ok(())
+/// An article by id with its details; deleted ones are not found.
+async fn article_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Article>, Error> {
+    let mut q = Sql::new(SELECT_ARTICLE);
+    q.push(" WHERE a.deleted_at IS NULL AND a.id = ").bind(id);
+    let Some(row) = q
+        .query()?
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_error)?
+    else {
+        return Ok(None);
+    };
+    let mut articles = vec![article_from_row(&row)?.0];
+    load_details(conn, &mut articles).await?;
+    Ok(articles.pop())
+}
+
+/// Fills in sources and topics of `articles` with two queries in all.
+async fn load_details(conn: &mut AnyConnection, articles: &mut [Article]) -> Result<(), Error> {
+    if articles.is_empty() {
+        return Ok(());
     }
+    let mut q = Sql::new(
+        "SELECT article_id, title, author, outlet, url, published_on FROM article_sources WHERE article_id IN (",
+    );
+    push_ids(&mut q, articles);
+    q.push(") ORDER BY article_id, position");
+    for r in q.query()?.fetch_all(&mut *conn).await.map_err(db_error)? {
+        let article_id: i64 = r.try_get(0).map_err(db_error)?;
+        let source = Source {
+            title: r.try_get(1).map_err(db_error)?,
+            author: r.try_get(2).map_err(db_error)?,
+            outlet: r.try_get(3).map_err(db_error)?,
+            url: r.try_get(4).map_err(db_error)?,
+            published_at: r.try_get(5).map_err(db_error)?,
+        };
+        if let Some(a) = articles.iter_mut().find(|a| a.id == article_id) {
+            a.sources.push(source);
+        }
+    }
+    let mut q = Sql::new(
+        "SELECT at.article_id, t.name, t.slug FROM article_topics at JOIN topics t ON t.id = at.topic_id \
+         WHERE at.article_id IN (",
+    );
+    push_ids(&mut q, articles);
+    q.push(") ORDER BY at.article_id, at.position");
+    for r in q.query()?.fetch_all(&mut *conn).await.map_err(db_error)? {
+        let article_id: i64 = r.try_get(0).map_err(db_error)?;
+        let topic = Topic {
+            name: r.try_get(1).map_err(db_error)?,
+            slug: r.try_get(2).map_err(db_error)?,
+        };
+        if let Some(a) = articles.iter_mut().find(|a| a.id == article_id) {
+            a.topics.push(topic);
+        }
+    }
+    Ok(())
 }
 
 fn push_ids(q: &mut Sql, articles: &[Article]) {
@@ -351,9 +418,9 @@ fn push_ids(q: &mut Sql, articles: &[Article]) {
 }
 
 fn push_filter(q: &mut Sql, f: &ArticleFilter) {
-    match f.visible_at {
-        Some(at) => push_visible(q, at),
-        None => {
+    match f.scope {
+        Scope::Readers(at) => push_visible(q, at),
+        Scope::Staff => {
             q.push(" AND a.deleted_at IS NULL");
         }
     }
@@ -409,20 +476,17 @@ fn article_arguments(
     Ok(args)
 }
 
-async fn check_lead_media(
-    tx: &mut Transaction<'static, Any>,
-    input: &ArticleInput,
-) -> Result<(), Error> {
+async fn check_lead_media(conn: &mut AnyConnection, input: &ArticleInput) -> Result<(), Error> {
     if let Some((media_id, ..)) = &input.lead_image {
         let found = sqlx::query("SELECT 1 FROM media WHERE id = $1")
             .bind(*media_id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *conn)
             .await
             .map_err(db_error)?;
         if found.is_none() {
             return Err(Error::invalid(
                 "lead_image.media_id",
-                "no uploaded media has this id",
+                "No uploaded media has this id: upload the image first.",
             ));
         }
     }
@@ -430,7 +494,7 @@ async fn check_lead_media(
 }
 
 async fn write_sources_and_topics(
-    tx: &mut Transaction<'static, Any>,
+    conn: &mut AnyConnection,
     article_id: i64,
     input: &ArticleInput,
 ) -> Result<(), Error> {
@@ -446,7 +510,7 @@ async fn write_sources_and_topics(
         .bind(s.outlet.clone())
         .bind(s.url.clone())
         .bind(s.published_at.clone())
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await
         .map_err(db_error)?;
     }
@@ -456,12 +520,12 @@ async fn write_sources_and_topics(
         )
         .bind(t.name.clone())
         .bind(t.slug.clone())
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await
         .map_err(db_error)?;
         let topic_id: i64 = sqlx::query_scalar("SELECT id FROM topics WHERE slug = $1")
             .bind(t.slug.clone())
-            .fetch_one(&mut **tx)
+            .fetch_one(&mut *conn)
             .await
             .map_err(db_error)?;
         sqlx::query(
@@ -470,7 +534,7 @@ async fn write_sources_and_topics(
         .bind(article_id)
         .bind(topic_id)
         .bind(position as i64)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await
         .map_err(db_error)?;
     }

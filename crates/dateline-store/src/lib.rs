@@ -2,20 +2,36 @@
 //! driver: every query here uses `$1` placeholders and portable types (BIGINT microseconds for
 //! times, TEXT, INTEGER). What truly differs between the two lives in [`sqlite`] and
 //! [`postgres`] and nowhere else.
+//!
+//! Reads are methods of [`Db`]. Writes are methods of [`WriteTx`], a transaction that the
+//! actions tier (`dateline-app`) opens with [`Db::begin_write`], fills with every write of one
+//! action and its event, and commits whole; dropped uncommitted, it changes nothing.
 
 mod articles;
 mod comments;
+mod connect;
+mod events;
+mod jobs;
 mod media;
 pub mod postgres;
 mod settings;
 mod sql;
 pub mod sqlite;
+mod tx;
 mod users;
 
 pub use articles::{ArticleFilter, ArticleLookup};
+pub use comments::NewComment;
+pub use events::EventFilter;
+pub use jobs::{ClaimedJob, JobInfo, JobStatus, NewJob};
+pub use tx::WriteTx;
+pub use users::{TokenInfo, TokenRef};
+
+use std::sync::Arc;
 
 use dateline_core::Error;
-use sqlx::{AnyPool, any::AnyPoolOptions};
+use sqlx::AnyPool;
+use tokio::sync::broadcast;
 
 /// Which database engine a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,34 +52,27 @@ impl Backend {
         } else {
             Err(Error::invalid(
                 "database",
-                "use a sqlite: or postgres:// database URL",
+                "Use a sqlite: or postgres:// database URL.",
             ))
         }
     }
 }
 
-/// A pool of connections to the site's database.
+/// A pool of connections to the site's database, and the wake-up channel of the activity log.
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    url: Arc<str>,
+    /// Ids of events as they commit: from this process's own commits, and on PostgreSQL from
+    /// every process through `LISTEN` (see [`Db::listen_for_events`]).
+    events: broadcast::Sender<i64>,
 }
 
 impl Db {
-    /// Connects (creating the SQLite file if needed). Does not migrate.
-    pub async fn connect(url: &str) -> Result<Self, Error> {
-        sqlx::any::install_default_drivers();
-        let backend = Backend::from_url(url)?;
-        let options = match backend {
-            Backend::Sqlite => sqlite::pool_options(),
-            Backend::Postgres => AnyPoolOptions::new().max_connections(16),
-        };
-        let pool = options
-            .acquire_timeout(std::time::Duration::from_secs(5))
-            .connect(url)
-            .await
-            .map_err(|e| Error::Internal(format!("cannot open the database: {e}")))?;
-        Ok(Db { pool, backend })
+    /// Which engine this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// Applies the migrations this backend has not yet seen; safe to call on every start.
@@ -74,6 +83,16 @@ impl Db {
             Backend::Postgres => postgres::migrator().run(&self.pool).await,
         }
         .map_err(|e| Error::Internal(format!("migration failed: {e}")))
+    }
+
+    /// Whether the database holds a Dateline site (its migrations have run at least once).
+    pub async fn has_site(&self) -> Result<bool, Error> {
+        // The settings table is made by the first migration; asking for a row of it fails on
+        // an empty database whatever the engine.
+        Ok(sqlx::query("SELECT 1 FROM settings LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .is_ok())
     }
 
     /// Answers whether the database responds to a trivial query.

@@ -8,7 +8,7 @@ use dateline_core::{
 use jiff::Timestamp;
 use sqlx::{Row, any::AnyRow};
 
-use crate::{Db, db_error};
+use crate::{Db, WriteTx, db_error};
 
 /// Reads a [`Media`] from `row` starting at column `at`; `None` if the id column is NULL
 /// (an outer join found nothing). The columns are, in order: `id, path, content_type, width,
@@ -44,12 +44,12 @@ pub(crate) fn media_from_row(row: &AnyRow, at: usize) -> Result<Option<Media>, E
     }))
 }
 
-impl Db {
+impl WriteTx {
     /// Records a file already written to the media folder. `media.id` is ignored.
     pub async fn insert_media(
-        &self,
+        &mut self,
         media: &Media,
-        uploaded_by: i64,
+        uploaded_by: Option<i64>,
         now: Timestamp,
     ) -> Result<Media, Error> {
         let id: i64 = sqlx::query_scalar(
@@ -68,7 +68,7 @@ impl Db {
         .bind(media.thumb.as_ref().map(|t| t.height))
         .bind(uploaded_by)
         .bind(to_micros(now))
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn())
         .await
         .map_err(db_error)?;
         Ok(Media {
@@ -76,7 +76,9 @@ impl Db {
             ..media.clone()
         })
     }
+}
 
+impl Db {
     /// A media item by id.
     pub async fn media_by_id(&self, id: i64) -> Result<Option<Media>, Error> {
         let row = sqlx::query(

@@ -1,17 +1,125 @@
-//! What only PostgreSQL needs: its migrations.
+//! What only PostgreSQL needs: its migrations, row locks, the order of event ids, `LISTEN` and
+//! `NOTIFY`, and claiming jobs with `SKIP LOCKED`.
 
-use std::borrow::Cow;
+use std::{borrow::Cow, sync::Arc, time::Duration};
 
-use sqlx::migrate::{Migration, MigrationType, Migrator};
+use dateline_core::Error;
+use sqlx::{
+    AnyConnection, AssertSqlSafe,
+    migrate::{Migration, MigrationType, Migrator},
+    postgres::PgListener,
+};
+use tokio::sync::broadcast;
+
+use crate::db_error;
+
+/// The channel on which every committed event's id is announced.
+pub const EVENTS_CHANNEL: &str = "dateline_events";
 
 /// The PostgreSQL migrations, embedded in the binary. Several `dateline serve` processes may
 /// start at once against one database; the migrator's advisory lock makes them take turns.
 pub(crate) fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        Cow::Borrowed("initial"),
-        MigrationType::Simple,
-        sqlx::SqlSafeStr::into_sql_str(include_str!("../migrations/postgres/0001_initial.sql")),
-        false,
-    )])
+    let migration = |version, name, sql: &'static str| {
+        Migration::new(
+            version,
+            Cow::Borrowed(name),
+            MigrationType::Simple,
+            sqlx::SqlSafeStr::into_sql_str(sql),
+            false,
+        )
+    };
+    Migrator::with_migrations(vec![
+        migration(
+            1,
+            "initial",
+            include_str!("../migrations/postgres/0001_initial.sql"),
+        ),
+        migration(
+            2,
+            "events and jobs",
+            include_str!("../migrations/postgres/0002_events_and_jobs.sql"),
+        ),
+    ])
 }
+
+/// Locks an article's row until the transaction ends.
+pub(crate) async fn lock_article(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
+    sqlx::query("SELECT id FROM articles WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+/// Makes event writers take turns until they commit. Ids come from a sequence when the row is
+/// inserted, but transactions may commit in another order; a reader that saw id 11 and
+/// remembered it would then never see 10. Holding this lock from the insert to the commit makes
+/// ids visible in the order they were given. Readers of the table are not blocked.
+pub(crate) async fn serialise_event_writers(conn: &mut AnyConnection) -> Result<(), Error> {
+    sqlx::query("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+/// Announces event `id` to every listening process; PostgreSQL delivers it at commit, and not
+/// at all if the transaction rolls back.
+pub(crate) async fn notify_event(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
+    // NOTIFY takes no parameters; the payload is a number we formatted ourselves.
+    sqlx::query(AssertSqlSafe(format!("NOTIFY {EVENTS_CHANNEL}, '{id}'")))
+        .execute(&mut *conn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
+/// Passes the ids announced on [`EVENTS_CHANNEL`] to `bus`, for as long as the task runs;
+/// reconnects after a lost connection, and then sends 0 so that consumers look at the log for
+/// what was announced while it was away.
+pub(crate) async fn listen(url: Arc<str>, bus: broadcast::Sender<i64>) {
+    let mut delay = Duration::from_millis(200);
+    loop {
+        match PgListener::connect(&url).await {
+            Ok(mut listener) => {
+                if let Err(e) = listener.listen(EVENTS_CHANNEL).await {
+                    tracing::warn!(error = %e, "cannot LISTEN for events; retrying");
+                } else {
+                    delay = Duration::from_millis(200);
+                    let _ = bus.send(0);
+                    loop {
+                        match listener.try_recv().await {
+                            Ok(Some(n)) => {
+                                if let Ok(id) = n.payload().parse::<i64>() {
+                                    let _ = bus.send(id);
+                                }
+                            }
+                            // The connection dropped; the next call reconnects, and whatever
+                            // was announced meanwhile is in the log.
+                            Ok(None) => {
+                                let _ = bus.send(0);
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, "event listener failed; reconnecting");
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot connect the event listener; retrying"),
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(10));
+    }
+}
+
+/// Claims the next due job: `$1` claim, `$2` lease end, `$3` now. `SKIP LOCKED` lets several
+/// processes claim different jobs at once instead of queueing on the same row.
+pub(crate) const CLAIM_JOB: &str = "UPDATE jobs SET status = 'running', attempts = attempts + 1, \
+     locked_by = $1, locked_until = $2, updated_at = $3 \
+     WHERE id = (SELECT id FROM jobs WHERE (status = 'pending' AND run_at <= $3) \
+     OR (status = 'running' AND locked_until <= $3) ORDER BY run_at, id LIMIT 1 \
+     FOR UPDATE SKIP LOCKED) \
+     RETURNING id, kind, payload, attempts, max_attempts";

@@ -1,4 +1,5 @@
-//! What only SQLite needs: per-connection pragmas and its migrations.
+//! What only SQLite needs: per-connection pragmas, how a write transaction begins, how a job
+//! is claimed, and its migrations.
 
 use std::{borrow::Cow, time::Duration};
 
@@ -26,6 +27,19 @@ pub(crate) fn pool_options() -> AnyPoolOptions {
         })
 }
 
+/// A transaction that will write takes the write lock at its start, waiting (up to the busy
+/// timeout) for another writer to finish. A deferred transaction that read first could not
+/// upgrade while another wrote, and would fail at once with "database is locked".
+pub(crate) const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
+/// Claims the next due job: `$1` claim, `$2` lease end, `$3` now. The write lock of
+/// [`BEGIN_WRITE`] makes the claim exclusive.
+pub(crate) const CLAIM_JOB: &str = "UPDATE jobs SET status = 'running', attempts = attempts + 1, \
+     locked_by = $1, locked_until = $2, updated_at = $3 \
+     WHERE id = (SELECT id FROM jobs WHERE (status = 'pending' AND run_at <= $3) \
+     OR (status = 'running' AND locked_until <= $3) ORDER BY run_at, id LIMIT 1) \
+     RETURNING id, kind, payload, attempts, max_attempts";
+
 /// Applies the SQLite migrations. sqlx's migration lock exists only on PostgreSQL, so two
 /// processes starting together on a new file can both try the same migration; the loser's
 /// transaction rolls back whole, and on another look it finds the migration applied.
@@ -45,11 +59,25 @@ pub(crate) async fn migrate(pool: &AnyPool) -> Result<(), MigrateError> {
 
 /// The SQLite migrations, embedded in the binary.
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        Cow::Borrowed("initial"),
-        MigrationType::Simple,
-        sqlx::SqlSafeStr::into_sql_str(include_str!("../migrations/sqlite/0001_initial.sql")),
-        false,
-    )])
+    let migration = |version, name, sql: &'static str| {
+        Migration::new(
+            version,
+            Cow::Borrowed(name),
+            MigrationType::Simple,
+            sqlx::SqlSafeStr::into_sql_str(sql),
+            false,
+        )
+    };
+    Migrator::with_migrations(vec![
+        migration(
+            1,
+            "initial",
+            include_str!("../migrations/sqlite/0001_initial.sql"),
+        ),
+        migration(
+            2,
+            "events and jobs",
+            include_str!("../migrations/sqlite/0002_events_and_jobs.sql"),
+        ),
+    ])
 }

@@ -7,15 +7,17 @@ use dateline_core::{
     users::{Role, User},
 };
 use jiff::Timestamp;
-use sqlx::{Row, any::AnyRow};
+use sqlx::{AnyConnection, Row, any::AnyRow};
 
-use crate::{Db, db_error};
+use crate::{Db, WriteTx, db_error};
 
 /// An API token as listed to its owner: never the token itself.
 #[derive(Debug, Clone)]
 pub struct TokenInfo {
     /// Id, used to revoke it.
     pub id: i64,
+    /// The account it belongs to.
+    pub user_id: i64,
     /// What the owner called it.
     pub label: String,
     /// When it was made.
@@ -39,10 +41,10 @@ fn user_from_row(row: &AnyRow) -> Result<User, Error> {
     })
 }
 
-impl Db {
+impl WriteTx {
     /// Creates an account. The author-page slug comes from the name, numbered if taken.
-    pub async fn create_user(
-        &self,
+    pub async fn insert_user(
+        &mut self,
         name: &str,
         email: &Email,
         role: Role,
@@ -55,7 +57,7 @@ impl Db {
         let mut n = 1;
         while sqlx::query("SELECT 1 FROM users WHERE slug = $1")
             .bind(slug.clone())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn())
             .await
             .map_err(db_error)?
             .is_some()
@@ -74,12 +76,152 @@ impl Db {
         .bind(role.as_str())
         .bind(password_hash.map(str::to_owned))
         .bind(to_micros(now))
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn())
         .await
         .map_err(db_error)?;
-        self.user_by_id(id).await?.ok_or(Error::NotFound)
+        user_by(self.conn(), Key::Id(id))
+            .await?
+            .ok_or(Error::NotFound)
     }
 
+    /// An account by e-mail address, as this transaction sees it.
+    pub async fn user_by_email(&mut self, email: &str) -> Result<Option<User>, Error> {
+        user_by(self.conn(), Key::Text(email.to_owned())).await
+    }
+
+    /// Whether the site has an owner account that can log in, as this transaction sees it.
+    pub async fn owner_exists(&mut self) -> Result<bool, Error> {
+        owner_exists(self.conn()).await
+    }
+
+    /// Stores the hash of a new API token for `user_id`; returns the token's id.
+    pub async fn insert_token(
+        &mut self,
+        user_id: i64,
+        label: &str,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<i64, Error> {
+        sqlx::query_scalar(
+            "INSERT INTO api_tokens (user_id, label, token_hash, created_at) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(user_id)
+        .bind(label.to_owned())
+        .bind(token_hash.to_owned())
+        .bind(to_micros(now))
+        .fetch_one(&mut *self.conn())
+        .await
+        .map_err(db_error)
+    }
+
+    /// A token by id or by hash, as this transaction sees it.
+    pub async fn token(&mut self, which: TokenRef<'_>) -> Result<Option<TokenInfo>, Error> {
+        let (sql, key) = match which {
+            TokenRef::Id(id) => (
+                "SELECT id, user_id, label, created_at, last_used_at, revoked_at FROM api_tokens WHERE id = $1",
+                Key::Id(id),
+            ),
+            TokenRef::Hash(h) => (
+                "SELECT id, user_id, label, created_at, last_used_at, revoked_at FROM api_tokens WHERE token_hash = $1",
+                Key::Text(h.to_owned()),
+            ),
+        };
+        let q = sqlx::query(sql);
+        let q = match key {
+            Key::Id(id) => q.bind(id),
+            Key::Text(t) => q.bind(t),
+        };
+        let row = q
+            .fetch_optional(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(token_from_row).transpose()
+    }
+
+    /// Revokes a live token by id; false if it was already revoked.
+    pub async fn revoke_token(&mut self, token_id: i64, now: Timestamp) -> Result<bool, Error> {
+        let r = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(to_micros(now))
+        .bind(token_id)
+        .execute(&mut *self.conn())
+        .await
+        .map_err(db_error)?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    /// Records that a token was presented.
+    pub async fn touch_token(&mut self, token_id: i64, now: Timestamp) -> Result<(), Error> {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(to_micros(now))
+            .bind(token_id)
+            .execute(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}
+
+/// Which token.
+#[derive(Debug, Clone, Copy)]
+pub enum TokenRef<'a> {
+    /// By id.
+    Id(i64),
+    /// By the hash of the token itself.
+    Hash(&'a str),
+}
+
+/// A lookup key: an id, or a text value (an e-mail address, a token hash).
+enum Key {
+    Id(i64),
+    Text(String),
+}
+
+/// An account by id (`Key::Id`) or e-mail address (`Key::Text`).
+async fn user_by(conn: &mut AnyConnection, key: Key) -> Result<Option<User>, Error> {
+    let q = match key {
+        Key::Id(id) => {
+            sqlx::query("SELECT id, name, email, slug, bio, role FROM users WHERE id = $1").bind(id)
+        }
+        Key::Text(email) => {
+            sqlx::query("SELECT id, name, email, slug, bio, role FROM users WHERE email = $1")
+                .bind(email)
+        }
+    };
+    let row = q.fetch_optional(&mut *conn).await.map_err(db_error)?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+async fn owner_exists(conn: &mut AnyConnection) -> Result<bool, Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE role = 'owner' AND password_hash IS NOT NULL",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    Ok(n > 0)
+}
+
+fn token_from_row(r: &AnyRow) -> Result<TokenInfo, Error> {
+    Ok(TokenInfo {
+        id: r.try_get(0).map_err(db_error)?,
+        user_id: r.try_get(1).map_err(db_error)?,
+        label: r.try_get(2).map_err(db_error)?,
+        created_at: from_micros(r.try_get(3).map_err(db_error)?),
+        last_used_at: r
+            .try_get::<Option<i64>, _>(4)
+            .map_err(db_error)?
+            .map(from_micros),
+        revoked_at: r
+            .try_get::<Option<i64>, _>(5)
+            .map_err(db_error)?
+            .map(from_micros),
+    })
+}
+
+impl Db {
     /// An account by id.
     pub async fn user_by_id(&self, id: i64) -> Result<Option<User>, Error> {
         let sql = "SELECT id, name, email, slug, bio, role FROM users WHERE id = $1";
@@ -114,13 +256,8 @@ impl Db {
 
     /// Whether the site has an owner account that can log in.
     pub async fn owner_exists(&self) -> Result<bool, Error> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM users WHERE role = 'owner' AND password_hash IS NOT NULL",
-        )
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db_error)?;
-        Ok(n > 0)
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        owner_exists(&mut conn).await
     }
 
     /// The stored password hash of an account, for logging in.
@@ -133,35 +270,14 @@ impl Db {
             .map_err(db_error)
     }
 
-    /// Stores the hash of a new API token for `user_id`; returns the token's id.
-    pub async fn create_token(
-        &self,
-        user_id: i64,
-        label: &str,
-        token_hash: &str,
-        now: Timestamp,
-    ) -> Result<i64, Error> {
-        sqlx::query_scalar(
-            "INSERT INTO api_tokens (user_id, label, token_hash, created_at) \
-             VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(user_id)
-        .bind(label.to_owned())
-        .bind(token_hash.to_owned())
-        .bind(to_micros(now))
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db_error)
-    }
-
-    /// The account a token belongs to, if the token exists and is not revoked; records its use.
+    /// The account a live (unrevoked) token belongs to, with the token.
     pub async fn user_by_token_hash(
         &self,
         token_hash: &str,
-        now: Timestamp,
-    ) -> Result<Option<User>, Error> {
+    ) -> Result<Option<(User, TokenInfo)>, Error> {
         let row = sqlx::query(
-            "SELECT u.id, u.name, u.email, u.slug, u.bio, u.role, t.id, t.last_used_at \
+            "SELECT u.id, u.name, u.email, u.slug, u.bio, u.role, \
+             t.id, t.user_id, t.label, t.created_at, t.last_used_at, t.revoked_at \
              FROM api_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
         )
@@ -171,77 +287,30 @@ impl Db {
         .map_err(db_error)?;
         let Some(row) = row else { return Ok(None) };
         let user = user_from_row(&row)?;
-        let token_id: i64 = row.try_get(6).map_err(db_error)?;
-        let last_used: Option<i64> = row.try_get(7).map_err(db_error)?;
-        // Record use at minute resolution so that a busy API client does not turn every read
-        // into a write.
-        if last_used.is_none_or(|t| to_micros(now) - t > 60_000_000) {
-            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-                .bind(to_micros(now))
-                .bind(token_id)
-                .execute(&self.pool)
-                .await
-                .map_err(db_error)?;
-        }
-        Ok(Some(user))
-    }
-
-    /// Revokes a token by id; false if there was no such live token.
-    pub async fn revoke_token(&self, token_id: i64, now: Timestamp) -> Result<bool, Error> {
-        let r = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-        )
-        .bind(to_micros(now))
-        .bind(token_id)
-        .execute(&self.pool)
-        .await
-        .map_err(db_error)?;
-        Ok(r.rows_affected() > 0)
-    }
-
-    /// Revokes a token given the token itself; returns its id if one was revoked.
-    pub async fn revoke_token_by_hash(
-        &self,
-        token_hash: &str,
-        now: Timestamp,
-    ) -> Result<Option<i64>, Error> {
-        let id: Option<i64> = sqlx::query_scalar(
-            "UPDATE api_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL RETURNING id",
-        )
-        .bind(to_micros(now))
-        .bind(token_hash.to_owned())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_error)?;
-        Ok(id)
+        let token = TokenInfo {
+            id: row.try_get(6).map_err(db_error)?,
+            user_id: row.try_get(7).map_err(db_error)?,
+            label: row.try_get(8).map_err(db_error)?,
+            created_at: from_micros(row.try_get(9).map_err(db_error)?),
+            last_used_at: row
+                .try_get::<Option<i64>, _>(10)
+                .map_err(db_error)?
+                .map(from_micros),
+            revoked_at: None,
+        };
+        Ok(Some((user, token)))
     }
 
     /// The tokens of one account, newest first.
     pub async fn tokens_of(&self, user_id: i64) -> Result<Vec<TokenInfo>, Error> {
         let rows = sqlx::query(
-            "SELECT id, label, created_at, last_used_at, revoked_at FROM api_tokens \
+            "SELECT id, user_id, label, created_at, last_used_at, revoked_at FROM api_tokens \
              WHERE user_id = $1 ORDER BY id DESC",
         )
         .bind(user_id)
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
-        rows.iter()
-            .map(|r| {
-                Ok(TokenInfo {
-                    id: r.try_get(0).map_err(db_error)?,
-                    label: r.try_get(1).map_err(db_error)?,
-                    created_at: from_micros(r.try_get(2).map_err(db_error)?),
-                    last_used_at: r
-                        .try_get::<Option<i64>, _>(3)
-                        .map_err(db_error)?
-                        .map(from_micros),
-                    revoked_at: r
-                        .try_get::<Option<i64>, _>(4)
-                        .map_err(db_error)?
-                        .map(from_micros),
-                })
-            })
-            .collect()
+        rows.iter().map(token_from_row).collect()
     }
 }

@@ -18,24 +18,41 @@ fn classify(e: &Error) -> (StatusCode, &'static str) {
         Error::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
         Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
         Error::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+        Error::Unsupported { .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
         Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
 }
 
-/// The message a person sees; internal details are logged instead.
+/// The message a person sees; internal details are logged instead. Always a sentence with a
+/// capital and a full stop, whoever wrote the reason.
 fn public_message(e: &Error) -> String {
-    match e {
+    let text = match e {
         Error::NotFound => "There is nothing at this address.".to_owned(),
         Error::Gone => "This article has been removed.".to_owned(),
-        Error::Conflict { field } => format!("This {field} is already taken."),
+        Error::Conflict { field } => format!("This {field} is already taken: choose another."),
         Error::Unauthorized => "Sign in or send a valid API token.".to_owned(),
-        Error::Forbidden(why) => format!("Not allowed: {why}."),
-        Error::Invalid { reason, .. } => reason.clone(),
+        Error::Forbidden(why) => (*why).to_owned(),
+        Error::Invalid { reason, .. } | Error::Unsupported { reason, .. } => reason.clone(),
         Error::Internal(detail) => {
             tracing::error!(error = %detail, "internal error");
             "Something went wrong on our side. Please try again.".to_owned()
         }
+    };
+    sentence(&text)
+}
+
+/// `text` with a capital first letter and a closing full stop (or other final punctuation).
+pub fn sentence(text: &str) -> String {
+    let text = text.trim();
+    let mut chars = text.chars();
+    let mut out = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
     }
+    out
 }
 
 /// An error on a reader page. Its response carries a [`ErrorPage`] extension with an empty
@@ -87,7 +104,7 @@ impl ApiError {
         ApiError {
             status,
             code,
-            message: message.into(),
+            message: sentence(&message.into()),
             field: None,
         }
     }
@@ -103,7 +120,9 @@ impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         let (status, code) = classify(&e);
         let field = match &e {
-            Error::Invalid { field, .. } | Error::Conflict { field } => Some((*field).to_owned()),
+            Error::Invalid { field, .. }
+            | Error::Unsupported { field, .. }
+            | Error::Conflict { field } => Some((*field).to_owned()),
             _ => None,
         };
         ApiError {

@@ -1,11 +1,12 @@
 //! Dateline's HTTP surfaces. Each surface is a router function (`site::router`,
-//! `api::router`, `ops::router`), merged in [`app`]. Handlers are thin: they parse input, call
-//! the store and the core, and render a typed page or JSON; they never hold SQL.
+//! `api::router`, `ops::router`), merged in [`app`]. Handlers are thin: they turn a request into
+//! a read of the store or a call of an action (`dateline-app`), and the result into a typed
+//! page or JSON. They hold no SQL and call no write of the store (clippy.toml in this crate
+//! forbids `Db::begin_write`, the only way to one).
 
 pub mod api;
 mod error;
 mod extract;
-mod media_files;
 pub mod ops;
 pub mod site;
 pub mod theme;
@@ -13,7 +14,7 @@ pub mod theme;
 use std::{path::PathBuf, sync::Arc};
 
 use axum::{Router, middleware};
-use dateline_core::Clock;
+use dateline_app::App;
 use dateline_store::Db;
 
 pub use error::{ApiError, SiteError};
@@ -37,41 +38,32 @@ pub struct AppState {
 }
 
 struct Inner {
-    db: Db,
-    clock: Arc<dyn Clock>,
+    app: App,
     theme: Theme,
     config: WebConfig,
-    ip_key: Vec<u8>,
 }
 
 impl AppState {
-    /// Bundles the parts. `ip_key` keys the hash under which readers' IP addresses are stored.
-    pub fn new(
-        db: Db,
-        clock: Arc<dyn Clock>,
-        theme: Theme,
-        config: WebConfig,
-        ip_key: Vec<u8>,
-    ) -> Self {
+    /// Bundles the parts.
+    pub fn new(app: App, theme: Theme, config: WebConfig) -> Self {
         AppState {
-            inner: Arc::new(Inner {
-                db,
-                clock,
-                theme,
-                config,
-                ip_key,
-            }),
+            inner: Arc::new(Inner { app, theme, config }),
         }
     }
 
-    /// The database.
+    /// The actions: every change goes through them.
+    pub fn app(&self) -> &App {
+        &self.inner.app
+    }
+
+    /// The database, for reads.
     pub fn db(&self) -> &Db {
-        &self.inner.db
+        self.inner.app.db()
     }
 
     /// The current instant.
     pub fn now(&self) -> jiff::Timestamp {
-        self.inner.clock.now()
+        self.inner.app.now()
     }
 
     /// The theme pages are rendered with.
@@ -87,11 +79,6 @@ impl AppState {
     /// An absolute URL for a site path.
     pub fn absolute(&self, path: &str) -> String {
         format!("{}{path}", self.inner.config.base_url)
-    }
-
-    /// Keyed hash of a client address, as stored with comments.
-    pub fn hash_ip(&self, ip: &str) -> String {
-        dateline_core::secrets::keyed_hash(&self.inner.ip_key, ip)
     }
 }
 

@@ -2,7 +2,7 @@
 //! `DATELINE_*` environment variables and command-line flags (clap reads both; a flag wins).
 
 use std::{
-    net::SocketAddr,
+    net::{SocketAddr, ToSocketAddrs},
     path::{Path, PathBuf},
 };
 
@@ -33,16 +33,16 @@ pub struct SiteArgs {
 /// Options of `dateline serve`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ServeArgs {
-    /// Address to listen on [default: 127.0.0.1:8080]
+    /// Address to listen on, HOST:PORT with an IP address or a host name [default: 127.0.0.1:8080]
     #[arg(long, env = "DATELINE_BIND", value_name = "ADDR")]
-    pub bind: Option<SocketAddr>,
+    pub bind: Option<String>,
     /// Public address of the site, for absolute links [default: http://BIND]
     #[arg(long, env = "DATELINE_BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
     /// Theme folder whose templates/ and static/ override the built-in theme
     #[arg(long, env = "DATELINE_THEME", value_name = "DIR")]
     pub theme: Option<PathBuf>,
-    /// Time zone for dates on pages, until the admin has a settings page (e.g. America/Los_Angeles)
+    /// Time zone for dates on pages on a new site, e.g. America/Los_Angeles (later changes are made in the site's settings, which this does not overrule)
     #[arg(long, env = "DATELINE_TIME_ZONE", value_name = "TZ")]
     pub time_zone: Option<String>,
     /// Serve /metrics to every client, not only to loopback ones
@@ -56,7 +56,7 @@ pub struct ServeArgs {
 struct FileConfig {
     data: Option<PathBuf>,
     database_url: Option<String>,
-    bind: Option<SocketAddr>,
+    bind: Option<String>,
     base_url: Option<String>,
     theme: Option<PathBuf>,
     time_zone: Option<String>,
@@ -72,11 +72,14 @@ pub struct Config {
     pub database_url: String,
     /// Listen address.
     pub bind: SocketAddr,
+    /// The host name the listen address was given as, if it was a name (`localhost`): links
+    /// then use the name rather than the address it resolved to.
+    pub bind_host: Option<String>,
     /// Public address, without a trailing slash; `None` means "http://" and the bound address.
     pub base_url: Option<String>,
     /// Theme override folder.
     pub theme_dir: Option<PathBuf>,
-    /// Display time zone to store in the site settings.
+    /// The site's time zone on a new site (the stored setting wins once there is one).
     pub time_zone: Option<String>,
     /// Serve metrics to any client.
     pub metrics_public: bool,
@@ -88,6 +91,7 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("database_url", &redact(&self.database_url))
             .field("bind", &self.bind)
+            .field("bind_host", &self.bind_host)
             .field("base_url", &self.base_url)
             .field("theme_dir", &self.theme_dir)
             .field("time_zone", &self.time_zone)
@@ -132,18 +136,30 @@ impl Config {
         if let Some(u) = &base_url {
             dateline_core::text::parse_web_url("base_url", u)?;
         }
+        let theme_dir = serve.theme.clone().or(file.theme);
+        if let Some(dir) = &theme_dir
+            && !dir.is_dir()
+        {
+            return Err(format!(
+                "the theme folder {} does not exist; pass --theme a folder holding templates/ and static/",
+                dir.display()
+            )
+            .into());
+        }
+        let (bind, bind_host) = match serve.bind.clone().or(file.bind) {
+            Some(text) => resolve_bind(&text)?,
+            None => (SocketAddr::from(([127, 0, 0, 1], 8080)), None),
+        };
         Ok(Config {
             database_url: match database_url {
                 Some(url) => url,
                 None => sqlite_url(&data_dir),
             },
             data_dir,
-            bind: serve
-                .bind
-                .or(file.bind)
-                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            bind,
+            bind_host,
             base_url,
-            theme_dir: serve.theme.clone().or(file.theme),
+            theme_dir,
             time_zone,
             metrics_public: serve.metrics_public || file.metrics_public.unwrap_or(false),
         })
@@ -153,6 +169,35 @@ impl Config {
     pub fn media_dir(&self) -> PathBuf {
         self.data_dir.join("media")
     }
+}
+
+/// Reads a listen address: `IP:PORT`, `[IPv6]:PORT`, or `NAME:PORT` resolved now (an IPv4
+/// address preferred, as browsers try it first for `localhost`).
+fn resolve_bind(text: &str) -> Fallible<(SocketAddr, Option<String>)> {
+    let text = text.trim();
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok((addr, None));
+    }
+    let bad = || {
+        format!(
+            "cannot listen on {text:?}: use HOST:PORT, such as 127.0.0.1:8080 or localhost:8080"
+        )
+    };
+    let (host, port) = text.rsplit_once(':').ok_or_else(bad)?;
+    port.parse::<u16>().map_err(|_| bad())?;
+    let addrs: Vec<SocketAddr> = text
+        .to_socket_addrs()
+        .map_err(|e| {
+            format!("cannot listen on {text}: the host name {host} does not resolve ({e})")
+        })?
+        .collect();
+    let addr = addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or_else(|| addrs.first())
+        .copied()
+        .ok_or_else(|| format!("cannot listen on {text}: the host name {host} has no address"))?;
+    Ok((addr, Some(host.to_owned())))
 }
 
 /// The URL of the SQLite database inside a data folder.
@@ -214,10 +259,33 @@ mod tests {
                 .starts_with("sqlite://dateline-data/")
         );
         let serve = ServeArgs {
-            bind: Some("127.0.0.1:7000".parse().unwrap()),
+            bind: Some("127.0.0.1:7000".to_owned()),
             ..Default::default()
         };
         assert_eq!(Config::load(&site, &serve).unwrap().bind.port(), 7000);
+        let named = ServeArgs {
+            bind: Some("localhost:7001".to_owned()),
+            ..Default::default()
+        };
+        let named = Config::load(&site, &named).unwrap();
+        assert!(named.bind.ip().is_loopback());
+        assert_eq!(
+            (named.bind.port(), named.bind_host.as_deref()),
+            (7001, Some("localhost"))
+        );
+        for bad in ["localhost", "localhost:port"] {
+            let serve = ServeArgs {
+                bind: Some(bad.to_owned()),
+                ..Default::default()
+            };
+            assert!(Config::load(&site, &serve).is_err(), "{bad}");
+        }
+        let missing_theme = ServeArgs {
+            theme: Some(dir.join("no-such-theme")),
+            ..Default::default()
+        };
+        let e = Config::load(&site, &missing_theme).unwrap_err().to_string();
+        assert!(e.contains("does not exist"), "{e}");
         std::fs::write(&file, "time_zone = \"Mars/Olympus\"\n").unwrap();
         assert!(Config::load(&site, &ServeArgs::default()).is_err());
         std::fs::remove_dir_all(&dir).unwrap();

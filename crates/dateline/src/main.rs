@@ -1,20 +1,24 @@
 //! `dateline`: the command line. Run with no arguments to serve the site.
 
-use std::{io::Read, sync::Arc};
+use std::{io::Read, sync::Arc, time::Duration};
 
 use clap::{Parser, Subcommand};
 use dateline::{
     Fallible,
     config::{Config, ServeArgs, SiteArgs},
-    server,
+    server, site,
+};
+use dateline_app::{
+    App, tokens,
+    users::{self, NewUser, OwnerCredential},
 };
 use dateline_core::{
     Clock, SystemClock,
-    secrets::{hash_password, hash_token, new_token},
-    text::{Email, required_text},
-    users::{Role, check_new_password},
+    actor::Actor,
+    events::{Event, EventKind},
+    users::Role,
 };
-use dateline_store::Db;
+use dateline_store::{Backend, Db, EventFilter, JobStatus};
 
 /// Dateline, a news publishing platform. With no command, `serve` runs.
 #[derive(Parser)]
@@ -38,11 +42,32 @@ enum Command {
     /// Manage API tokens
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Print the activity log, one line per event, oldest first
+    Activity {
+        /// How many of the newest events to print
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        /// Only events of this kind (e.g. article.published)
+        #[arg(long)]
+        kind: Option<String>,
+        /// Keep printing events as they happen, until interrupted
+        #[arg(long)]
+        follow: bool,
+    },
+    /// List pending, running and failed background jobs
+    Jobs {
+        /// Also list finished jobs
+        #[arg(long)]
+        all: bool,
+        /// How many to list
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
 }
 
 #[derive(Subcommand)]
 enum UserCommand {
-    /// Create an account; the password is read from standard input (at least 10 characters)
+    /// Create an account (the owner too); the password is read from standard input (at least 10 characters)
     Add {
         /// Login e-mail address
         #[arg(long)]
@@ -98,62 +123,86 @@ fn main() -> std::process::ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("dateline: {e}");
+            eprintln!("dateline: {}", describe(e.as_ref()));
             std::process::ExitCode::FAILURE
         }
     }
 }
 
+/// An error as the person at the console should read it: what happened, without the
+/// domain's category prefix.
+fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    match e.downcast_ref::<dateline_core::Error>() {
+        Some(dateline_core::Error::Internal(detail)) => detail.clone(),
+        Some(dateline_core::Error::Invalid { field, reason }) => format!("--{field}: {reason}"),
+        Some(dateline_core::Error::NotFound) => "no such thing exists".to_owned(),
+        Some(other) => other.to_string(),
+        None => e.to_string(),
+    }
+}
+
 async fn run(cli: Cli) -> Fallible<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
-        Command::Serve(serve) => {
-            init_logging();
-            let config = Config::load(&cli.site, &serve)?;
-            tracing::info!(?config, "starting");
-            let running = server::start(&config, clock, true).await?;
-            // Where it listens; links in pages, feeds and the setup link use the public base URL.
-            println!("Dateline is running at http://{}/", running.addr);
-            if let Some(url) = &running.setup_url {
-                println!("Create the owner account (this link works once): {url}");
-            }
-            running.wait().await?;
-            tracing::info!("stopped");
-            Ok(())
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    if let Command::Serve(serve) = command {
+        init_logging();
+        let config = Config::load(&cli.site, &serve)?;
+        tracing::info!(?config, "starting");
+        let running = server::start(&config, clock, true).await?;
+        // Where it listens; links in pages, feeds and the setup link use the public base URL.
+        println!("Dateline is running at http://{}/", running.addr);
+        if let Some(url) = &running.setup_url {
+            println!("Create the owner account (this link works once): {url}");
         }
-        Command::Migrate => {
-            let db = open(&cli.site).await?;
-            let prepared = dateline::bootstrap::prepare(&db, clock.now(), None).await?;
-            println!("The database is up to date.");
-            if prepared.setup_token.is_some() {
-                println!(
-                    "The site has no owner yet: start `dateline serve` for a setup link, or use `dateline user add --role owner`."
-                );
-            }
-            Ok(())
+        running.wait().await?;
+        tracing::info!("stopped");
+        return Ok(());
+    }
+    let config = Config::load(&cli.site, &ServeArgs::default())?;
+    if let Command::Migrate = command {
+        std::fs::create_dir_all(config.media_dir()).map_err(|e| {
+            format!(
+                "cannot create the data folder {}: {e}",
+                config.data_dir.display()
+            )
+        })?;
+        let db = Db::connect(&config.database_url).await?;
+        let prepared =
+            dateline_app::bootstrap::prepare(db, clock, config.media_dir(), None).await?;
+        println!("The database is up to date.");
+        if prepared.setup_token.is_some() {
+            println!(
+                "The site has no owner yet: start `dateline serve` for a setup link, or use `dateline user add --role owner`."
+            );
         }
+        return Ok(());
+    }
+    let app = site::open_existing(&config, clock).await?;
+    // Whoever runs commands on the server can read the database anyway: they act as the system.
+    let system = Actor::System;
+    match command {
+        Command::Serve(_) | Command::Migrate => Ok(()),
         Command::User(UserCommand::Add {
             email,
             name,
             role,
             bio,
         }) => {
-            let email = Email::parse("email", &email)?;
-            let name = required_text("name", &name, 100)?;
             let role = Role::parse("role", &role)?;
             let password = read_password()?;
-            check_new_password("password", &password)?;
-            let db = open(&cli.site).await?;
-            let user = db
-                .create_user(
-                    &name,
-                    &email,
+            let user = if role == Role::Owner {
+                users::create_owner(&app, OwnerCredential::Operator, &name, &email, &password)
+                    .await?
+            } else {
+                let new = NewUser {
+                    name,
+                    email,
                     role,
-                    Some(&hash_password(&password)?),
-                    &bio,
-                    clock.now(),
-                )
-                .await?;
+                    password: Some(password),
+                    bio,
+                };
+                users::add(&app, &system, new).await?
+            };
             println!(
                 "Created {} <{}> as {}; author page /authors/{}/",
                 user.name,
@@ -164,36 +213,29 @@ async fn run(cli: Cli) -> Fallible<()> {
             Ok(())
         }
         Command::Token(TokenCommand::Create { email, name }) => {
-            let db = open(&cli.site).await?;
-            let user = account(&db, &email).await?;
-            let token = new_token()?;
-            db.create_token(user.id, &name, &hash_token(&token), clock.now())
-                .await?;
+            let owner = account(&app, &email).await?;
+            let (_, token) = tokens::create(&app, &system, &owner, &name).await?;
             println!("{token}");
             Ok(())
         }
         Command::Token(TokenCommand::Revoke { token }) => {
-            let db = open(&cli.site).await?;
-            let revoked = match token.parse::<i64>() {
-                Ok(id) => db.revoke_token(id, clock.now()).await?.then_some(id),
-                Err(_) => {
-                    db.revoke_token_by_hash(&hash_token(token.trim()), clock.now())
-                        .await?
-                }
+            let which = match token.trim().parse::<i64>() {
+                Ok(id) => tokens::RevokeBy::Id(id),
+                Err(_) => tokens::RevokeBy::Token(&token),
             };
-            match revoked {
-                Some(id) => {
-                    println!("Revoked token {id}.");
+            match tokens::revoke(&app, &system, which).await {
+                Ok(info) => {
+                    println!("Revoked token {}.", info.id);
                     Ok(())
                 }
-                None => Err("no live token matches".into()),
+                Err(dateline_core::Error::NotFound) => Err("no live token matches".into()),
+                Err(e) => Err(e.into()),
             }
         }
         Command::Token(TokenCommand::List { email }) => {
-            let db = open(&cli.site).await?;
-            let user = account(&db, &email).await?;
+            let owner = account(&app, &email).await?;
             println!("id\tlabel\tcreated\tlast used\trevoked");
-            for t in db.tokens_of(user.id).await? {
+            for t in tokens::list(&app, &system, &owner).await? {
                 let or_dash = |t: Option<jiff::Timestamp>| {
                     t.map_or_else(|| "-".to_owned(), |t| t.to_string())
                 };
@@ -208,31 +250,112 @@ async fn run(cli: Cli) -> Fallible<()> {
             }
             Ok(())
         }
+        Command::Activity {
+            limit,
+            kind,
+            follow,
+        } => activity(&app, limit, kind.as_deref(), follow).await,
+        Command::Jobs { all, limit } => {
+            let mut statuses = vec![JobStatus::Pending, JobStatus::Running, JobStatus::Failed];
+            if all {
+                statuses.push(JobStatus::Done);
+            }
+            println!("id\tkind\tstatus\trun at\tattempts\targuments\tlast error");
+            for j in app.db().jobs(&statuses, limit.clamp(1, 10_000)).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}/{}\t{}\t{}",
+                    j.id,
+                    j.kind,
+                    j.status.as_str(),
+                    j.run_at,
+                    j.attempts,
+                    j.max_attempts,
+                    j.payload,
+                    j.last_error.as_deref().unwrap_or("-").replace('\n', " ")
+                );
+            }
+            Ok(())
+        }
     }
 }
 
-/// Opens the site's database for a command other than `serve`, applying migrations so that a
-/// command run before the first `serve` works too.
-async fn open(site: &SiteArgs) -> Fallible<Db> {
-    let config = Config::load(site, &ServeArgs::default())?;
-    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-        format!(
-            "cannot create the data folder {}: {e}",
-            config.data_dir.display()
-        )
-    })?;
-    let db = Db::connect(&config.database_url).await?;
-    db.migrate().await?;
-    Ok(db)
+/// `dateline activity`: the newest `limit` events, oldest first; with `follow`, then every
+/// event as it commits. On PostgreSQL other processes' events arrive through `LISTEN` at once;
+/// on SQLite the log is looked at every second.
+async fn activity(app: &App, limit: i64, kind: Option<&str>, follow: bool) -> Fallible<()> {
+    let kind = kind.map(|k| EventKind::parse("kind", k)).transpose()?;
+    let filter = EventFilter {
+        kind,
+        ..Default::default()
+    };
+    let (mut events, _) =
+        dateline_app::activity::page(app, &Actor::System, &filter, limit.clamp(1, 200)).await?;
+    events.reverse();
+    let mut last = app.db().latest_event_id().await?;
+    for e in &events {
+        println!("{}", line(e));
+    }
+    if !follow {
+        return Ok(());
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let mut wake = app.db().subscribe_events();
+    let _listener = app.db().listen_for_events();
+    // The listener's wake-ups are the fast path; looking now and then covers SQLite, where
+    // other processes' commits are not announced, and a dropped PostgreSQL connection.
+    let look_every = match app.db().backend() {
+        Backend::Sqlite => Duration::from_secs(1),
+        Backend::Postgres => Duration::from_secs(30),
+    };
+    loop {
+        tokio::select! {
+            _ = wake.recv() => {}
+            () = tokio::time::sleep(look_every) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        }
+        for e in app.db().events_after(last, 500).await? {
+            last = e.id;
+            if kind.is_none_or(|k| k == e.kind) {
+                println!("{}", line(&e));
+            }
+        }
+        let _ = std::io::stdout().flush();
+    }
+}
+
+/// One event on one line: id, time, kind, actor, subject, payload.
+fn line(e: &Event) -> String {
+    let actor = match e.actor.id {
+        Some(id) => format!("{}:{id}", e.actor.kind.as_str()),
+        None => e.actor.kind.as_str().to_owned(),
+    };
+    let subject = match e.subject.id {
+        Some(id) => format!("{}:{id}", e.subject.kind.as_str()),
+        None => e.subject.kind.as_str().to_owned(),
+    };
+    format!(
+        "{}\t{}\t{}\t{}\t{}\t{}",
+        e.id,
+        e.created_at,
+        e.kind.as_str(),
+        actor,
+        subject,
+        e.payload
+    )
 }
 
 /// The account with e-mail address `email`, or an error that says there is none.
-async fn account(db: &Db, email: &str) -> Fallible<dateline_core::users::User> {
-    let email = Email::parse("email", email)?;
-    Ok(db
-        .user_by_email(email.as_str())
-        .await?
-        .ok_or_else(|| format!("no account has the e-mail address {}", email.as_str()))?)
+async fn account(app: &App, email: &str) -> Fallible<dateline_core::users::User> {
+    match tokens::account(app, email).await {
+        Ok(u) => Ok(u),
+        Err(dateline_core::Error::Invalid { reason, .. }) => Err(format!(
+            "no account has the e-mail address {}: {reason}",
+            email.trim()
+        )
+        .into()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The password from standard input: everything up to the first line break.

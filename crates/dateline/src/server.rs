@@ -1,13 +1,14 @@
-//! Starting and stopping the web server.
+//! Starting and stopping the web server, with the jobs runner and the event listener beside it.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, sync::Arc};
 
-use dateline_core::Clock;
+use dateline_app::{App, bootstrap, jobs};
+use dateline_core::{Clock, secrets};
 use dateline_store::Db;
 use dateline_web::{AppState, Theme, WebConfig};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
-use crate::{Fallible, bootstrap, config::Config};
+use crate::{Fallible, config::Config};
 
 /// A server that is accepting connections.
 pub struct Running {
@@ -19,6 +20,8 @@ pub struct Running {
     pub setup_url: Option<String>,
     /// The database the server uses.
     pub db: Db,
+    /// The actions the server calls.
+    pub app: App,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -39,8 +42,9 @@ impl Running {
     }
 }
 
-/// Opens the database (preparing it on first start) and starts serving. With
-/// `listen_for_signals`, Ctrl-C and SIGTERM stop the server gracefully.
+/// Opens the database (preparing it on first start) and starts serving, running jobs, and on
+/// PostgreSQL listening for other processes' events. With `listen_for_signals`, Ctrl-C and
+/// SIGTERM stop the server gracefully.
 pub async fn start(
     config: &Config,
     clock: Arc<dyn Clock>,
@@ -53,7 +57,14 @@ pub async fn start(
         )
     })?;
     let db = Db::connect(&config.database_url).await?;
-    let prepared = bootstrap::prepare(&db, clock.now(), config.time_zone.as_deref()).await?;
+    let prepared = bootstrap::prepare(
+        db.clone(),
+        clock,
+        config.media_dir(),
+        config.time_zone.as_deref(),
+    )
+    .await?;
+    let app = prepared.app;
     let listener = TcpListener::bind(config.bind)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
@@ -61,23 +72,27 @@ pub async fn start(
     let base_url = config
         .base_url
         .clone()
-        .unwrap_or_else(|| format!("http://{addr}"));
+        .unwrap_or_else(|| match &config.bind_host {
+            Some(host) => format!("http://{host}:{}", addr.port()),
+            None => format!("http://{addr}"),
+        });
     let state = AppState::new(
-        db.clone(),
-        clock.clone(),
+        app.clone(),
         Theme::new(config.theme_dir.clone()),
         WebConfig {
             base_url: base_url.clone(),
             media_dir: config.media_dir(),
             metrics_public: config.metrics_public,
         },
-        prepared.ip_key,
     );
-    let app = dateline_web::app(state);
+    let router = dateline_web::app(state);
     let (tx, rx) = oneshot::channel::<()>();
     let task_db = db.clone();
+    let task_app = app.clone();
     let task = tokio::spawn(async move {
-        let ticker = tokio::spawn(publish_due_articles(task_db.clone(), clock));
+        let claim_tag = secrets::hex(&secrets::random_bytes::<4>().unwrap_or_default());
+        let runner = tokio::spawn(jobs::runner(task_app, claim_tag));
+        let listener_task = task_db.listen_for_events();
         let shutdown = async move {
             if listen_for_signals {
                 tokio::select! {
@@ -90,11 +105,15 @@ pub async fn start(
         };
         let served = axum::serve(
             listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
+            router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
         .await;
-        ticker.abort();
+        // A job cut short is claimed again when its lease runs out; every job may run twice.
+        runner.abort();
+        if let Some(l) = listener_task {
+            l.abort();
+        }
         task_db.close().await;
         served
     });
@@ -105,23 +124,10 @@ pub async fn start(
             .map(|t| format!("{base_url}/setup?token={t}")),
         base_url,
         db,
+        app,
         shutdown: Some(tx),
         task,
     })
-}
-
-/// Keeps the status of scheduled articles honest once their time has come. (Readers see a due
-/// article at its time whether or not this has run.)
-async fn publish_due_articles(db: Db, clock: Arc<dyn Clock>) {
-    let mut interval = tokio::time::interval(Duration::from_secs(30));
-    loop {
-        interval.tick().await;
-        match db.publish_due(clock.now()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(count = n, "scheduled articles published"),
-            Err(e) => tracing::warn!(error = %e, "publishing scheduled articles failed"),
-        }
-    }
 }
 
 async fn termination_signal() {

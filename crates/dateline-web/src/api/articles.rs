@@ -6,22 +6,22 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
+use dateline_app::articles;
 use dateline_core::{
     Error,
-    articles::{Article, ArticleForm, ArticleInput, ArticleStatus, Source},
+    articles::{Article, ArticleForm, ArticlePatch, ArticleStatus, Source},
     topics::Topic,
-    users::User,
 };
 use dateline_store::ArticleFilter;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{MaybeStaff, Staff};
 use crate::{
     AppState,
     error::ApiError,
-    extract::{ApiJson, ApiQuery, parse_id, parse_json},
+    extract::{ApiJson, ApiQuery, KnownParams, parse_id},
 };
 
 /// An article as the API returns it.
@@ -102,13 +102,16 @@ fn to_json(state: &AppState, tz: &TimeZone, a: Article) -> ArticleJson {
 
 /// Query of `GET /articles`.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ListQuery {
     status: Option<String>,
     topic: Option<String>,
     author: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,
+}
+
+impl KnownParams for ListQuery {
+    const NAMES: &'static [&'static str] = &["status", "topic", "author", "page", "per_page"];
 }
 
 #[derive(Serialize)]
@@ -128,30 +131,27 @@ pub async fn list(
 ) -> Result<Json<Value>, ApiError> {
     let page = q.page.unwrap_or(1);
     if page < 1 {
-        return Err(Error::invalid("page", "use a page number from 1").into());
+        return Err(Error::invalid("page", "Use a page number from 1.").into());
     }
     let per_page = q.per_page.unwrap_or(20);
     if !(1..=100).contains(&per_page) {
-        return Err(Error::invalid("per_page", "use a number from 1 to 100").into());
+        return Err(Error::invalid("per_page", "Use a per_page from 1 to 100.").into());
     }
     let status = q
         .status
         .as_deref()
         .map(|s| ArticleStatus::parse("status", s))
         .transpose()?;
-    let mut filter = ArticleFilter {
-        status,
-        ..Default::default()
-    };
-    if staff.is_none() {
-        if status.is_some_and(|s| s != ArticleStatus::Published) {
+    let mut filter = match (staff.is_some(), status) {
+        (true, Some(status)) => ArticleFilter::staff().with_status(status),
+        (true, None) => ArticleFilter::staff(),
+        (false, Some(s)) if s != ArticleStatus::Published => {
             return Err(Error::Unauthorized.into());
         }
-        filter.visible_at = Some(state.now());
-        filter.status = None;
-    }
+        (false, _) => ArticleFilter::readers(state.now()),
+    };
     if let Some(topic) = q.topic.as_deref() {
-        filter.topic_slug = Some(Topic::parse(topic)?.slug);
+        filter = filter.in_topic(Topic::parse(topic)?.slug);
     }
     if let Some(author) = q.author.as_deref() {
         let user = match state.db().user_by_slug(author).await? {
@@ -159,7 +159,7 @@ pub async fn list(
             None => state.db().user_by_email(author).await?,
         };
         // An unknown author has written nothing: an empty list, not an error.
-        filter.author_id = Some(user.map_or(-1, |u| u.id));
+        filter = filter.by_author(user.map_or(-1, |u| u.id));
     }
     let (articles, total) = state
         .db()
@@ -199,157 +199,44 @@ pub async fn show(
     Ok(Json(to_json(&state, &tz, article)))
 }
 
-/// Who the article is by: the requester, or (editors only) the account named by `author_email`.
-async fn choose_author(
-    state: &AppState,
-    user: &User,
-    author_email: Option<&str>,
-) -> Result<User, ApiError> {
-    match author_email.map(str::trim).filter(|e| !e.is_empty()) {
-        None => Ok(user.clone()),
-        Some(e) if e.eq_ignore_ascii_case(&user.email) => Ok(user.clone()),
-        Some(e) => {
-            if !user.role.can_edit_others() {
-                return Err(
-                    Error::Forbidden("only editors may write in another author's name").into(),
-                );
-            }
-            let email = dateline_core::text::Email::parse("author_email", e)?;
-            Ok(state
-                .db()
-                .user_by_email(email.as_str())
-                .await?
-                .ok_or_else(|| {
-                    Error::invalid("author_email", "no account has this e-mail address")
-                })?)
-        }
-    }
-}
-
-fn check_may_publish(user: &User, input: &ArticleInput) -> Result<(), ApiError> {
-    if input.status != ArticleStatus::Draft && !user.role.can_publish() {
-        return Err(Error::Forbidden(
-            "contributors may save drafts only; an editor publishes them",
-        )
-        .into());
-    }
-    Ok(())
-}
-
-fn check_may_edit(user: &User, article: &Article) -> Result<(), ApiError> {
-    if !user.role.can_edit_others() && article.author.id != user.id {
-        return Err(Error::Forbidden("you may change only your own articles").into());
-    }
-    if !user.role.can_publish() && article.status != ArticleStatus::Draft {
-        return Err(Error::Forbidden("contributors may change drafts only").into());
-    }
-    Ok(())
-}
-
-async fn respond(state: &AppState, id: i64, status: StatusCode) -> Result<Response, ApiError> {
-    let article = state.db().article_by_id(id).await?.ok_or(Error::NotFound)?;
-    let tz = state.db().site_settings().await?.tz();
-    let body = to_json(state, &tz, article);
-    let location = state.absolute(&format!("/api/v1/articles/{id}"));
-    Ok((status, [(header::LOCATION, location)], Json(body)).into_response())
+fn respond(state: &AppState, tz: &TimeZone, article: Article, status: StatusCode) -> Response {
+    let location = state.absolute(&format!("/api/v1/articles/{}", article.id));
+    let body = to_json(state, tz, article);
+    (status, [(header::LOCATION, location)], Json(body)).into_response()
 }
 
 /// `POST /articles`
 pub async fn create(
     State(state): State<AppState>,
-    Staff(user): Staff,
+    staff: Staff,
     ApiJson(form): ApiJson<ArticleForm>,
 ) -> Result<Response, ApiError> {
-    let now = state.now();
-    let input = form.parse(now)?;
-    check_may_publish(&user, &input)?;
-    let author = choose_author(&state, &user, form.author_email.as_deref()).await?;
-    let id = state.db().create_article(author.id, &input, now).await?;
-    respond(&state, id, StatusCode::CREATED).await
+    let article = articles::create(state.app(), &staff.actor(), &form).await?;
+    let tz = state.db().site_settings().await?.tz();
+    Ok(respond(&state, &tz, article, StatusCode::CREATED))
 }
 
 /// `PATCH /articles/{id}`: the fields given replace the stored ones (`null` clears an optional
 /// field); the result is validated as a whole, exactly like a new article.
 pub async fn update(
     State(state): State<AppState>,
-    Staff(user): Staff,
+    staff: Staff,
     Path(id): Path<String>,
-    ApiJson(patch): ApiJson<Map<String, Value>>,
+    ApiJson(patch): ApiJson<ArticlePatch>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    let now = state.now();
-    let article = state.db().article_by_id(id).await?.ok_or(Error::NotFound)?;
-    check_may_edit(&user, &article)?;
-    let current_author = state
-        .db()
-        .user_by_id(article.author.id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let mut merged = form_json(&ArticleForm::from_article(&article, &current_author.email));
-    // A scheduled article whose time has come is published, even before the ticker says so;
-    // re-validating it as "scheduled" would refuse its (now past) time.
-    if article.status == ArticleStatus::Scheduled && article.published_at.is_some_and(|t| t <= now)
-    {
-        merged.insert("status".into(), "published".into());
-    }
-    for (key, value) in patch {
-        merged.insert(key, value);
-    }
-    let bytes =
-        serde_json::to_vec(&Value::Object(merged)).map_err(|e| Error::Internal(e.to_string()))?;
-    let form: ArticleForm = parse_json(&bytes)?;
-    let input = form.parse(now)?;
-    check_may_publish(&user, &input)?;
-    let author = choose_author(&state, &user, form.author_email.as_deref()).await?;
-    state
-        .db()
-        .update_article(id, author.id, &input, now)
-        .await?;
-    respond(&state, id, StatusCode::OK).await
+    let article = articles::update(state.app(), &staff.actor(), id, patch).await?;
+    let tz = state.db().site_settings().await?.tz();
+    Ok(respond(&state, &tz, article, StatusCode::OK))
 }
 
 /// `DELETE /articles/{id}`: readers get 410 Gone at its address from now on.
 pub async fn delete(
     State(state): State<AppState>,
-    Staff(user): Staff,
+    staff: Staff,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = parse_id(&id)?;
-    let article = state.db().article_by_id(id).await?.ok_or(Error::NotFound)?;
-    check_may_edit(&user, &article)?;
-    state.db().delete_article(id, state.now()).await?;
+    articles::delete(state.app(), &staff.actor(), id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The JSON object that [`ArticleForm`] deserialises from, for overlaying a PATCH.
-fn form_json(f: &ArticleForm) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("title".into(), f.title.clone().into());
-    m.insert("body_markdown".into(), f.body_markdown.clone().into());
-    m.insert("dek".into(), f.dek.clone().into());
-    m.insert("slug".into(), f.slug.clone().into());
-    m.insert("status".into(), f.status.clone().into());
-    m.insert("published_at".into(), f.published_at.clone().into());
-    m.insert("author_email".into(), f.author_email.clone().into());
-    m.insert(
-        "lead_image".into(),
-        f.lead_image.as_ref().map_or(Value::Null, |l| {
-            serde_json::json!({"media_id": l.media_id, "caption": l.caption, "alt": l.alt, "credit": l.credit})
-        }),
-    );
-    m.insert(
-        "sources".into(),
-        Value::Array(
-            f.sources
-                .iter()
-                .flatten()
-                .map(|s| {
-                    serde_json::json!({"title": s.title, "author": s.author, "outlet": s.outlet,
-                                       "url": s.url, "published_at": s.published_at})
-                })
-                .collect(),
-        ),
-    );
-    m.insert("topics".into(), serde_json::json!(f.topics));
-    m
 }

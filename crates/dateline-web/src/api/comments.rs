@@ -7,8 +7,10 @@ use axum::{
     extract::{ConnectInfo, Path, State},
     http::{HeaderMap, StatusCode, header},
 };
+use dateline_app::comments;
 use dateline_core::{
     Error,
+    actor::Actor,
     articles::Article,
     comments::{CommentForm, CommentStatus},
     users::User,
@@ -67,24 +69,17 @@ pub async fn create(
     headers: HeaderMap,
     ApiJson(form): ApiJson<CommentForm>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let article = article(&state, staff.as_ref(), &id).await?;
-    let privileged = staff.as_ref().is_some_and(|u| u.role.can_edit_others());
-    let input = form.parse(state.now(), privileged)?;
-    // Imported comments keep no address of the importer; a reader's is stored keyed-hashed.
-    let (ip_hash, user_agent) = if privileged && form.created_at.is_some() {
-        (None, None)
-    } else {
-        (
-            Some(state.hash_ip(&peer.ip().to_string())),
+    let id = parse_id(&id)?;
+    let actor = match staff {
+        Some(user) => Actor::Staff(user),
+        None => state.app().reader(
+            peer.ip(),
             headers
                 .get(header::USER_AGENT)
                 .and_then(|v| v.to_str().ok()),
-        )
+        ),
     };
-    let comment = state
-        .db()
-        .insert_comment(article.id, &input, ip_hash.as_deref(), user_agent)
-        .await?;
+    let comment = comments::submit(state.app(), &actor, id, &form).await?;
     metrics::counter!("comments_posted_total").increment(1);
     Ok((
         StatusCode::CREATED,

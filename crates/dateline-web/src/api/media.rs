@@ -13,12 +13,7 @@ use dateline_core::Error;
 use serde::Serialize;
 
 use super::Staff;
-use crate::{
-    AppState,
-    error::ApiError,
-    extract::declared_length,
-    media_files::{UploadError, store_image},
-};
+use crate::{AppState, error::ApiError, extract::declared_length};
 
 #[derive(Serialize)]
 struct Uploaded {
@@ -37,7 +32,7 @@ fn too_large() -> ApiError {
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
         format!(
-            "files may be at most {} MB",
+            "Files may be at most {} MB.",
             dateline_core::media::MAX_UPLOAD_BYTES / (1024 * 1024)
         ),
     )
@@ -47,14 +42,18 @@ fn multipart_error(e: &MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         too_large()
     } else {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text())
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "The upload could not be read as multipart/form-data.",
+        )
     }
 }
 
 /// Stores the image in the multipart field `file`.
 pub async fn upload(
     State(state): State<AppState>,
-    Staff(user): Staff,
+    staff: Staff,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
@@ -68,7 +67,7 @@ pub async fn upload(
         ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            "send the file as multipart/form-data in a field named file",
+            "Send the file as multipart/form-data in a field named file.",
         )
     })?;
     let mut bytes = None;
@@ -88,30 +87,10 @@ pub async fn upload(
     let bytes = bytes.ok_or_else(|| {
         ApiError::from(Error::invalid(
             "file",
-            "add the image in a field named file",
+            "Add the image in a field named file.",
         ))
     })?;
-    if bytes.is_empty() {
-        return Err(Error::invalid("file", "the file is empty").into());
-    }
-    let dir = state.config().media_dir.clone();
-    let now = state.now();
-    let stored = tokio::task::spawn_blocking(move || store_image(&dir, &bytes, now))
-        .await
-        .map_err(|e| Error::Internal(format!("upload task: {e}")))?;
-    let media = match stored {
-        Ok(m) => m,
-        Err(UploadError::Unsupported(why)) => {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                why,
-            )
-            .with_field("file"));
-        }
-        Err(UploadError::Internal(e)) => return Err(e.into()),
-    };
-    let media = state.db().insert_media(&media, user.id, now).await?;
+    let media = dateline_app::media::upload(state.app(), &staff.actor(), bytes.to_vec()).await?;
     let url = state.absolute(&format!("/media/{}", media.path));
     let body = Uploaded {
         id: media.id,

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Reading published content and posting a reader comment need no
 //! credentials; everything else needs `Authorization: Bearer TOKEN`, and roles are enforced.
 
+mod activity;
 mod articles;
 mod comments;
 mod media;
@@ -12,7 +13,7 @@ use axum::{
     response::IntoResponse,
     routing::{get, post},
 };
-use dateline_core::{Error, secrets::hash_token, users::User};
+use dateline_core::{Error, actor::Actor, users::User};
 
 use crate::{AppState, error::ApiError};
 
@@ -20,6 +21,7 @@ use crate::{AppState, error::ApiError};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi))
+        .route("/activity", get(activity::list))
         .route("/articles", get(articles::list).post(articles::create))
         .route(
             "/articles/{id}",
@@ -43,7 +45,7 @@ pub fn router() -> Router<AppState> {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
-                "this address does not accept that method",
+                "This address does not accept that method.",
             )
         })
 }
@@ -57,6 +59,13 @@ async fn openapi() -> impl IntoResponse {
 
 /// A request made with a valid API token.
 pub struct Staff(pub User);
+
+impl Staff {
+    /// The actor of the request.
+    pub fn actor(&self) -> Actor {
+        Actor::Staff(self.0.clone())
+    }
+}
 
 /// A request that may carry an API token; one that carries an invalid token is refused
 /// rather than treated as anonymous, so a client learns that its token stopped working.
@@ -79,19 +88,16 @@ async fn user_from_token(parts: &Parts, state: &AppState) -> Result<Option<User>
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
-                "use the header Authorization: Bearer TOKEN",
+                "Use the header Authorization: Bearer TOKEN.",
             )
         })?;
-    let user = state
-        .db()
-        .user_by_token_hash(&hash_token(token), state.now())
-        .await?;
+    let user = dateline_app::tokens::authenticate(state.app(), token).await?;
     match user {
         Some(u) => Ok(Some(u)),
         None => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
-            "this API token is not valid or has been revoked",
+            "This API token is not valid or has been revoked.",
         )),
     }
 }
@@ -110,7 +116,7 @@ impl FromRequestParts<AppState> for Staff {
                 ApiError::new(
                     StatusCode::UNAUTHORIZED,
                     "unauthorized",
-                    "this request needs an API token",
+                    "This request needs an API token.",
                 )
             })
     }

@@ -108,13 +108,6 @@ async fn list(
     render(state, "site/list.html", view)
 }
 
-fn visible(state: &AppState) -> ArticleFilter {
-    ArticleFilter {
-        visible_at: Some(state.now()),
-        ..Default::default()
-    }
-}
-
 /// `GET /`
 pub async fn home(
     State(state): State<AppState>,
@@ -126,7 +119,7 @@ pub async fn home(
         heading: settings.title.clone(),
         kind: None,
         intro: None,
-        filter: visible(&state),
+        filter: ArticleFilter::readers(state.now()),
         empty_ok: true,
     };
     list(&state, settings, spec, query).await
@@ -149,10 +142,7 @@ pub async fn topic(
         heading: topic.name,
         kind: Some("Topic"),
         intro: None,
-        filter: ArticleFilter {
-            topic_slug: Some(topic.slug),
-            ..visible(&state)
-        },
+        filter: ArticleFilter::readers(state.now()).in_topic(topic.slug),
         empty_ok: true,
     };
     list(&state, settings, spec, query).await
@@ -175,10 +165,7 @@ pub async fn author(
         heading: user.name,
         kind: Some("Author"),
         intro: Some(user.bio).filter(|b| !b.trim().is_empty()),
-        filter: ArticleFilter {
-            author_id: Some(user.id),
-            ..visible(&state)
-        },
+        filter: ArticleFilter::readers(state.now()).by_author(user.id),
         empty_ok: true,
     };
     list(&state, settings, spec, query).await
@@ -213,10 +200,8 @@ async fn archive(
         heading,
         kind: Some("Archive"),
         intro: None,
-        filter: ArticleFilter {
-            published_between: Some((start_of(from, &tz)?, start_of(to, &tz)?)),
-            ..visible(&state)
-        },
+        filter: ArticleFilter::readers(state.now())
+            .published_between(start_of(from, &tz)?, start_of(to, &tz)?),
         empty_ok: false,
     };
     list(&state, settings, spec, query).await

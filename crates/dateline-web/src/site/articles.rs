@@ -8,6 +8,7 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
+use dateline_app::comments;
 use dateline_core::{
     Error,
     age::age_in_words,
@@ -22,7 +23,7 @@ use super::{
     render,
     views::{ArticleView, exact_time, iso},
 };
-use crate::{AppState, SiteError};
+use crate::{AppState, SiteError, extract::parse_id};
 
 /// A comment as the page shows it.
 #[derive(Serialize)]
@@ -119,7 +120,7 @@ async fn page(
         site: settings,
         canonical: state.absolute(&view.url),
         form: FormView {
-            action: format!("{}comments", view.url),
+            action: format!("/articles/{}/comments", view.id),
             values,
             error,
             error_field,
@@ -143,43 +144,74 @@ pub async fn show(
     }
 }
 
-/// `POST /{year}/{month}/{day}/{slug}/comments`: stores the comment and sends the reader back
-/// to it; on a mistake shows the page again with what was typed and what to correct.
+/// `POST /articles/{id}/comments`: the comment form's address, which does not change when the
+/// article's dated address does (a new slug, or a new site time zone). Stores the comment and
+/// sends the reader to it; on a mistake shows the page again with what was typed and what to
+/// correct.
 pub async fn post_comment(
     State(state): State<AppState>,
-    Path(path): ArticlePath,
+    Path(id): Path<String>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    form: Result<Form<CommentFields>, FormRejection>,
+) -> Result<Response, SiteError> {
+    let id = parse_id(&id)?;
+    let article = state
+        .db()
+        .visible_article_by_id(id, state.now())
+        .await?
+        .ok_or(Error::NotFound)?;
+    submit(&state, article, peer, &headers, form).await
+}
+
+/// `POST /{year}/{month}/{day}/{slug}/comments`: where forms rendered before the stable address
+/// existed still post. The comment is stored even if the date in the address is stale.
+pub async fn post_comment_dated(
+    State(state): State<AppState>,
+    Path((_, _, _, slug)): ArticlePath,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    form: Result<Form<CommentFields>, FormRejection>,
+) -> Result<Response, SiteError> {
+    let article = match state.db().article_for_reader(&slug, state.now()).await? {
+        ArticleLookup::Found(a) => *a,
+        ArticleLookup::Gone => return Err(SiteError(Error::Gone)),
+        ArticleLookup::Missing => return Err(SiteError(Error::NotFound)),
+    };
+    submit(&state, article, peer, &headers, form).await
+}
+
+async fn submit(
+    state: &AppState,
+    article: Article,
+    peer: SocketAddr,
+    headers: &HeaderMap,
     form: Result<Form<CommentFields>, FormRejection>,
 ) -> Result<Response, SiteError> {
     let Ok(Form(fields)) = form else {
         return Err(SiteError(Error::invalid(
             "body",
-            "send the comment from the form on the article page",
+            "Send the comment from the form on the article page.",
         )));
     };
-    let (article, settings) = match find(&state, &path).await? {
-        Ok(found) => found,
-        Err(redirect) => return Ok(redirect),
-    };
+    let settings = state.db().site_settings().await?;
     let form = CommentForm {
         author_name: fields.author_name.clone(),
         author_email: Some(fields.author_email.clone()),
         body: fields.body.clone(),
         ..Default::default()
     };
-    let input = match form.parse(state.now(), false) {
-        Ok(input) => input,
-        Err(e) => return page(&state, article, settings, fields, Some(e)).await,
-    };
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
-    let ip_hash = state.hash_ip(&peer.ip().to_string());
-    let comment = state
-        .db()
-        .insert_comment(article.id, &input, Some(&ip_hash), user_agent)
-        .await?;
+    let reader = state.app().reader(peer.ip(), user_agent);
+    let comment = match comments::submit(state.app(), &reader, article.id, &form).await {
+        Ok(c) => c,
+        Err(e @ Error::Invalid { .. }) => {
+            return page(state, article, settings, fields, Some(e)).await;
+        }
+        Err(e) => return Err(SiteError(e)),
+    };
     metrics::counter!("comments_posted_total").increment(1);
     let url = article.path(&settings.tz()).unwrap_or_default();
     Ok(Redirect::to(&format!("{url}#comment-{}", comment.id)).into_response())

@@ -4,7 +4,6 @@ mod archives;
 mod articles;
 mod assets;
 mod setup;
-pub use setup::SETUP_TOKEN_KEY;
 mod views;
 
 use axum::{
@@ -30,13 +29,18 @@ pub fn router() -> Router<AppState> {
         .route("/topics/{slug}/", get(archives::topic))
         .route("/authors/{slug}/", get(archives::author))
         .route("/setup", get(setup::show).post(setup::create_owner))
+        .route("/setup/done", get(setup::done))
         .route("/{year}/", get(archives::year))
         .route("/{year}/{month}/", get(archives::month))
         .route("/{year}/{month}/{day}/", get(archives::day))
         .route("/{year}/{month}/{day}/{slug}/", get(articles::show))
         .route(
-            "/{year}/{month}/{day}/{slug}/comments",
+            "/articles/{id}/comments",
             axum::routing::post(articles::post_comment),
+        )
+        .route(
+            "/{year}/{month}/{day}/{slug}/comments",
+            axum::routing::post(articles::post_comment_dated),
         )
 }
 

@@ -2,24 +2,16 @@
 
 use axum::{
     Form,
-    extract::{RawQuery, State},
+    extract::{RawQuery, State, rejection::FormRejection},
     http::{HeaderMap, StatusCode, header},
-    response::{IntoResponse, Response},
+    response::{IntoResponse, Redirect, Response},
 };
-use dateline_core::{
-    Error,
-    secrets::{constant_time_eq, hash_password, hash_token},
-    settings::SiteSettings,
-    text::{Email, required_text},
-    users::{Role, check_new_password},
-};
+use dateline_app::users::{self, OwnerCredential};
+use dateline_core::{Error, settings::SiteSettings};
 use serde::{Deserialize, Serialize};
 
 use super::render;
 use crate::{AppState, SiteError};
-
-/// Settings key holding the hash of the current setup token.
-pub const SETUP_TOKEN_KEY: &str = "setup_token_hash";
 
 #[derive(Debug, Default, Deserialize)]
 pub struct SetupFields {
@@ -44,23 +36,6 @@ struct SetupPage {
     done: bool,
 }
 
-/// The setup token's stored hash, if setup is still open and `token` matches it.
-async fn check_token(state: &AppState, token: &str) -> Result<String, SiteError> {
-    if state.db().owner_exists().await? {
-        return Err(SiteError(Error::NotFound));
-    }
-    let stored = state
-        .db()
-        .setting(SETUP_TOKEN_KEY)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let given = hash_token(token);
-    if token.is_empty() || !constant_time_eq(&stored, &given) {
-        return Err(SiteError(Error::NotFound));
-    }
-    Ok(stored)
-}
-
 /// `GET /setup?token=…`
 pub async fn show(
     State(state): State<AppState>,
@@ -70,7 +45,7 @@ pub async fn show(
         .find(|(k, _)| k == "token")
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
-    check_token(&state, &token).await?;
+    users::check_setup_token(state.app(), &token).await?;
     let page = SetupPage {
         site: state.db().site_settings().await?,
         token,
@@ -85,22 +60,36 @@ pub async fn show(
     ))
 }
 
-/// `POST /setup`: creates the owner and spends the token.
+/// `POST /setup`: creates the owner and spends the token, then sends the browser to
+/// `/setup/done`, so that reloading the page does not send the form again.
 pub async fn create_owner(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(fields): Form<SetupFields>,
+    form: Result<Form<SetupFields>, FormRejection>,
 ) -> Result<Response, SiteError> {
     check_same_origin(&headers)?;
-    let stored = check_token(&state, &fields.token).await?;
-    let parsed = (|| {
-        let name = required_text("name", &fields.name, 100)?;
-        let email = Email::parse("email", &fields.email)?;
-        check_new_password("password", &fields.password)?;
-        Ok::<_, Error>((name, email))
-    })();
-    let (name, email) = match parsed {
-        Ok(ok) => ok,
+    let Ok(Form(fields)) = form else {
+        return Err(SiteError(Error::invalid(
+            "name",
+            "Send the setup form from the setup page.",
+        )));
+    };
+    let created = users::create_owner(
+        state.app(),
+        OwnerCredential::SetupToken(fields.token.clone()),
+        &fields.name,
+        &fields.email,
+        &fields.password,
+    )
+    .await;
+    match created {
+        Ok(user) => {
+            tracing::info!(
+                user = user.id,
+                "owner account created through the setup page"
+            );
+            Ok(no_store(Redirect::to("/setup/done").into_response()))
+        }
         Err(Error::Invalid { field, reason }) => {
             let page = SetupPage {
                 site: state.db().site_settings().await?,
@@ -112,31 +101,24 @@ pub async fn create_owner(
                 done: false,
             };
             let html = render(&state, "site/setup.html", page)?;
-            return Ok(no_store(
+            Ok(no_store(
                 (StatusCode::UNPROCESSABLE_ENTITY, html).into_response(),
-            ));
+            ))
         }
-        Err(other) => return Err(SiteError(other)),
-    };
-    let hash = hash_password(&fields.password)?;
-    // Spend the token first, so that two racing submissions cannot both create an owner.
-    if !state.db().take_setting(SETUP_TOKEN_KEY, &stored).await? {
+        Err(other) => Err(SiteError(other)),
+    }
+}
+
+/// `GET /setup/done`: where a successful setup lands; exists once the site has an owner.
+pub async fn done(State(state): State<AppState>) -> Result<Response, SiteError> {
+    if !state.db().owner_exists().await? {
         return Err(SiteError(Error::NotFound));
     }
-    if let Err(e) = state
-        .db()
-        .create_user(&name, &email, Role::Owner, Some(&hash), "", state.now())
-        .await
-    {
-        state.db().set_setting(SETUP_TOKEN_KEY, &stored).await?;
-        return Err(SiteError(e));
-    }
-    tracing::info!(email = %email.as_str(), "owner account created through the setup page");
     let page = SetupPage {
         site: state.db().site_settings().await?,
         token: String::new(),
-        name,
-        email: email.as_str().to_owned(),
+        name: String::new(),
+        email: String::new(),
         error: None,
         error_field: None,
         done: true,
@@ -161,7 +143,7 @@ fn check_same_origin(headers: &HeaderMap) -> Result<(), SiteError> {
         Ok(())
     } else {
         Err(SiteError(Error::Forbidden(
-            "this form was sent from another site",
+            "This form was sent from another site.",
         )))
     }
 }

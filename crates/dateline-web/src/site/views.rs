@@ -128,10 +128,7 @@ pub async fn latest(
     settings: &SiteSettings,
     n: i64,
 ) -> Result<Vec<ArticleView>, Error> {
-    let filter = ArticleFilter {
-        visible_at: Some(state.now()),
-        ..Default::default()
-    };
+    let filter = ArticleFilter::readers(state.now());
     let tz = settings.tz();
     let (articles, _) = state.db().list_articles(&filter, n, 0).await?;
     Ok(articles

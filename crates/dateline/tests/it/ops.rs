@@ -66,13 +66,13 @@ async fn metrics_are_for_loopback_clients_unless_configured() {
             media_dir: test_db.dir.path().join("media"),
             metrics_public: public,
         };
-        dateline_web::app(AppState::new(
+        let actions = dateline_app::App::new(
             db.clone(),
             Arc::new(dateline_core::SystemClock),
-            Theme::new(None),
-            config,
+            test_db.dir.path().join("media"),
             vec![7; 32],
-        ))
+        );
+        dateline_web::app(AppState::new(actions, Theme::new(None), config))
     };
     let from = |peer: [u8; 4]| {
         let mut req = Request::get("/metrics").body(Body::empty()).unwrap();
@@ -121,6 +121,7 @@ async fn two_servers_start_together_on_one_database(backend: Backend) {
             data_dir: dir.to_path_buf(),
             database_url: test_db.url.clone(),
             bind: "127.0.0.1:0".parse().unwrap(),
+            bind_host: None,
             base_url: None,
             theme_dir: None,
             time_zone: None,

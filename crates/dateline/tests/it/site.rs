@@ -13,6 +13,7 @@ both_backends!(
     lists_paginate_and_filter,
     comment_form_posts_without_javascript,
     comment_form_errors_keep_what_was_typed,
+    a_comment_sent_to_a_moved_address_is_kept,
     reader_html_is_always_escaped,
     theme_folder_overrides_templates,
 );
@@ -79,6 +80,35 @@ async fn first_start_has_a_welcome_article_and_a_one_time_setup_link(backend: Ba
         .await
         .unwrap();
     assert_eq!(cross_site.status(), 403);
+    assert_eq!(
+        app.get("/setup/done").await.status(),
+        404,
+        "no owner yet, nothing is done"
+    );
+
+    // A malformed POST gets the themed page, not a plain-text rejection.
+    let malformed = app
+        .client
+        .post(app.url("/setup"))
+        .header("Content-Type", "application/json")
+        .body("{\"token\": 1}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), 422);
+    assert!(
+        malformed.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        malformed
+            .text()
+            .await
+            .unwrap()
+            .contains("Please check what you entered")
+    );
 
     let ok = post(vec![
         ("token", token.clone()),
@@ -87,8 +117,12 @@ async fn first_start_has_a_welcome_article_and_a_one_time_setup_link(backend: Ba
         ("password", "long enough password".into()),
     ])
     .await;
-    assert_eq!(ok.status(), 200);
-    assert!(ok.text().await.unwrap().contains("olive@example.org"));
+    // A redirect after the POST, so that reloading the page does not send the form again.
+    assert_eq!(ok.status(), 303);
+    assert_eq!(ok.headers()["location"], "/setup/done");
+    let (status, done) = app.get_text("/setup/done").await;
+    assert_eq!(status, 200);
+    assert!(done.contains("Your site is ready"), "{done}");
     let owner = app
         .db
         .user_by_email("olive@example.org")
@@ -458,20 +492,26 @@ async fn comment_form_errors_keep_what_was_typed(backend: Backend) {
     let cases = [
         (
             ("", "a@example.org", "My long thoughts"),
-            "this field is required",
+            "Your name is required.",
             "author_name",
         ),
         (
             ("ali", "not-an-email", "My long thoughts"),
-            "enter an e-mail address",
+            "Enter an e-mail address such as name@example.org.",
             "author_email",
         ),
-        (("ali", "", "   "), "this field is required", "body"),
+        (("ali", "", "   "), "The comment is required.", "body"),
     ];
+    let (_, page) = app.get_text(&path).await;
+    let action = format!("/articles/{}/comments", a["id"]);
+    assert!(
+        page.contains(&format!("action=\"{action}#leave-comment\"")),
+        "the form posts to an address that cannot go stale"
+    );
     for ((name, email, body), message, field) in cases {
         let r = app
             .client
-            .post(app.url(&format!("{path}comments")))
+            .post(app.url(&action))
             .form(&[
                 ("author_name", name),
                 ("author_email", email),
@@ -483,7 +523,13 @@ async fn comment_form_errors_keep_what_was_typed(backend: Backend) {
         assert_eq!(r.status(), 422);
         let html = r.text().await.unwrap();
         assert!(html.contains(message), "{message}: {html}");
-        assert!(html.contains("role=\"alert\""));
+        // The message names the field, and focus moves to it when the page loads.
+        assert!(
+            html.contains(&format!(
+                "role=\"alert\" id=\"form-error\" tabindex=\"-1\" autofocus>{message}</p>"
+            )),
+            "{html}"
+        );
         assert!(
             html.contains(&format!("id=\"{field}\"")) && html.contains("aria-invalid=\"true\"")
         );
@@ -501,7 +547,7 @@ async fn comment_form_errors_keep_what_was_typed(backend: Backend) {
     );
     let not_a_form = app
         .client
-        .post(app.url(&format!("{path}comments")))
+        .post(app.url(&action))
         .json(&json!({"author_name": "a", "body": "b"}))
         .send()
         .await
@@ -517,12 +563,69 @@ async fn comment_form_errors_keep_what_was_typed(backend: Backend) {
     let too_long = "x".repeat(10_001);
     let r = app
         .client
-        .post(app.url(&format!("{path}comments")))
+        .post(app.url(&action))
         .form(&[("author_name", "a"), ("body", too_long.as_str())])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
+    app.stop().await;
+}
+
+/// A page rendered before the site's time zone changed posts its comment to the article's old
+/// dated address: the comment is stored, and the reader sent to it at the new address.
+async fn a_comment_sent_to_a_moved_address_is_kept(backend: Backend) {
+    let app = TestApp::spawn_with(
+        backend,
+        Options {
+            time_zone: Some("Pacific/Kiritimati".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let token = app.editor_token().await;
+    // 23:00 UTC is the next day at UTC+14.
+    let a = app
+        .publish(
+            &token,
+            "Late Night",
+            json!({"published_at": "2024-05-01T23:00:00Z"}),
+        )
+        .await;
+    let old_path = app.path_of(&a);
+    assert_eq!(old_path, "/2024/05/02/late-night/");
+    dateline_app::settings::change(
+        &app.app,
+        &dateline_core::actor::Actor::System,
+        dateline_core::settings::SettingKey::TimeZone,
+        "UTC",
+    )
+    .await
+    .unwrap();
+    for (i, target) in [
+        format!("{old_path}comments"),
+        format!("/articles/{}/comments", a["id"]),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let body = format!("Still here {i}");
+        let r = app
+            .client
+            .post(app.url(target))
+            .form(&[("author_name", "ali"), ("body", body.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{target}");
+        let location = r.headers()["location"].to_str().unwrap().to_owned();
+        assert!(
+            location.starts_with("/2024/05/01/late-night/#comment-"),
+            "{location}"
+        );
+        let (_, html) = app.get_text("/2024/05/01/late-night/").await;
+        assert!(html.contains(&body));
+    }
     app.stop().await;
 }
 

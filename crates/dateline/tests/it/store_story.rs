@@ -1,20 +1,31 @@
-//! The storage story: every store method, in one script, on each backend.
+//! The storage story: every store method, in one script, on each backend. Writes go through
+//! `WriteTx`, as the actions use it.
 
 use dateline_core::{
     Error,
-    articles::{ArticleForm, LeadImageForm, SourceForm},
+    actor::{Actor, ActorKind},
+    articles::{ArticleForm, ArticleStatus, LeadImageForm, SourceForm},
     comments::{CommentForm, CommentStatus},
+    events::{EventKind, NewEvent, SubjectKind},
     media::Media,
     secrets::hash_token,
+    settings::SettingKey,
     text::Email,
     users::Role,
 };
-use dateline_store::{ArticleFilter, ArticleLookup};
+use dateline_store::{
+    ArticleFilter, ArticleLookup, EventFilter, JobStatus, NewComment, NewJob, TokenRef,
+};
 use jiff::{SignedDuration, Timestamp};
+use sqlx::{Connection, Executor};
 
 use crate::support::{Backend, TestDb};
 
-both_backends!(store_story, migrations_are_idempotent);
+both_backends!(
+    store_story,
+    migrations_are_idempotent,
+    the_log_is_append_only
+);
 
 async fn migrations_are_idempotent(backend: Backend) {
     let test_db = TestDb::new(backend).await;
@@ -22,6 +33,32 @@ async fn migrations_are_idempotent(backend: Backend) {
     db.migrate().await.unwrap();
     db.migrate().await.unwrap();
     assert!(db.ping().await);
+    assert!(db.has_site().await.unwrap());
+}
+
+/// Events can be added, never changed or removed, even by hand.
+async fn the_log_is_append_only(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.connect().await;
+    let mut tx = db.begin_write().await.unwrap();
+    tx.record(
+        &NewEvent::new(
+            EventKind::SettingChanged,
+            Actor::System.reference(),
+            None,
+            serde_json::json!({"key": "title"}),
+        ),
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let mut conn = sqlx::AnyConnection::connect(&test_db.url).await.unwrap();
+    for sql in ["UPDATE events SET kind = 'x'", "DELETE FROM events"] {
+        let e = conn.execute(sql).await.unwrap_err().to_string();
+        assert!(e.contains("append-only"), "{sql}: {e}");
+    }
+    assert_eq!(db.latest_event_id().await.unwrap(), 1);
 }
 
 async fn store_story(backend: Backend) {
@@ -31,26 +68,35 @@ async fn store_story(backend: Backend) {
 
     // Settings: defaults, set, init-once, take-once.
     assert_eq!(db.site_settings().await.unwrap().time_zone, "UTC");
-    db.set_setting("time_zone", "America/Los_Angeles")
+    let mut tx = db.begin_write().await.unwrap();
+    tx.set_setting(SettingKey::TimeZone, "America/Los_Angeles")
         .await
         .unwrap();
-    db.set_setting("title", "The Ledger").await.unwrap();
+    tx.set_setting(SettingKey::Title, "The Ledger")
+        .await
+        .unwrap();
+    assert!(tx.init_setting(SettingKey::Seeded, "first").await.unwrap());
+    assert!(!tx.init_setting(SettingKey::Seeded, "second").await.unwrap());
+    assert_eq!(
+        tx.setting(SettingKey::Seeded).await.unwrap().as_deref(),
+        Some("first")
+    );
+    assert!(!tx.take_setting(SettingKey::Seeded, "second").await.unwrap());
+    assert!(tx.take_setting(SettingKey::Seeded, "first").await.unwrap());
+    tx.commit().await.unwrap();
     let s = db.site_settings().await.unwrap();
     assert_eq!(
         (s.title.as_str(), s.time_zone.as_str()),
         ("The Ledger", "America/Los_Angeles")
     );
-    assert_eq!(db.setting_or_init("k", "first").await.unwrap(), "first");
-    assert_eq!(db.setting_or_init("k", "second").await.unwrap(), "first");
-    assert!(!db.take_setting("k", "second").await.unwrap());
-    assert!(db.take_setting("k", "first").await.unwrap());
-    assert_eq!(db.setting("k").await.unwrap(), None);
+    assert_eq!(db.setting(SettingKey::Seeded).await.unwrap(), None);
 
     // Users: slugs numbered on collision, e-mail unique.
     let email = Email::parse("email", "noel@example.org").unwrap();
     assert!(!db.owner_exists().await.unwrap());
-    let noel = db
-        .create_user(
+    let mut tx = db.begin_write().await.unwrap();
+    let noel = tx
+        .insert_user(
             "Noel Brinkerhoff",
             &email,
             Role::Author,
@@ -62,19 +108,31 @@ async fn store_story(backend: Backend) {
         .unwrap();
     assert_eq!(noel.slug, "noel-brinkerhoff");
     let other = Email::parse("email", "noel2@example.org").unwrap();
-    let noel2 = db
-        .create_user("Noel Brinkerhoff", &other, Role::Owner, Some("h"), "", now)
+    let noel2 = tx
+        .insert_user("Noel Brinkerhoff", &other, Role::Owner, Some("h"), "", now)
         .await
         .unwrap();
     assert_eq!(noel2.slug, "noel-brinkerhoff-2");
+    assert!(tx.owner_exists().await.unwrap());
+    assert_eq!(
+        tx.user_by_email("noel@example.org")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        noel.id
+    );
+    tx.commit().await.unwrap();
     assert!(db.owner_exists().await.unwrap());
-    let dup = db
-        .create_user("Someone", &email, Role::Author, None, "", now)
+    let mut tx = db.begin_write().await.unwrap();
+    let dup = tx
+        .insert_user("Someone", &email, Role::Author, None, "", now)
         .await;
     assert!(
         matches!(dup, Err(Error::Conflict { field: "email" })),
         "{dup:?}"
     );
+    drop(tx);
     assert_eq!(
         db.user_by_email("noel@example.org")
             .await
@@ -82,6 +140,10 @@ async fn store_story(backend: Backend) {
             .unwrap()
             .id,
         noel.id
+    );
+    assert_eq!(
+        db.user_by_id(noel2.id).await.unwrap().unwrap().slug,
+        noel2.slug
     );
     assert_eq!(
         db.user_by_slug("noel-brinkerhoff")
@@ -96,47 +158,58 @@ async fn store_story(backend: Backend) {
         Some("hash")
     );
 
-    // Tokens: only hashes stored; revoked tokens stop working.
-    let tid = db
-        .create_token(noel.id, "laptop", &hash_token("secret-token"), now)
+    // Tokens: only hashes stored; revoked tokens stop working; use is recorded.
+    let mut tx = db.begin_write().await.unwrap();
+    let tid = tx
+        .insert_token(noel.id, "laptop", &hash_token("secret-token"), now)
         .await
         .unwrap();
+    tx.commit().await.unwrap();
+    let (user, info) = db
+        .user_by_token_hash(&hash_token("secret-token"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((user.id, info.id, info.last_used_at), (noel.id, tid, None));
+    assert!(
+        db.user_by_token_hash(&hash_token("other"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let mut tx = db.begin_write().await.unwrap();
+    tx.touch_token(tid, now).await.unwrap();
     assert_eq!(
-        db.user_by_token_hash(&hash_token("secret-token"), now)
+        tx.token(TokenRef::Hash(&hash_token("secret-token")))
             .await
             .unwrap()
             .unwrap()
             .id,
-        noel.id
+        tid
     );
-    assert!(
-        db.user_by_token_hash(&hash_token("other"), now)
+    assert!(tx.revoke_token(tid, now).await.unwrap());
+    assert!(!tx.revoke_token(tid, now).await.unwrap());
+    assert_eq!(
+        tx.token(TokenRef::Id(tid))
             .await
             .unwrap()
-            .is_none()
+            .unwrap()
+            .revoked_at,
+        Some(now)
     );
+    tx.commit().await.unwrap();
     let listed = db.tokens_of(noel.id).await.unwrap();
     assert_eq!((listed.len(), listed[0].last_used_at), (1, Some(now)));
-    assert!(db.revoke_token(tid, now).await.unwrap());
-    assert!(!db.revoke_token(tid, now).await.unwrap());
     assert!(
-        db.user_by_token_hash(&hash_token("secret-token"), now)
+        db.user_by_token_hash(&hash_token("secret-token"))
             .await
             .unwrap()
             .is_none()
-    );
-    db.create_token(noel.id, "b", &hash_token("t2"), now)
-        .await
-        .unwrap();
-    assert!(
-        db.revoke_token_by_hash(&hash_token("t2"), now)
-            .await
-            .unwrap()
-            .is_some()
     );
 
     // Media.
-    let media = db
+    let mut tx = db.begin_write().await.unwrap();
+    let media = tx
         .insert_media(
             &Media {
                 id: 0,
@@ -148,15 +221,16 @@ async fn store_story(backend: Backend) {
                 checksum: "abc".into(),
                 thumb: None,
             },
-            noel.id,
+            Some(noel.id),
             now,
         )
         .await
         .unwrap();
+    tx.commit().await.unwrap();
     assert_eq!(db.media_by_id(media.id).await.unwrap().unwrap().width, 800);
     assert!(db.media_by_id(media.id + 100).await.unwrap().is_none());
 
-    // Articles with sources, topics and a lead image; all or nothing.
+    // Articles with sources, topics and a lead image.
     let form = ArticleForm {
         title: "Why is Iraq Attacking Iranian Opposition?".into(),
         body_markdown: "Para one.\n\nPara two.".into(),
@@ -185,7 +259,11 @@ async fn store_story(backend: Backend) {
         ..Default::default()
     };
     let input = form.parse(now).unwrap();
-    let id = db.create_article(noel.id, &input, now).await.unwrap();
+    let mut tx = db.begin_write().await.unwrap();
+    let id = tx.insert_article(noel.id, &input, now).await.unwrap();
+    tx.lock_article(id).await.unwrap();
+    assert_eq!(tx.article_by_id(id).await.unwrap().unwrap().id, id);
+    tx.commit().await.unwrap();
     let a = db.article_by_id(id).await.unwrap().unwrap();
     assert_eq!(
         a.sources
@@ -204,28 +282,50 @@ async fn store_story(backend: Backend) {
         a.published_at,
         Some("2009-07-31T16:00:00Z".parse().unwrap())
     );
+    let mut tx = db.begin_write().await.unwrap();
     assert_eq!(
-        db.create_article(noel.id, &input, now)
+        tx.insert_article(noel.id, &input, now)
             .await
             .unwrap_err()
             .to_string(),
         Error::Conflict { field: "slug" }.to_string()
     );
+    drop(tx);
     let mut bad = form.clone();
     bad.slug = Some("another".into());
     bad.lead_image.as_mut().unwrap().media_id = 9999;
     let bad = bad.parse(now).unwrap();
+    let mut tx = db.begin_write().await.unwrap();
     assert!(matches!(
-        db.create_article(noel.id, &bad, now).await,
+        tx.insert_article(noel.id, &bad, now).await,
         Err(Error::Invalid {
             field: "lead_image.media_id",
             ..
         })
     ));
+    drop(tx);
     assert!(matches!(
         db.article_for_reader("another", now).await.unwrap(),
         ArticleLookup::Missing
     ));
+
+    // A transaction dropped without commit leaves nothing, not even new topics.
+    let mut unsaved = form.clone();
+    unsaved.slug = Some("never-saved".into());
+    unsaved.topics = Some(vec!["Rolled Back".into()]);
+    let mut tx = db.begin_write().await.unwrap();
+    tx.insert_article(noel.id, &unsaved.parse(now).unwrap(), now)
+        .await
+        .unwrap();
+    drop(tx);
+    assert!(db.topic_by_slug("rolled-back").await.unwrap().is_none());
+    assert_eq!(
+        db.list_articles(&ArticleFilter::staff(), 10, 0)
+            .await
+            .unwrap()
+            .1,
+        1
+    );
 
     // A draft and a scheduled article, invisible to readers until due.
     let draft = ArticleForm {
@@ -234,10 +334,6 @@ async fn store_story(backend: Backend) {
         status: "draft".into(),
         ..Default::default()
     };
-    let draft_id = db
-        .create_article(noel2.id, &draft.parse(now).unwrap(), now)
-        .await
-        .unwrap();
     let later = now + SignedDuration::from_hours(2);
     let scheduled = ArticleForm {
         title: "Later".into(),
@@ -247,17 +343,20 @@ async fn store_story(backend: Backend) {
         topics: Some(vec!["Iran".into()]),
         ..Default::default()
     };
-    let sched_id = db
-        .create_article(noel.id, &scheduled.parse(now).unwrap(), now)
+    let mut tx = db.begin_write().await.unwrap();
+    let draft_id = tx
+        .insert_article(noel2.id, &draft.parse(now).unwrap(), now)
         .await
         .unwrap();
-    let visible = |at| ArticleFilter {
-        visible_at: Some(at),
-        ..Default::default()
-    };
-    assert_eq!(db.list_articles(&visible(now), 10, 0).await.unwrap().1, 1);
+    let sched_id = tx
+        .insert_article(noel.id, &scheduled.parse(now).unwrap(), now)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let readers = ArticleFilter::readers;
+    assert_eq!(db.list_articles(&readers(now), 10, 0).await.unwrap().1, 1);
     assert_eq!(
-        db.list_articles(&ArticleFilter::default(), 10, 0)
+        db.list_articles(&ArticleFilter::staff(), 10, 0)
             .await
             .unwrap()
             .1,
@@ -281,48 +380,46 @@ async fn store_story(backend: Backend) {
         db.article_for_reader("later", later).await.unwrap(),
         ArticleLookup::Found(_)
     ));
-    assert_eq!(db.publish_due(now).await.unwrap(), 0);
-    assert_eq!(db.publish_due(later).await.unwrap(), 1);
+    let mut tx = db.begin_write().await.unwrap();
+    assert!(!tx.publish_if_due(sched_id, now).await.unwrap());
+    assert!(tx.publish_if_due(sched_id, later).await.unwrap());
+    assert!(
+        !tx.publish_if_due(sched_id, later).await.unwrap(),
+        "published once"
+    );
+    assert!(!tx.publish_if_due(draft_id, later).await.unwrap());
+    tx.commit().await.unwrap();
     assert_eq!(
-        db.article_by_id(sched_id)
-            .await
-            .unwrap()
-            .unwrap()
-            .status
-            .as_str(),
-        "published"
+        db.article_by_id(sched_id).await.unwrap().unwrap().status,
+        ArticleStatus::Published
     );
 
     // Filters: topic, author, status, date range; pagination.
     let at = later + SignedDuration::from_secs(1);
-    let by_topic = ArticleFilter {
-        topic_slug: Some("iran".into()),
-        ..visible(at)
-    };
+    let by_topic = readers(at).in_topic("iran".into());
     assert_eq!(db.list_articles(&by_topic, 10, 0).await.unwrap().1, 2);
-    let by_author = ArticleFilter {
-        author_id: Some(noel2.id),
-        ..Default::default()
-    };
+    let by_author = ArticleFilter::staff().by_author(noel2.id);
     assert_eq!(
         db.list_articles(&by_author, 10, 0).await.unwrap().0[0].id,
         draft_id
     );
-    let drafts = ArticleFilter {
-        status: Some(dateline_core::articles::ArticleStatus::Draft),
-        ..Default::default()
-    };
+    let drafts = ArticleFilter::staff().with_status(ArticleStatus::Draft);
     assert_eq!(db.list_articles(&drafts, 10, 0).await.unwrap().1, 1);
-    let july = ArticleFilter {
-        published_between: Some((
-            "2009-07-01T07:00:00Z".parse().unwrap(),
-            "2009-08-01T07:00:00Z".parse().unwrap(),
-        )),
-        ..visible(at)
-    };
+    assert_eq!(
+        db.list_articles(&readers(at).by_author(noel2.id), 10, 0)
+            .await
+            .unwrap()
+            .1,
+        0,
+        "the reader scope holds under every refinement"
+    );
+    let july = readers(at).published_between(
+        "2009-07-01T07:00:00Z".parse().unwrap(),
+        "2009-08-01T07:00:00Z".parse().unwrap(),
+    );
     let (in_july, n) = db.list_articles(&july, 10, 0).await.unwrap();
     assert_eq!((n, in_july[0].id), (1, id));
-    let (page2, total) = db.list_articles(&visible(at), 1, 1).await.unwrap();
+    let (page2, total) = db.list_articles(&readers(at), 1, 1).await.unwrap();
     assert_eq!(
         (page2.len(), total, page2[0].id),
         (1, 2, id),
@@ -337,9 +434,11 @@ async fn store_story(backend: Backend) {
         ..Default::default()
     }]);
     edited.topics = Some(vec!["Camp Ashraf".into()]);
-    db.update_article(id, noel.id, &edited.parse(now).unwrap(), now)
+    let mut tx = db.begin_write().await.unwrap();
+    tx.update_article(id, noel.id, &edited.parse(now).unwrap(), now)
         .await
         .unwrap();
+    tx.commit().await.unwrap();
     let a = db.article_by_id(id).await.unwrap().unwrap();
     assert_eq!(
         (a.sources.len(), a.topics[0].slug.as_str()),
@@ -348,11 +447,13 @@ async fn store_story(backend: Backend) {
     let mut clash = edited.clone();
     clash.slug = Some("later".into());
     clash.topics = Some(vec!["Something Else".into()]);
+    let mut tx = db.begin_write().await.unwrap();
     assert!(matches!(
-        db.update_article(id, noel.id, &clash.parse(now).unwrap(), now)
+        tx.update_article(id, noel.id, &clash.parse(now).unwrap(), now)
             .await,
         Err(Error::Conflict { field: "slug" })
     ));
+    drop(tx);
     let a = db.article_by_id(id).await.unwrap().unwrap();
     assert_eq!(
         (a.slug.as_str(), a.topics[0].slug.as_str()),
@@ -368,13 +469,34 @@ async fn store_story(backend: Backend) {
         body: "Thanks".into(),
         ..Default::default()
     }
-    .parse(now, false)
+    .parse(now)
     .unwrap();
-    let first = db
-        .insert_comment(id, &c, Some("iphash"), Some("UA"))
+    let comment = |body: &str, status, parent_id| NewComment {
+        article_id: id,
+        parent_id,
+        author_name: c.author_name.clone(),
+        author_email: c.author_email.clone(),
+        body: body.to_owned(),
+        status,
+        created_at: now,
+        ip_hash: Some("iphash".into()),
+        user_agent: Some("UA".into()),
+    };
+    let mut tx = db.begin_write().await.unwrap();
+    let first = tx
+        .insert_comment(&comment("Thanks", CommentStatus::Approved, None))
         .await
         .unwrap();
-    assert_eq!(first.status, CommentStatus::Approved);
+    tx.insert_comment(&comment("Reply", CommentStatus::Approved, Some(first.id)))
+        .await
+        .unwrap();
+    let spam = tx
+        .insert_comment(&comment("Buy", CommentStatus::Spam, None))
+        .await
+        .unwrap();
+    assert_eq!(tx.article_of_comment(first.id).await.unwrap(), Some(id));
+    assert_eq!(tx.article_of_comment(first.id + 100).await.unwrap(), None);
+    tx.commit().await.unwrap();
     assert_eq!(
         db.comment_email(first.id).await.unwrap().as_deref(),
         Some("ali@example.org")
@@ -383,31 +505,10 @@ async fn store_story(backend: Backend) {
         db.comment_ip_hash(first.id).await.unwrap().as_deref(),
         Some("iphash")
     );
-    let reply = CommentForm {
-        author_name: "b".into(),
-        body: "Reply".into(),
-        parent_id: Some(first.id),
-        ..Default::default()
-    }
-    .parse(now, false)
-    .unwrap();
-    db.insert_comment(id, &reply, None, None).await.unwrap();
-    assert!(matches!(
-        db.insert_comment(sched_id, &reply, None, None).await,
-        Err(Error::Invalid {
-            field: "parent_id",
-            ..
-        })
-    ));
-    let held = CommentForm {
-        author_name: "s".into(),
-        body: "Buy".into(),
-        status: Some("spam".into()),
-        ..Default::default()
-    }
-    .parse(now, true)
-    .unwrap();
-    db.insert_comment(id, &held, None, None).await.unwrap();
+    assert_eq!(
+        db.comment_by_id(spam.id).await.unwrap().unwrap().status,
+        CommentStatus::Spam
+    );
     let shown = db.approved_comments(id).await.unwrap();
     assert_eq!(
         shown.iter().map(|c| c.body.as_str()).collect::<Vec<_>>(),
@@ -419,7 +520,13 @@ async fn store_story(backend: Backend) {
     );
 
     // Deleting: readers get Gone, staff lookups find nothing, the slug stays taken.
-    db.delete_article(id, now).await.unwrap();
+    let mut tx = db.begin_write().await.unwrap();
+    tx.delete_article(id, now).await.unwrap();
+    assert!(matches!(
+        tx.delete_article(id, now).await,
+        Err(Error::NotFound)
+    ));
+    tx.commit().await.unwrap();
     assert!(matches!(
         db.article_for_reader("why-is-iraq-attacking-iranian-opposition", at)
             .await
@@ -427,13 +534,159 @@ async fn store_story(backend: Backend) {
         ArticleLookup::Gone
     ));
     assert!(db.article_by_id(id).await.unwrap().is_none());
+    let mut tx = db.begin_write().await.unwrap();
     assert!(matches!(
-        db.delete_article(id, now).await,
-        Err(Error::NotFound)
-    ));
-    assert!(matches!(
-        db.create_article(noel.id, &input, now).await,
+        tx.insert_article(noel.id, &input, now).await,
         Err(Error::Conflict { field: "slug" })
     ));
+    drop(tx);
+
+    // Events: increasing ids, filters, catching up by position, announced only when committed.
+    let mut wake = db.subscribe_events();
+    let staff = Actor::Staff(noel.clone()).reference();
+    let event =
+        |kind, actor, subject| NewEvent::new(kind, actor, subject, serde_json::json!({"n": 1}));
+    let mut tx = db.begin_write().await.unwrap();
+    let e1 = tx
+        .record(&event(EventKind::ArticleCreated, staff, Some(id)), now)
+        .await
+        .unwrap();
+    let e2 = tx
+        .record(&event(EventKind::ArticlePublished, staff, Some(id)), now)
+        .await
+        .unwrap();
+    let e3 = tx
+        .record(
+            &event(
+                EventKind::CommentSubmitted,
+                Actor::System.reference(),
+                Some(first.id),
+            ),
+            now,
+        )
+        .await
+        .unwrap();
+    assert!(wake.try_recv().is_err(), "nothing announced before commit");
+    tx.commit().await.unwrap();
+    assert!(e1 < e2 && e2 < e3);
+    assert_eq!(
+        (wake.recv().await.unwrap(), wake.recv().await.unwrap()),
+        (e1, e2)
+    );
+    let mut tx = db.begin_write().await.unwrap();
+    tx.record(&event(EventKind::ArticleDeleted, staff, Some(id)), now)
+        .await
+        .unwrap();
+    drop(tx);
+    assert_eq!(db.latest_event_id().await.unwrap(), e3, "rolled back");
+    let all = db.events(&EventFilter::default(), 10).await.unwrap();
+    assert_eq!(
+        all.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [e3, e2, e1],
+        "newest first"
+    );
+    assert_eq!(all[1].payload["n"], 1);
+    assert_eq!(all[1].actor.id, Some(noel.id));
+    let about_article = EventFilter {
+        subject: Some((SubjectKind::Article, Some(id))),
+        ..Default::default()
+    };
+    assert_eq!(db.events(&about_article, 10).await.unwrap().len(), 2);
+    let published = EventFilter {
+        kind: Some(EventKind::ArticlePublished),
+        ..Default::default()
+    };
+    assert_eq!(db.events(&published, 10).await.unwrap()[0].id, e2);
+    let by_system = EventFilter {
+        actor: Some((ActorKind::System, None)),
+        ..Default::default()
+    };
+    assert_eq!(db.events(&by_system, 10).await.unwrap()[0].id, e3);
+    let older = EventFilter {
+        before: Some(e2),
+        ..Default::default()
+    };
+    assert_eq!(db.events(&older, 10).await.unwrap()[0].id, e1);
+    assert_eq!(
+        db.events_after(e1, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.id)
+            .collect::<Vec<_>>(),
+        [e2, e3]
+    );
+
+    // Jobs: due only at their time, claimed once, finished only by their claim, retried,
+    // failed after the last attempt, and replaced when their key is enqueued again.
+    let job = |key: &str, at| NewJob {
+        kind: "publish_scheduled",
+        payload: format!("{{\"article_id\": {sched_id}}}"),
+        unique_key: Some(key.to_owned()),
+        run_at: at,
+        max_attempts: 2,
+    };
+    let mut tx = db.begin_write().await.unwrap();
+    tx.enqueue(&job("a", later), now).await.unwrap();
+    tx.enqueue(&job("b", now), now).await.unwrap();
+    tx.commit().await.unwrap();
+    let lease = now + SignedDuration::from_mins(2);
+    assert!(db.has_due_job(now).await.unwrap());
+    let b = db.claim_job("c1", now, lease).await.unwrap().unwrap();
+    assert_eq!((b.attempt, b.claim.as_str()), (1, "c1"));
+    assert!(
+        db.claim_job("c2", now, lease).await.unwrap().is_none(),
+        "a is not due, b is claimed"
+    );
+    assert!(!db.has_due_job(now).await.unwrap());
+    let stale = dateline_store::ClaimedJob {
+        claim: "someone else".into(),
+        ..b.clone()
+    };
+    assert!(!db.finish_job(&stale, now).await.unwrap());
+    db.fail_job(&b, "boom", Some(now), now).await.unwrap();
+    let b = db.claim_job("c3", now, lease).await.unwrap().unwrap();
+    assert_eq!(b.attempt, 2);
+    db.fail_job(&b, "boom again", None, now).await.unwrap();
+    let failed = db.jobs(&[JobStatus::Failed], 10).await.unwrap();
+    assert_eq!(
+        (failed.len(), failed[0].last_error.as_deref()),
+        (1, Some("boom again"))
+    );
+    // A claim whose process died runs out, and the job is claimed again.
+    let a = db.claim_job("c4", later, later).await.unwrap().unwrap();
+    assert_eq!(a.attempt, 1);
+    let a2 = db
+        .claim_job(
+            "c5",
+            later + SignedDuration::from_secs(1),
+            lease + SignedDuration::from_hours(3),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((a2.id, a2.attempt), (a.id, 2));
+    assert!(
+        !db.finish_job(&a, later).await.unwrap(),
+        "the old claim is void"
+    );
+    // Enqueuing the same key again makes it pending at its new time.
+    let mut tx = db.begin_write().await.unwrap();
+    tx.enqueue(&job("a", at), now).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(!db.finish_job(&a2, later).await.unwrap(), "re-enqueued");
+    let pending = db.jobs(&[JobStatus::Pending], 10).await.unwrap();
+    assert_eq!(
+        (pending.len(), pending[0].run_at, pending[0].attempts),
+        (1, at, 0)
+    );
+    let a3 = db
+        .claim_job("c6", at, lease + SignedDuration::from_hours(3))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(db.finish_job(&a3, at).await.unwrap());
+    assert_eq!(db.jobs(&[JobStatus::Done], 10).await.unwrap().len(), 1);
+    assert!(db.jobs(&[], 10).await.unwrap().is_empty());
     db.close().await;
 }

@@ -7,14 +7,14 @@ use dateline::{
     config::{Config, sqlite_url},
     server::{self, Running},
 };
+use dateline_app::{App, tokens, users};
 use dateline_core::{
     Clock, FixedClock, SystemClock,
-    secrets::{hash_password, hash_token, new_token},
-    text::Email,
+    actor::Actor,
+    secrets::new_token,
     users::{Role, User},
 };
 use dateline_store::Db;
-use jiff::Timestamp;
 use sqlx::{Connection, Executor};
 
 /// Which database a test runs on.
@@ -134,6 +134,7 @@ pub struct TestApp {
     pub running: Option<Running>,
     pub base: String,
     pub db: Db,
+    pub app: App,
     pub client: reqwest::Client,
     pub data_dir: PathBuf,
     pub test_db: TestDb,
@@ -159,6 +160,7 @@ impl TestApp {
             data_dir: data_dir.clone(),
             database_url: test_db.url.clone(),
             bind: "127.0.0.1:0".parse().unwrap(),
+            bind_host: None,
             base_url: None,
             theme_dir: options.theme_dir,
             time_zone: options.time_zone,
@@ -173,6 +175,7 @@ impl TestApp {
         TestApp {
             base: running.base_url.clone(),
             db: running.db.clone(),
+            app: running.app.clone(),
             running: Some(running),
             client,
             data_dir,
@@ -206,25 +209,7 @@ impl TestApp {
 
     /// Creates an account with a password and returns it with a fresh API token.
     pub async fn user_with_token(&self, name: &str, email: &str, role: Role) -> (User, String) {
-        let hash = hash_password("correct horse battery").unwrap();
-        let user = self
-            .db
-            .create_user(
-                name,
-                &Email::parse("email", email).unwrap(),
-                role,
-                Some(&hash),
-                "",
-                Timestamp::now(),
-            )
-            .await
-            .unwrap();
-        let token = new_token().unwrap();
-        self.db
-            .create_token(user.id, "test", &hash_token(&token), Timestamp::now())
-            .await
-            .unwrap();
-        (user, token)
+        user_with_token(&self.app, name, email, role).await
     }
 
     /// A token for an editor, created on first use.
@@ -302,6 +287,23 @@ impl TestApp {
             r.stop().await.unwrap();
         }
     }
+}
+
+/// Creates an account with a password through the actions, as the command line does, and
+/// returns it with a fresh API token.
+pub async fn user_with_token(app: &App, name: &str, email: &str, role: Role) -> (User, String) {
+    let new = users::NewUser {
+        name: name.to_owned(),
+        email: email.to_owned(),
+        role,
+        password: Some("correct horse battery".to_owned()),
+        bio: String::new(),
+    };
+    let user = users::add(app, &Actor::System, new).await.unwrap();
+    let (_, token) = tokens::create(app, &Actor::System, &user, "test")
+        .await
+        .unwrap();
+    (user, token)
 }
 
 /// A clock for tests that move time.

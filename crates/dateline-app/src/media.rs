@@ -1,40 +1,79 @@
-//! Turning uploaded bytes into a stored image: recognised by decoding (never by file name or
-//! declared type), checked against decompression bombs, written once per content, with a
-//! thumbnail for lists.
+//! Uploading media: the bytes are recognised as an image by decoding them (never by file name
+//! or declared type), checked against decompression bombs, written once per content with a
+//! thumbnail for lists, then recorded with their event.
 
 use std::{io::Cursor, path::Path};
 
 use dateline_core::{
-    Error,
+    Error, Result,
+    actor::Actor,
+    events::{EventKind, NewEvent},
     media::{Media, THUMB_WIDTH, Thumb},
-    secrets,
+    permissions, secrets,
 };
 use image::{ImageFormat, ImageReader, Limits};
 use jiff::{Timestamp, tz::TimeZone};
+use serde_json::json;
 
-/// Why an upload was refused.
-#[derive(Debug)]
-pub enum UploadError {
-    /// Not an image of a format we accept.
-    Unsupported(String),
-    /// Ours.
-    Internal(Error),
+use crate::App;
+
+/// Adds an image to the media library. Files are named by their content, so an upload whose
+/// record fails to commit leaves at most a file that the next equal upload reuses.
+pub async fn upload(app: &App, actor: &Actor, bytes: Vec<u8>) -> Result<Media> {
+    permissions::may_upload_media(actor)?;
+    if bytes.is_empty() {
+        return Err(Error::invalid("file", "The file is empty."));
+    }
+    let dir = app.media_dir().to_path_buf();
+    let now = app.now();
+    let media = tokio::task::spawn_blocking(move || store_image(&dir, &bytes, now))
+        .await
+        .map_err(|e| Error::Internal(format!("upload task: {e}")))??;
+    let mut tx = app.db().begin_write().await?;
+    let media = tx
+        .insert_media(&media, actor.user().map(|u| u.id), now)
+        .await?;
+    tx.record(
+        &NewEvent::new(
+            EventKind::MediaUploaded,
+            actor.reference(),
+            Some(media.id),
+            json!({
+                "path": media.path,
+                "content_type": media.content_type,
+                "width": media.width,
+                "height": media.height,
+                "size_bytes": media.size_bytes,
+            }),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(media)
+}
+
+fn unsupported(reason: impl Into<String>) -> Error {
+    Error::Unsupported {
+        field: "file",
+        reason: reason.into(),
+    }
 }
 
 /// Decodes `bytes`, writes the file (and a thumbnail) under `media_dir`, and describes it.
 /// Runs on a blocking thread: decoding is CPU work.
-pub fn store_image(media_dir: &Path, bytes: &[u8], now: Timestamp) -> Result<Media, UploadError> {
+fn store_image(media_dir: &Path, bytes: &[u8], now: Timestamp) -> Result<Media> {
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|e| UploadError::Internal(Error::Internal(e.to_string())))?;
+        .map_err(|e| Error::Internal(e.to_string()))?;
     let (format, content_type, ext) = match reader.format() {
         Some(ImageFormat::Jpeg) => (ImageFormat::Jpeg, "image/jpeg", "jpg"),
         Some(ImageFormat::Png) => (ImageFormat::Png, "image/png", "png"),
         Some(ImageFormat::WebP) => (ImageFormat::WebP, "image/webp", "webp"),
         Some(ImageFormat::Gif) => (ImageFormat::Gif, "image/gif", "gif"),
         _ => {
-            return Err(UploadError::Unsupported(
-                "the file is not a JPEG, PNG, WebP or GIF image".to_owned(),
+            return Err(unsupported(
+                "The file is not a JPEG, PNG, WebP or GIF image.",
             ));
         }
     };
@@ -46,7 +85,7 @@ pub fn store_image(media_dir: &Path, bytes: &[u8], now: Timestamp) -> Result<Med
     reader.limits(limits);
     let image = reader
         .decode()
-        .map_err(|e| UploadError::Unsupported(format!("the image could not be decoded: {e}")))?;
+        .map_err(|e| unsupported(format!("The image could not be decoded ({e}).")))?;
     let (width, height) = (image.width(), image.height());
 
     let checksum = secrets::checksum(bytes);
@@ -54,8 +93,7 @@ pub fn store_image(media_dir: &Path, bytes: &[u8], now: Timestamp) -> Result<Med
     let folder = format!("{:04}/{:02}", date.year(), date.month());
     let stem = &checksum[..24];
     let path = format!("{folder}/{stem}.{ext}");
-    let internal =
-        |e: std::io::Error| UploadError::Internal(Error::Internal(format!("writing media: {e}")));
+    let internal = |e: std::io::Error| Error::Internal(format!("writing media: {e}"));
     std::fs::create_dir_all(media_dir.join(&folder)).map_err(internal)?;
     write_once(&media_dir.join(&path), bytes).map_err(internal)?;
 
@@ -75,7 +113,7 @@ pub fn store_image(media_dir: &Path, bytes: &[u8], now: Timestamp) -> Result<Med
         let mut encoded = Vec::new();
         small
             .write_to(&mut Cursor::new(&mut encoded), thumb_format)
-            .map_err(|e| UploadError::Internal(Error::Internal(format!("thumbnail: {e}"))))?;
+            .map_err(|e| Error::Internal(format!("thumbnail: {e}")))?;
         write_once(&media_dir.join(&thumb_path), &encoded).map_err(internal)?;
         Some(Thumb {
             path: thumb_path,

@@ -1,0 +1,86 @@
+//! Dateline's actions: every change to the site is one function here (`articles::create`,
+//! `comments::submit`, `users::create_owner`, …). Each takes who is acting, checks what they
+//! may do, makes all its writes in one transaction of the store, and records its event in that
+//! transaction; so a change is whole or absent, and the rest of the system learns of it from
+//! the activity log. Every surface (reader site, API, command line, jobs, importers) calls these
+//! functions and no write of the store directly.
+//!
+//! Dependencies point down: web and the binary → here → store → core.
+
+pub mod activity;
+pub mod articles;
+pub mod bootstrap;
+pub mod comments;
+pub mod jobs;
+pub mod media;
+pub mod settings;
+pub mod tokens;
+pub mod users;
+
+use std::{net::IpAddr, path::PathBuf, sync::Arc};
+
+use dateline_core::{
+    Clock,
+    actor::{Actor, Reader},
+    secrets::keyed_hash,
+};
+use dateline_store::Db;
+use jiff::Timestamp;
+
+pub use dateline_core::{Error, Result};
+
+/// What every action needs: the database, the clock, the media folder and the site's key for
+/// hashing readers' addresses. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    clock: Arc<dyn Clock>,
+    media_dir: PathBuf,
+    ip_key: Vec<u8>,
+}
+
+impl App {
+    /// Bundles the parts; [`bootstrap::prepare`] makes one for a running site.
+    pub fn new(db: Db, clock: Arc<dyn Clock>, media_dir: PathBuf, ip_key: Vec<u8>) -> Self {
+        App {
+            inner: Arc::new(Inner {
+                db,
+                clock,
+                media_dir,
+                ip_key,
+            }),
+        }
+    }
+
+    /// The database, for reads (writes go through the actions).
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    /// The current instant.
+    pub fn now(&self) -> Timestamp {
+        self.inner.clock.now()
+    }
+
+    /// The clock, for the jobs runner.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.inner.clock.clone()
+    }
+
+    /// Folder of uploaded media.
+    pub fn media_dir(&self) -> &std::path::Path {
+        &self.inner.media_dir
+    }
+
+    /// An anonymous reader at `ip`: only the keyed hash of the address is kept.
+    pub fn reader(&self, ip: IpAddr, user_agent: Option<&str>) -> Actor {
+        Actor::Reader(Reader::new(
+            keyed_hash(&self.inner.ip_key, &ip.to_string()),
+            user_agent,
+        ))
+    }
+}

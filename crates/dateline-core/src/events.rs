@@ -1,0 +1,239 @@
+//! The activity log's vocabulary. Every action records what it changed as one event (sometimes
+//! two: an article created straight to published also records `article.published`), in the
+//! transaction of the change. Whatever must react to a change (page caches on every process,
+//! search, webhooks, the moderation log) reads events by id. The contract (which kinds exist,
+//! when each is written, what its payload holds) is in ARCHITECTURE.md.
+
+use jiff::Timestamp;
+
+use crate::{Error, Result, actor::ActorRef};
+
+/// What happened. The stored and published name is `noun.verb`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    /// An article was created (in any status).
+    ArticleCreated,
+    /// An article's content, status, time or author changed.
+    ArticleUpdated,
+    /// An article became visible to readers: published now, or a scheduled one came due.
+    ArticlePublished,
+    /// An article was given a future publication time.
+    ArticleScheduled,
+    /// A published or scheduled article went back to draft.
+    ArticleUnpublished,
+    /// An article was deleted; readers get 410 at its address.
+    ArticleDeleted,
+    /// A comment was accepted (whatever its moderation status).
+    CommentSubmitted,
+    /// An account was created.
+    UserCreated,
+    /// An API token was created.
+    TokenCreated,
+    /// An API token was revoked.
+    TokenRevoked,
+    /// A site setting changed.
+    SettingChanged,
+    /// A file was uploaded to the media library.
+    MediaUploaded,
+}
+
+impl EventKind {
+    /// Every kind, in the order the documentation lists them.
+    pub const ALL: [EventKind; 12] = [
+        EventKind::ArticleCreated,
+        EventKind::ArticleUpdated,
+        EventKind::ArticlePublished,
+        EventKind::ArticleScheduled,
+        EventKind::ArticleUnpublished,
+        EventKind::ArticleDeleted,
+        EventKind::CommentSubmitted,
+        EventKind::UserCreated,
+        EventKind::TokenCreated,
+        EventKind::TokenRevoked,
+        EventKind::SettingChanged,
+        EventKind::MediaUploaded,
+    ];
+
+    /// The stored and published name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::ArticleCreated => "article.created",
+            EventKind::ArticleUpdated => "article.updated",
+            EventKind::ArticlePublished => "article.published",
+            EventKind::ArticleScheduled => "article.scheduled",
+            EventKind::ArticleUnpublished => "article.unpublished",
+            EventKind::ArticleDeleted => "article.deleted",
+            EventKind::CommentSubmitted => "comment.submitted",
+            EventKind::UserCreated => "user.created",
+            EventKind::TokenCreated => "token.created",
+            EventKind::TokenRevoked => "token.revoked",
+            EventKind::SettingChanged => "setting.changed",
+            EventKind::MediaUploaded => "media.uploaded",
+        }
+    }
+
+    /// Parses a name typed by a client.
+    pub fn parse(field: &'static str, s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                Error::invalid(
+                    field,
+                    format!("Unknown event kind {s:?}: use a name such as article.published."),
+                )
+            })
+    }
+
+    /// What the event is about.
+    pub fn subject_kind(self) -> SubjectKind {
+        match self {
+            EventKind::ArticleCreated
+            | EventKind::ArticleUpdated
+            | EventKind::ArticlePublished
+            | EventKind::ArticleScheduled
+            | EventKind::ArticleUnpublished
+            | EventKind::ArticleDeleted => SubjectKind::Article,
+            EventKind::CommentSubmitted => SubjectKind::Comment,
+            EventKind::UserCreated => SubjectKind::User,
+            EventKind::TokenCreated | EventKind::TokenRevoked => SubjectKind::Token,
+            EventKind::SettingChanged => SubjectKind::Setting,
+            EventKind::MediaUploaded => SubjectKind::Media,
+        }
+    }
+}
+
+impl serde::Serialize for EventKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// The kind of thing an event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubjectKind {
+    /// An article; the id is the article's.
+    Article,
+    /// A comment.
+    Comment,
+    /// An account.
+    User,
+    /// An API token.
+    Token,
+    /// A site setting; it has no id, the payload names the key.
+    Setting,
+    /// An uploaded file.
+    Media,
+}
+
+impl SubjectKind {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubjectKind::Article => "article",
+            SubjectKind::Comment => "comment",
+            SubjectKind::User => "user",
+            SubjectKind::Token => "token",
+            SubjectKind::Setting => "setting",
+            SubjectKind::Media => "media",
+        }
+    }
+
+    /// Parses the stored or typed form.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            SubjectKind::Article,
+            SubjectKind::Comment,
+            SubjectKind::User,
+            SubjectKind::Token,
+            SubjectKind::Setting,
+            SubjectKind::Media,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// What an event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Subject {
+    /// The kind of thing.
+    #[serde(rename = "type")]
+    pub kind: SubjectKind,
+    /// Its id; none for settings.
+    pub id: Option<i64>,
+}
+
+/// An event about to be written by an action.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// What happened.
+    pub kind: EventKind,
+    /// Who did it.
+    pub actor: ActorRef,
+    /// The id of the thing it happened to (none for settings).
+    pub subject_id: Option<i64>,
+    /// A small JSON object of what changed. Never a secret, a token, a commenter's e-mail
+    /// address or IP hash.
+    pub payload: serde_json::Value,
+}
+
+impl NewEvent {
+    /// An event of `kind` by `actor` about the thing with id `subject_id`.
+    pub fn new(
+        kind: EventKind,
+        actor: ActorRef,
+        subject_id: Option<i64>,
+        payload: serde_json::Value,
+    ) -> Self {
+        NewEvent {
+            kind,
+            actor,
+            subject_id,
+            payload,
+        }
+    }
+
+    /// The subject, typed by the kind of event.
+    pub fn subject(&self) -> Subject {
+        Subject {
+            kind: self.kind.subject_kind(),
+            id: self.subject_id,
+        }
+    }
+}
+
+/// An event as stored: append-only, with increasing ids.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Event {
+    /// Position in the log; later events have larger ids.
+    pub id: i64,
+    /// What happened.
+    pub kind: EventKind,
+    /// Who did it.
+    pub actor: ActorRef,
+    /// What it happened to.
+    pub subject: Subject,
+    /// What changed.
+    pub payload: serde_json::Value,
+    /// When it was written.
+    pub created_at: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_by_name() {
+        for k in EventKind::ALL {
+            assert_eq!(EventKind::parse("kind", k.as_str()).unwrap(), k);
+            assert_eq!(
+                SubjectKind::parse(k.subject_kind().as_str()),
+                Some(k.subject_kind())
+            );
+        }
+        assert!(EventKind::parse("kind", "article.exploded").is_err());
+    }
+}

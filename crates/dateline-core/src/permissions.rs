@@ -1,0 +1,149 @@
+//! Who may do what: the role rules as plain functions, called by every action so that the API,
+//! the admin and the command line enforce the same table.
+//!
+//! | may…                               | owner | editor | author | contributor | system | importer |
+//! |------------------------------------|-------|--------|--------|-------------|--------|----------|
+//! | write a draft (own)                | yes   | yes    | yes    | yes         | yes    | yes      |
+//! | publish or schedule (own)          | yes   | yes    | yes    | no          | yes    | yes      |
+//! | edit, delete others' articles      | yes   | yes    | no     | no          | yes    | yes      |
+//! | write in another author's name     | yes   | yes    | no     | no          | yes    | yes      |
+//! | change a published article (own)  | yes   | yes    | yes    | no          | yes    | yes      |
+//! | upload media                       | yes   | yes    | yes    | no          | yes    | no       |
+//! | set a comment's time or status     | yes   | yes    | no     | no          | yes    | yes      |
+//! | add accounts, change settings      | yes   | no     | no     | no          | yes    | no       |
+//! | create, revoke own API tokens      | yes   | yes    | yes    | yes         | yes    | no       |
+//! | create, revoke others' API tokens  | yes   | no     | no     | no          | yes    | no       |
+//! | read the activity log              | yes   | yes    | no     | no          | yes    | no       |
+//!
+//! Readers may only comment.
+
+use crate::{
+    Error, Result,
+    actor::Actor,
+    articles::{Article, ArticleStatus},
+    users::Role,
+};
+
+fn staff_role(actor: &Actor) -> Option<Role> {
+    actor.user().map(|u| u.role)
+}
+
+fn trusted(actor: &Actor) -> bool {
+    matches!(actor, Actor::System | Actor::Importer { .. })
+}
+
+fn forbidden(why: &'static str) -> Error {
+    Error::Forbidden(why)
+}
+
+/// May create an article with `status`.
+pub fn may_create_article(actor: &Actor, status: ArticleStatus) -> Result<()> {
+    match staff_role(actor) {
+        _ if trusted(actor) => Ok(()),
+        None => Err(Error::Unauthorized),
+        Some(role) if status != ArticleStatus::Draft && !role.can_publish() => Err(forbidden(
+            "Contributors may save drafts only; an editor publishes them.",
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// May change (or delete) `article` as it stands now.
+pub fn may_edit_article(actor: &Actor, article: &Article) -> Result<()> {
+    let Some(user) = actor.user() else {
+        return if trusted(actor) {
+            Ok(())
+        } else {
+            Err(Error::Unauthorized)
+        };
+    };
+    if !user.role.can_edit_others() && article.author.id != user.id {
+        return Err(forbidden("You may change only your own articles."));
+    }
+    if !user.role.can_publish() && article.status != ArticleStatus::Draft {
+        return Err(forbidden("Contributors may change drafts only."));
+    }
+    Ok(())
+}
+
+/// May give an article the status `status` (checked after [`may_edit_article`]).
+pub fn may_set_status(actor: &Actor, status: ArticleStatus) -> Result<()> {
+    may_create_article(actor, status)
+}
+
+/// May sign an article with the name of someone else.
+pub fn may_write_for_others(actor: &Actor) -> Result<()> {
+    match actor.user() {
+        None if trusted(actor) => Ok(()),
+        None => Err(Error::Unauthorized),
+        Some(u) if u.role.can_edit_others() => Ok(()),
+        Some(_) => Err(forbidden(
+            "Only editors may write in another author's name.",
+        )),
+    }
+}
+
+/// May add files to the media library.
+pub fn may_upload_media(actor: &Actor) -> Result<()> {
+    match actor {
+        Actor::System => Ok(()),
+        Actor::Staff(u) if u.role.can_publish() => Ok(()),
+        Actor::Staff(_) => Err(forbidden(
+            "Contributors may not upload media; ask an editor.",
+        )),
+        Actor::Importer { .. } => Err(forbidden("Imports do not upload media.")),
+        Actor::Reader(_) => Err(Error::Unauthorized),
+    }
+}
+
+/// May give a comment its original time or a moderation status (bringing in history).
+pub fn may_set_comment_history(actor: &Actor) -> Result<()> {
+    match actor {
+        Actor::System | Actor::Importer { .. } => Ok(()),
+        Actor::Staff(u) if u.role.can_edit_others() => Ok(()),
+        _ => Err(forbidden(
+            "Only editors may set created_at or status on a comment.",
+        )),
+    }
+}
+
+/// May create accounts and change site settings.
+pub fn may_administer(actor: &Actor) -> Result<()> {
+    match actor {
+        Actor::System => Ok(()),
+        Actor::Staff(u) if u.role == Role::Owner => Ok(()),
+        Actor::Staff(_) | Actor::Importer { .. } => Err(forbidden(
+            "Only the owner may manage accounts and settings.",
+        )),
+        Actor::Reader(_) => Err(Error::Unauthorized),
+    }
+}
+
+/// May create or revoke API tokens of the account `owner_id`.
+pub fn may_manage_tokens_of(actor: &Actor, owner_id: i64) -> Result<()> {
+    match actor {
+        Actor::System => Ok(()),
+        Actor::Staff(u) if u.id == owner_id || u.role == Role::Owner => Ok(()),
+        Actor::Staff(_) | Actor::Importer { .. } => {
+            Err(forbidden("You may manage only your own API tokens."))
+        }
+        Actor::Reader(_) => Err(Error::Unauthorized),
+    }
+}
+
+/// May read the activity log.
+pub fn may_read_activity(actor: &Actor) -> Result<()> {
+    match actor {
+        Actor::System => Ok(()),
+        Actor::Staff(u) if u.role.can_edit_others() => Ok(()),
+        Actor::Staff(_) | Actor::Importer { .. } => Err(forbidden(
+            "Only editors and the owner may read the activity log.",
+        )),
+        Actor::Reader(_) => Err(Error::Unauthorized),
+    }
+}
+
+/// Whether `actor` sees articles as staff (every status) rather than as a reader.
+pub fn sees_unpublished(actor: &Actor) -> bool {
+    !matches!(actor, Actor::Reader(_))
+}

@@ -1,0 +1,152 @@
+//! The activity log: append-only events with increasing ids, written in the transaction of
+//! the change they record.
+
+use dateline_core::{
+    Error,
+    actor::{ActorKind, ActorRef},
+    clock::{from_micros, to_micros},
+    events::{Event, EventKind, NewEvent, Subject, SubjectKind},
+};
+use jiff::Timestamp;
+use sqlx::{Row, any::AnyRow};
+use tokio::sync::broadcast;
+
+use crate::{Backend, Db, WriteTx, db_error, postgres, sql::Sql};
+
+/// Which events a staff reader asks for; newest first.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Only this kind.
+    pub kind: Option<EventKind>,
+    /// Only by this kind of actor (and, for users, this id).
+    pub actor: Option<(ActorKind, Option<i64>)>,
+    /// Only about this kind of thing (and this id).
+    pub subject: Option<(SubjectKind, Option<i64>)>,
+    /// Only events older than this id (the cursor of the previous page).
+    pub before: Option<i64>,
+}
+
+const SELECT_EVENT: &str = "SELECT id, kind, actor_type, actor_id, subject_type, subject_id, payload, created_at FROM events";
+
+fn event_from_row(r: &AnyRow) -> Result<Event, Error> {
+    let kind: String = r.try_get(1).map_err(db_error)?;
+    let actor: String = r.try_get(2).map_err(db_error)?;
+    let subject: String = r.try_get(4).map_err(db_error)?;
+    let payload: String = r.try_get(6).map_err(db_error)?;
+    let damaged = |what: &str| Error::Internal(format!("unknown event {what} in the log"));
+    Ok(Event {
+        id: r.try_get(0).map_err(db_error)?,
+        kind: EventKind::parse("kind", &kind).map_err(|_| damaged("kind"))?,
+        actor: ActorRef {
+            kind: ActorKind::parse(&actor).ok_or_else(|| damaged("actor"))?,
+            id: r.try_get(3).map_err(db_error)?,
+        },
+        subject: Subject {
+            kind: SubjectKind::parse(&subject).ok_or_else(|| damaged("subject"))?,
+            id: r.try_get(5).map_err(db_error)?,
+        },
+        payload: serde_json::from_str(&payload).map_err(|_| damaged("payload"))?,
+        created_at: from_micros(r.try_get(7).map_err(db_error)?),
+    })
+}
+
+impl WriteTx {
+    /// Appends an event; returns its id. On PostgreSQL, event writers take turns from here to
+    /// commit, so that ids become visible in increasing order and a consumer reading "after
+    /// id N" never skips one that commits late; `NOTIFY` goes out at commit.
+    pub async fn record(&mut self, event: &NewEvent, now: Timestamp) -> Result<i64, Error> {
+        if self.backend() == Backend::Postgres {
+            postgres::serialise_event_writers(self.conn()).await?;
+        }
+        let subject = event.subject();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO events (kind, actor_type, actor_id, subject_type, subject_id, payload, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(event.kind.as_str())
+        .bind(event.actor.kind.as_str())
+        .bind(event.actor.id)
+        .bind(subject.kind.as_str())
+        .bind(subject.id)
+        .bind(event.payload.to_string())
+        .bind(to_micros(now))
+        .fetch_one(&mut *self.conn())
+        .await
+        .map_err(db_error)?;
+        if self.backend() == Backend::Postgres {
+            postgres::notify_event(self.conn(), id).await?;
+        }
+        self.announce(id);
+        Ok(id)
+    }
+}
+
+impl Db {
+    /// Events matching `filter`, newest first, at most `limit`.
+    pub async fn events(&self, filter: &EventFilter, limit: i64) -> Result<Vec<Event>, Error> {
+        let mut q = Sql::new(SELECT_EVENT);
+        q.push(" WHERE 1 = 1");
+        if let Some(kind) = filter.kind {
+            q.push(" AND kind = ").bind(kind.as_str().to_owned());
+        }
+        if let Some((kind, id)) = filter.actor {
+            q.push(" AND actor_type = ").bind(kind.as_str().to_owned());
+            if let Some(id) = id {
+                q.push(" AND actor_id = ").bind(id);
+            }
+        }
+        if let Some((kind, id)) = filter.subject {
+            q.push(" AND subject_type = ")
+                .bind(kind.as_str().to_owned());
+            if let Some(id) = id {
+                q.push(" AND subject_id = ").bind(id);
+            }
+        }
+        if let Some(before) = filter.before {
+            q.push(" AND id < ").bind(before);
+        }
+        q.push(" ORDER BY id DESC LIMIT ").bind(limit);
+        let rows = q.query()?.fetch_all(&self.pool).await.map_err(db_error)?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// Events after position `after`, oldest first, at most `limit`: how a consumer catches up.
+    pub async fn events_after(&self, after: i64, limit: i64) -> Result<Vec<Event>, Error> {
+        let mut q = Sql::new(SELECT_EVENT);
+        q.push(" WHERE id > ")
+            .bind(after)
+            .push(" ORDER BY id LIMIT ")
+            .bind(limit);
+        let rows = q.query()?.fetch_all(&self.pool).await.map_err(db_error)?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// The id of the newest event, 0 for an empty log.
+    pub async fn latest_event_id(&self) -> Result<i64, Error> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM events")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(id.unwrap_or(0))
+    }
+
+    /// Wake-ups carrying the ids of events as they commit. A wake-up is a hint: a consumer
+    /// reads [`Db::events_after`] its own position, so a missed or repeated id loses nothing.
+    pub fn subscribe_events(&self) -> broadcast::Receiver<i64> {
+        self.events.subscribe()
+    }
+
+    /// On PostgreSQL, starts listening for events committed by every process on the database
+    /// (`LISTEN`), passing their ids to [`Db::subscribe_events`]; reconnects when the
+    /// connection drops. On SQLite, other processes' commits are not announced: consumers
+    /// there also look at the log now and then.
+    pub fn listen_for_events(&self) -> Option<tokio::task::JoinHandle<()>> {
+        match self.backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(tokio::spawn(postgres::listen(
+                self.url.clone(),
+                self.events.clone(),
+            ))),
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! The write transaction every action runs in.
+
+use dateline_core::Error;
+use sqlx::{Any, AnyConnection, Transaction};
+use tokio::sync::broadcast;
+
+use crate::{Backend, Db, db_error, postgres, sqlite};
+
+/// One action's writes, committed together or not at all. Dropping it without
+/// [`WriteTx::commit`] rolls everything back.
+pub struct WriteTx {
+    tx: Transaction<'static, Any>,
+    backend: Backend,
+    bus: broadcast::Sender<i64>,
+    /// Events written in this transaction, announced once it commits.
+    events: Vec<i64>,
+}
+
+impl Db {
+    /// Begins a transaction that will write. On SQLite it starts as a write (`BEGIN
+    /// IMMEDIATE`), so it waits its turn behind other writers instead of failing with "database
+    /// is locked" when a transaction that began by reading tries to upgrade.
+    pub async fn begin_write(&self) -> Result<WriteTx, Error> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with(sqlite::BEGIN_WRITE).await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+        .map_err(db_error)?;
+        Ok(WriteTx {
+            tx,
+            backend: self.backend,
+            bus: self.events.clone(),
+            events: Vec::new(),
+        })
+    }
+}
+
+impl WriteTx {
+    /// Makes every write of the transaction durable (on SQLite synced to disk before this
+    /// returns), then tells this process's listeners about its events.
+    pub async fn commit(self) -> Result<(), Error> {
+        self.tx.commit().await.map_err(db_error)?;
+        for id in self.events {
+            // Nobody listening is fine: consumers read the log by position when they start.
+            let _ = self.bus.send(id);
+        }
+        Ok(())
+    }
+
+    /// The connection the transaction runs on.
+    pub(crate) fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+
+    /// The engine.
+    pub(crate) fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Remembers an event id to announce after commit.
+    pub(crate) fn announce(&mut self, id: i64) {
+        self.events.push(id);
+    }
+
+    /// Locks an article row against concurrent writers until commit, so that what an action
+    /// read and checked is what it changes. (SQLite's single writer already guarantees it.)
+    pub async fn lock_article(&mut self, id: i64) -> Result<(), Error> {
+        match self.backend {
+            Backend::Sqlite => Ok(()),
+            Backend::Postgres => postgres::lock_article(self.conn(), id).await,
+        }
+    }
+}
