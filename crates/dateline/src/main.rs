@@ -288,12 +288,15 @@ async fn activity(app: &App, limit: i64, kind: Option<&str>, follow: bool) -> Fa
         kind,
         ..Default::default()
     };
+    // The position is read before the page, so that an event committed in between is read
+    // again below rather than missed; what was printed is not printed twice.
+    let mut last = app.db().latest_event_id().await?;
     let (mut events, _) =
         dateline_app::activity::page(app, &Actor::System, &filter, limit.clamp(1, 200)).await?;
     events.reverse();
-    let mut last = app.db().latest_event_id().await?;
     for e in &events {
         println!("{}", line(e));
+        last = last.max(e.id);
     }
     if !follow {
         return Ok(());

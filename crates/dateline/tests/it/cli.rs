@@ -12,6 +12,9 @@ use crate::support::{Backend, TestApp, TestDb};
 
 both_backends!(
     accounts_and_tokens_from_the_command_line,
+    activity_jobs_and_the_owner_from_the_command_line,
+    a_second_process_hears_of_an_event_at_once,
+    commands_refuse_a_place_without_a_site,
     sigterm_finishes_requests_in_flight_then_exits,
     an_acknowledged_comment_survives_a_crash,
 );
@@ -164,6 +167,243 @@ async fn accounts_and_tokens_from_the_command_line(backend: Backend) {
     let (ok, _, err) = run(unknown, "");
     assert!(!ok && err.contains("no account"), "{err}");
     app.stop().await;
+}
+
+async fn activity_jobs_and_the_owner_from_the_command_line(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let db = &app.test_db;
+    let token = app.editor_token().await;
+    let at = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(6);
+    let (s, a) = app
+        .post_json(
+            "/api/v1/articles",
+            Some(&token),
+            &json!({"title": "Later today", "body_markdown": "x", "status": "scheduled",
+                    "published_at": at.to_string()}),
+        )
+        .await;
+    assert_eq!(s, 201);
+
+    let mut jobs = dateline(db);
+    jobs.arg("jobs");
+    let (ok, out, err) = run(jobs, "");
+    assert!(ok, "{err}");
+    let job = out
+        .lines()
+        .find(|l| l.contains("publish_scheduled"))
+        .unwrap_or_else(|| panic!("no publishing job in:\n{out}"));
+    assert!(
+        job.contains("pending") && job.contains(&format!("\"article_id\":{}", a["id"])),
+        "{job}"
+    );
+
+    let mut activity = dateline(db);
+    activity.args(["activity", "--limit", "3"]);
+    let (ok, out, err) = run(activity, "");
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    let newest: Vec<&str> = lines[2].split('\t').collect();
+    assert_eq!(newest[2], "article.scheduled", "oldest first: {out}");
+    assert!(newest[3].starts_with("user:") && newest[4] == format!("article:{}", a["id"]));
+    let mut created = dateline(db);
+    created.args(["activity", "--kind", "article.created"]);
+    let (ok, out, _) = run(created, "");
+    assert!(ok && out.lines().count() == 2, "welcome and ours: {out}");
+    assert!(out.lines().all(|l| l.contains("\tarticle.created\t")));
+    let mut bad = dateline(db);
+    bad.args(["activity", "--kind", "article.exploded"]);
+    let (ok, _, err) = run(bad, "");
+    assert!(!ok && err.contains("Unknown event kind"), "{err}");
+
+    // The command line creates the owner through the same action as the setup page; the
+    // setup link stops working.
+    let setup = app.running.as_ref().unwrap().setup_url.clone().unwrap();
+    let setup_path = setup.strip_prefix(&app.base).unwrap().to_owned();
+    assert_eq!(app.get(&setup_path).await.status(), 200);
+    let mut owner = dateline(db);
+    owner.args([
+        "user",
+        "add",
+        "--email",
+        "olga@example.org",
+        "--name",
+        "Olga",
+        "--role",
+        "owner",
+    ]);
+    let (ok, out, err) = run(owner, "a long enough password\n");
+    assert!(ok && out.contains("as owner"), "{out}{err}");
+    assert_eq!(app.get(&setup_path).await.status(), 404);
+    let mut activity = dateline(db);
+    activity.args(["activity", "--limit", "1"]);
+    let (_, out, _) = run(activity, "");
+    assert!(out.contains("\tuser.created\tsystem\t"), "{out}");
+    assert!(
+        !out.contains("olga@example.org"),
+        "no e-mail in the log: {out}"
+    );
+    app.stop().await;
+}
+
+/// Two processes on one database: a server, and `dateline activity --follow`. The follower
+/// learns of the server's event at once: on PostgreSQL through LISTEN/NOTIFY (it would
+/// otherwise look only every 30 seconds), on SQLite by looking every second.
+async fn a_second_process_hears_of_an_event_at_once(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let (_server, base, _) = serve(&db);
+    let mut follow = dateline(&db);
+    follow
+        .args(["activity", "--follow", "--limit", "1"])
+        .env("DATELINE_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut follower = ServerProcess(follow.spawn().unwrap());
+    let stdout = follower.stdout.take().unwrap();
+    let (tx, lines) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    let first = lines.recv_timeout(Duration::from_secs(30)).unwrap();
+    assert!(
+        first.contains("comment.submitted"),
+        "the newest event: {first}"
+    );
+    // Let the follower finish subscribing, so that what is measured is the delivery.
+    std::thread::sleep(Duration::from_millis(500));
+
+    let client = reqwest::Client::new();
+    let list: serde_json::Value = client
+        .get(format!("{base}/api/v1/articles"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    let r = client
+        .post(format!("{base}/api/v1/articles/{id}/comments"))
+        .json(&json!({"author_name": "ali", "body": "Heard at once?"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let acknowledged = std::time::Instant::now();
+    let limit = match backend {
+        Backend::Postgres => Duration::from_secs(1),
+        Backend::Sqlite => Duration::from_secs(3),
+    };
+    let line = lines
+        .recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("the second process heard nothing within {limit:?}"));
+    eprintln!(
+        "the second process printed the event {:?} after the write was acknowledged",
+        acknowledged.elapsed()
+    );
+    assert!(line.contains("\tcomment.submitted\treader\t"), "{line}");
+    assert!(!line.contains("127.0.0.1"), "{line}");
+}
+
+/// A command run where there is no site refuses, and creates nothing there.
+async fn commands_refuse_a_place_without_a_site(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dateline"));
+    cmd.env_remove("DATELINE_BIND")
+        .env_remove("DATELINE_CONFIG")
+        .current_dir(db.dir.path());
+    match backend {
+        Backend::Sqlite => {
+            cmd.env_remove("DATELINE_DATABASE_URL")
+                .env_remove("DATELINE_DATA");
+        }
+        Backend::Postgres => {
+            cmd.env("DATELINE_DATABASE_URL", &db.url);
+        }
+    }
+    cmd.args(["token", "create", "--email", "olga@example.org"]);
+    let (ok, out, err) = run(cmd, "");
+    assert!(!ok && out.is_empty(), "{out}");
+    assert!(
+        err.contains("no Dateline site at ") && err.contains("pass --data or --database"),
+        "{err}"
+    );
+    match backend {
+        Backend::Sqlite => {
+            assert!(err.contains("dateline-data/dateline.db"), "{err}");
+            assert!(
+                !db.dir.path().join("dateline-data").exists(),
+                "nothing created"
+            );
+        }
+        Backend::Postgres => {
+            let store = dateline_store::Db::connect(&db.url).await.unwrap();
+            assert!(!store.has_site().await.unwrap(), "nothing created");
+            store.close().await;
+        }
+    }
+}
+
+/// Problems at start are said in words, with what to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_up_problems_are_said_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve_with = |args: &[&str], database: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dateline"));
+        cmd.env_remove("DATELINE_BIND")
+            .env_remove("DATELINE_CONFIG")
+            .env("DATELINE_DATA", dir.path().join("data"))
+            .env("DATELINE_LOG", "warn")
+            .current_dir(dir.path())
+            .arg("serve")
+            .args(args);
+        match database {
+            Some(url) => cmd.env("DATELINE_DATABASE_URL", url),
+            None => cmd.env_remove("DATELINE_DATABASE_URL"),
+        };
+        cmd
+    };
+    let expect_failure = |cmd: Command, words: &[&str]| {
+        let (ok, _, err) = run(cmd, "");
+        assert!(!ok, "{err}");
+        for w in words {
+            assert!(err.contains(w), "{w:?} missing from: {err}");
+        }
+        assert!(
+            !err.contains("pool timed out") && !err.contains("internal error"),
+            "{err}"
+        );
+    };
+    expect_failure(
+        serve_with(&["--theme", "no-such-theme"], None),
+        &["theme folder", "no-such-theme", "does not exist"],
+    );
+    expect_failure(
+        serve_with(&[], Some("postgres://postgres@127.0.0.1:1/test")),
+        &["127.0.0.1:1", "connection refused"],
+    );
+    expect_failure(
+        serve_with(&[], Some("sqlite:///no-such-folder/dateline.db?mode=rwc")),
+        &["/no-such-folder/dateline.db", "cannot open"],
+    );
+    if let Some(admin) = crate::support::postgres_url() {
+        let (base, _) = admin.rsplit_once('/').unwrap();
+        expect_failure(
+            serve_with(&[], Some(&format!("{base}/dateline_no_such_database"))),
+            &["dateline_no_such_database", "does not exist", "create"],
+        );
+    }
+    // A host name is a fine address to listen on, and links use it.
+    let (mut child, base, setup) =
+        start_server(serve_with(&["--bind", "localhost:0"], None), Stdio::null());
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    assert!(setup.contains("http://localhost:"), "{setup}");
+    terminate(&child);
+    assert!(child.wait().unwrap().success());
 }
 
 /// A server process that is killed when the test ends, passed or not.

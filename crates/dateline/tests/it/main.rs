@@ -7,12 +7,16 @@
 #[macro_use]
 mod support;
 
+mod actions;
+mod api_activity;
 mod api_articles;
 mod api_comments;
 mod api_media;
 mod browser;
 mod cli;
+mod concurrent;
 mod ops;
+mod scheduling;
 mod seed;
 mod site;
 mod store_story;

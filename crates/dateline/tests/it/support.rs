@@ -132,6 +132,8 @@ impl Drop for TestDb {
 /// A running site with a client.
 pub struct TestApp {
     pub running: Option<Running>,
+    pub config: Config,
+    pub clock: Arc<dyn Clock>,
     pub base: String,
     pub db: Db,
     pub app: App,
@@ -168,6 +170,10 @@ impl TestApp {
         };
         let clock = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let running = server::start(&config, clock.clone(), false).await.unwrap();
+        let config = Config {
+            bind: running.addr,
+            ..config
+        };
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -177,6 +183,8 @@ impl TestApp {
             db: running.db.clone(),
             app: running.app.clone(),
             running: Some(running),
+            config,
+            clock,
             client,
             data_dir,
             test_db,
@@ -280,6 +288,35 @@ impl TestApp {
         let (status, json) = self.post_json("/api/v1/articles", Some(token), &body).await;
         assert_eq!(status, 201, "{json}");
         json
+    }
+
+    /// Starts another server on the same database and data folder, on its own port: a second
+    /// node of the site.
+    pub async fn another_node(&self) -> Running {
+        let config = Config {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            ..self.config.clone()
+        };
+        server::start(&config, self.clock.clone(), false)
+            .await
+            .unwrap()
+    }
+
+    /// Stops the server, keeping its database; [`TestApp::start_again`] starts it again.
+    pub async fn stop_server(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.unwrap();
+        }
+    }
+
+    /// Starts the server again on the same address, database and data folder.
+    pub async fn start_again(&mut self) {
+        let running = server::start(&self.config, self.clock.clone(), false)
+            .await
+            .unwrap();
+        self.db = running.db.clone();
+        self.app = running.app.clone();
+        self.running = Some(running);
     }
 
     pub async fn stop(mut self) {
@@ -452,4 +489,80 @@ pub async fn status_before_body(
     let n = stream.read(&mut buf).await.unwrap();
     let response = String::from_utf8_lossy(&buf[..n]);
     response.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// A prepared site without a server, for calling actions directly: the welcome content, and
+/// one account of each role (the owner, an editor, two authors, a contributor).
+pub struct ActionsSite {
+    pub app: App,
+    /// The site's clock, stopped at the time the site was made; tests move it.
+    pub clock: Arc<FixedClock>,
+    pub owner: User,
+    pub editor: User,
+    pub author: User,
+    pub other_author: User,
+    pub contributor: User,
+    pub test_db: TestDb,
+}
+
+impl ActionsSite {
+    pub async fn new(backend: Backend) -> Self {
+        let test_db = TestDb::new(backend).await;
+        let db = Db::connect(&test_db.url).await.unwrap();
+        let media_dir = test_db.dir.path().join("media");
+        std::fs::create_dir_all(&media_dir).unwrap();
+        let clock = Arc::new(FixedClock::new(jiff::Timestamp::now()));
+        let app = dateline_app::bootstrap::prepare(db, clock.clone(), media_dir, None)
+            .await
+            .unwrap()
+            .app;
+        let owner = users::create_owner(
+            &app,
+            users::OwnerCredential::Operator,
+            "Olga Owner",
+            "olga@example.org",
+            "correct horse battery",
+        )
+        .await
+        .unwrap();
+        let add = |name: &'static str, email: &'static str, role| {
+            let app = app.clone();
+            async move {
+                users::add(
+                    &app,
+                    &Actor::System,
+                    users::NewUser {
+                        name: name.to_owned(),
+                        email: email.to_owned(),
+                        role,
+                        password: Some("correct horse battery".to_owned()),
+                        bio: String::new(),
+                    },
+                )
+                .await
+                .unwrap()
+            }
+        };
+        ActionsSite {
+            editor: add("Eve Editor", "eve@example.org", Role::Editor).await,
+            author: add("Abe Author", "abe@example.org", Role::Author).await,
+            other_author: add("Ann Author", "ann@example.org", Role::Author).await,
+            contributor: add("Cora Contributor", "cora@example.org", Role::Contributor).await,
+            owner,
+            app,
+            clock,
+            test_db,
+        }
+    }
+
+    /// Staff actor for an account.
+    pub fn staff(user: &User) -> Actor {
+        Actor::Staff(user.clone())
+    }
+
+    /// An anonymous reader.
+    pub fn reader(&self) -> Actor {
+        self.app
+            .reader("198.51.100.7".parse().unwrap(), Some("TestBrowser/1.0"))
+    }
 }
