@@ -127,6 +127,16 @@ impl Db {
             .map_err(db_error)
     }
 
+    /// The user agent stored with a comment.
+    pub async fn comment_user_agent(&self, comment_id: i64) -> Result<Option<String>, Error> {
+        sqlx::query_scalar("SELECT user_agent FROM comments WHERE id = $1")
+            .bind(comment_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map(Option::flatten)
+            .map_err(db_error)
+    }
+
     /// The keyed IP hash stored with a comment.
     pub async fn comment_ip_hash(&self, comment_id: i64) -> Result<Option<String>, Error> {
         sqlx::query_scalar("SELECT ip_hash FROM comments WHERE id = $1")

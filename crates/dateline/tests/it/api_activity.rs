@@ -3,7 +3,7 @@
 use dateline_core::users::Role;
 use serde_json::{Value, json};
 
-use crate::support::{Backend, TestApp};
+use crate::support::{Backend, TestApp, snapshot_settings};
 
 both_backends!(staff_read_the_activity_log_page_by_page);
 
@@ -112,6 +112,19 @@ async fn staff_read_the_activity_log_page_by_page(backend: Backend) {
         ["article.updated", "article.published", "article.created"]
     );
     assert_eq!(items(&by_subject)[0]["payload"]["changed"], json!(["dek"]));
+    // The events of an article as consumers read them: a change of shape is reviewed here.
+    snapshot_settings().bind(|| {
+        insta::assert_json_snapshot!("activity_of_an_article", by_subject, {
+            ".items[].id" => "[id]",
+            ".items[].created_at" => "[time]",
+            ".items[].actor.id" => "[id]",
+            ".items[].subject.id" => "[id]",
+            ".items[].payload.author_id" => "[id]",
+            ".items[].payload.published_at" => "[time]",
+            ".items[].payload.before.author_id" => "[id]",
+            ".items[].payload.before.published_at" => "[time]",
+        });
+    });
 
     // Cursor pagination walks the whole log once, newest to oldest.
     let (_, everything) = app

@@ -457,6 +457,57 @@ async fn malformed_requests_get_the_error_envelope(backend: Backend) {
         .get_json("/api/v1/articles?status=bogus", Some(&token))
         .await;
     assert_eq!(s, 422);
+    // Unknown parameters are ignored, as a cache-buster needs; misspelt ones are caught.
+    let (s, _) = app
+        .get_json("/api/v1/articles?_=1700000000&utm_source=feed", None)
+        .await;
+    assert_eq!(s, 200);
+    let (s, e) = app.get_json("/api/v1/articles?per-page=5", None).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("per-page")));
+    assert_eq!(
+        e["error"]["message"],
+        "The parameter per-page is not known: did you mean per_page?"
+    );
+    // No parser internals, and one style: a sentence naming the field.
+    let (_, e) = app.get_json("/api/v1/articles?page=x", None).await;
+    assert_eq!(
+        e["error"]["message"],
+        "The parameter page must be a whole number."
+    );
+    let r = send(b"{\"title\": ".to_vec(), "application/json")
+        .await
+        .unwrap();
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(
+        e["error"]["message"],
+        "The body is not valid JSON: it ends before the JSON is complete."
+    );
+    let (_, e) = app
+        .post_json(
+            "/api/v1/articles",
+            Some(&token),
+            &json!({"body_markdown": "x", "status": "draft"}),
+        )
+        .await;
+    assert_eq!(
+        (e["error"]["field"].as_str(), e["error"]["message"].as_str()),
+        (Some("title"), Some("The field title is required."))
+    );
+    for body in [
+        json!({"title": 5, "body_markdown": "x", "status": "draft"}),
+        json!({"title": "t", "body_markdown": "x", "status": "draft", "extra": 1}),
+        json!({"title": "", "body_markdown": "x", "status": "draft"}),
+        json!({"title": "t", "body_markdown": "x", "status": "live"}),
+        json!({"title": "t", "body_markdown": "x", "status": "draft", "sources": [{"title": "s", "url": "ftp://x"}]}),
+    ] {
+        let (s, e) = app.post_json("/api/v1/articles", Some(&token), &body).await;
+        assert_eq!(s, 422);
+        let m = e["error"]["message"].as_str().unwrap();
+        assert!(
+            m.starts_with(char::is_uppercase) && m.ends_with('.') && !m.contains('`'),
+            "{body}: {m}"
+        );
+    }
     app.stop().await;
 }
 

@@ -4,7 +4,98 @@ use serde_json::json;
 
 use crate::support::{Backend, TestApp};
 
-both_backends!(readers_and_editors_comment_through_the_api);
+both_backends!(
+    readers_and_editors_comment_through_the_api,
+    the_form_and_the_api_record_the_same_facts,
+);
+
+/// One intake: a reader's comment through the form and through the API is checked the same way
+/// and stored and logged with the same facts.
+async fn the_form_and_the_api_record_the_same_facts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.editor_token().await;
+    let a = app.publish(&token, "Two doors", json!({})).await;
+    let id = a["id"].as_i64().unwrap();
+    let before = app.db.latest_event_id().await.unwrap();
+    let form = app
+        .client
+        .post(app.url(&format!("/articles/{id}/comments")))
+        .header("User-Agent", "SameBrowser/2.0")
+        .form(&[
+            ("author_name", "Ali"),
+            ("author_email", "ali@private.example"),
+            ("body", "Via the form"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 303);
+    let api = app
+        .client
+        .post(app.url(&format!("/api/v1/articles/{id}/comments")))
+        .header("User-Agent", "SameBrowser/2.0")
+        .json(&json!({"author_name": "Ali", "author_email": "ali@private.example", "body": "Via the API"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 201);
+    let events = app.db.events_after(before, 10).await.unwrap();
+    assert_eq!(events.len(), 2);
+    let ids: Vec<i64> = events.iter().map(|e| e.subject.id.unwrap()).collect();
+    let mut facts = Vec::new();
+    for (event, comment_id) in events.iter().zip(&ids) {
+        let c = app.db.comment_by_id(*comment_id).await.unwrap().unwrap();
+        facts.push((
+            event.kind,
+            event.actor,
+            event
+                .payload
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>(),
+            c.status,
+            app.db.comment_email(*comment_id).await.unwrap(),
+            app.db.comment_ip_hash(*comment_id).await.unwrap(),
+            app.db.comment_user_agent(*comment_id).await.unwrap(),
+        ));
+    }
+    assert_eq!(facts[0], facts[1]);
+    assert_eq!(facts[0].6.as_deref(), Some("SameBrowser/2.0"));
+    assert_eq!(facts[0].1.kind.as_str(), "reader");
+    // And the same checks: an empty body is refused by both, naming the field.
+    let form = app
+        .client
+        .post(app.url(&format!("/articles/{id}/comments")))
+        .form(&[("author_name", "Ali"), ("body", " ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 422);
+    assert!(
+        form.text()
+            .await
+            .unwrap()
+            .contains("The comment is required.")
+    );
+    let (s, e) = app
+        .post_json(
+            &format!("/api/v1/articles/{id}/comments"),
+            None,
+            &json!({"author_name": "Ali", "body": " "}),
+        )
+        .await;
+    assert_eq!(
+        (
+            s,
+            e["error"]["field"].as_str(),
+            e["error"]["message"].as_str()
+        ),
+        (422, Some("body"), Some("The comment is required."))
+    );
+    app.stop().await;
+}
 
 async fn readers_and_editors_comment_through_the_api(backend: Backend) {
     let app = TestApp::spawn(backend).await;

@@ -131,6 +131,18 @@ async fn a_reader_sets_up_the_site_and_comments_in_a_browser() {
         .unwrap();
     assert_eq!(heading, "Your site is ready");
     assert!(app.db.owner_exists().await.unwrap());
+    // The form was answered with a redirect: reloading shows the page, sends nothing again.
+    assert_eq!(c.current_url().await.unwrap().path(), "/setup/done");
+    c.refresh().await.unwrap();
+    let heading = c
+        .wait()
+        .for_element(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(heading, "Your site is ready");
 
     // A reader opens the welcome article from the front page and leaves a comment.
     c.goto(&app.url("/")).await.unwrap();
@@ -189,6 +201,41 @@ async fn a_reader_sets_up_the_site_and_comments_in_a_browser() {
         link.attr("rel").await.unwrap().as_deref(),
         Some("nofollow ugc")
     );
+
+    // A comment the server refuses comes back with what was typed, and the focus on the
+    // message that names the field.
+    c.find(Locator::Id("author_name"))
+        .await
+        .unwrap()
+        .send_keys("Ali")
+        .await
+        .unwrap();
+    c.find(Locator::Id("body"))
+        .await
+        .unwrap()
+        .send_keys("   ")
+        .await
+        .unwrap();
+    c.find(Locator::Css(".comment-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let message = c
+        .wait()
+        .for_element(Locator::Id("form-error"))
+        .await
+        .unwrap();
+    assert_eq!(message.text().await.unwrap(), "The comment is required.");
+    let focused = c
+        .execute(
+            "return [document.activeElement.id, document.getElementById('author_name').value]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(focused, json!(["form-error", "Ali"]));
 
     // A keyboard user sees where the focus is.
     let outline: String = c

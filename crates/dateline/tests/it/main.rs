@@ -12,6 +12,7 @@ mod api_activity;
 mod api_articles;
 mod api_comments;
 mod api_media;
+mod architecture;
 mod browser;
 mod cli;
 mod concurrent;

@@ -4,7 +4,9 @@ use dateline_core::users::Role;
 use jiff::{Timestamp, tz::TimeZone};
 use serde_json::{Value, json};
 
-use crate::support::{Backend, Options, TestApp, fixture, jpeg, upload, visible_text};
+use crate::support::{
+    Backend, Options, TestApp, fixture, jpeg, snapshot_settings, upload, visible_text,
+};
 
 both_backends!(seed_article_renders_as_the_original_page);
 
@@ -99,6 +101,18 @@ async fn seed_article_renders_as_the_original_page(backend: Backend) {
     );
     let (status, html) = app.get_text(url.strip_prefix(&app.base).unwrap()).await;
     assert_eq!(status, 200);
+    // The page and the API resource as a whole, reviewed as a diff when they change; the same
+    // snapshot on both databases.
+    snapshot_settings().bind(|| {
+        insta::assert_snapshot!("seed_article_page", html);
+        insta::assert_json_snapshot!("seed_article_api", article, {
+            ".id" => "[id]",
+            ".author.id" => "[id]",
+            ".lead_image.media_id" => "[id]",
+            ".created_at" => "[time]",
+            ".updated_at" => "[time]",
+        });
+    });
     let text = visible_text(&html);
 
     let posted: Timestamp = comment["posted_at"].as_str().unwrap().parse().unwrap();

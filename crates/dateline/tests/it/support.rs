@@ -343,6 +343,20 @@ pub async fn user_with_token(app: &App, name: &str, email: &str, role: Role) -> 
     (user, token)
 }
 
+/// Snapshot settings for pages and JSON as people and clients see them: what changes from run
+/// to run (the test server's address, ids, the month of an upload, ages) is replaced by a
+/// placeholder, so that a snapshot changes only when what is shown does.
+pub fn snapshot_settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_prepend_module_to_snapshot(false);
+    s.add_filter(r"http://127\.0\.0\.1:\d+", "[base]");
+    s.add_filter(r"/media/\d{4}/\d{2}/", "/media/[yyyy]/[mm]/");
+    s.add_filter(r"comment-\d+", "comment-[id]");
+    s.add_filter(r"/articles/\d+/", "/articles/[id]/");
+    s.add_filter(r"\b\d+ years ago", "[n] years ago");
+    s
+}
+
 /// A clock for tests that move time.
 pub fn fixed_clock(at: &str) -> Arc<FixedClock> {
     Arc::new(FixedClock::new(at.parse().unwrap()))
