@@ -14,6 +14,7 @@ both_backends!(
     comment_form_posts_without_javascript,
     comment_form_errors_keep_what_was_typed,
     a_comment_sent_to_a_moved_address_is_kept,
+    the_configured_time_zone_is_only_the_first_value,
     reader_html_is_always_escaped,
     theme_folder_overrides_templates,
 );
@@ -626,6 +627,39 @@ async fn a_comment_sent_to_a_moved_address_is_kept(backend: Backend) {
         let (_, html) = app.get_text("/2024/05/01/late-night/").await;
         assert!(html.contains(&body));
     }
+    app.stop().await;
+}
+
+/// `--time-zone` gives a new site its time zone; a later change to the setting is not overruled
+/// when the server starts again with the same configuration.
+async fn the_configured_time_zone_is_only_the_first_value(backend: Backend) {
+    let mut app = TestApp::spawn_with(
+        backend,
+        Options {
+            time_zone: Some("Europe/Paris".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        app.db.site_settings().await.unwrap().time_zone,
+        "Europe/Paris"
+    );
+    dateline_app::settings::change(
+        &app.app,
+        &dateline_core::actor::Actor::System,
+        dateline_core::settings::SettingKey::TimeZone,
+        "Asia/Tehran",
+    )
+    .await
+    .unwrap();
+    app.stop_server().await;
+    app.start_again().await;
+    assert_eq!(app.config.time_zone.as_deref(), Some("Europe/Paris"));
+    assert_eq!(
+        app.db.site_settings().await.unwrap().time_zone,
+        "Asia/Tehran"
+    );
     app.stop().await;
 }
 
