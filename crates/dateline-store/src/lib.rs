@@ -30,7 +30,10 @@ pub use users::{TokenInfo, TokenRef};
 use std::sync::Arc;
 
 use dateline_core::Error;
-use sqlx::AnyPool;
+use sqlx::{
+    AnyPool,
+    migrate::{Migration, MigrationType},
+};
 use tokio::sync::broadcast;
 
 /// Which database engine a [`Db`] talks to.
@@ -109,6 +112,17 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// An embedded migration: `version`, `name` and its SQL, in one transaction.
+pub(crate) fn migration(version: i64, name: &'static str, sql: &'static str) -> Migration {
+    Migration::new(
+        version,
+        std::borrow::Cow::Borrowed(name),
+        MigrationType::Simple,
+        sqlx::SqlSafeStr::into_sql_str(sql),
+        false,
+    )
 }
 
 /// Turns a database error into the domain's: unique violations become a conflict on the field

@@ -1,17 +1,13 @@
 //! What only PostgreSQL needs: its migrations, row locks, the order of event ids, `LISTEN` and
 //! `NOTIFY`, and claiming jobs with `SKIP LOCKED`.
 
-use std::{borrow::Cow, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use dateline_core::Error;
-use sqlx::{
-    AnyConnection, AssertSqlSafe,
-    migrate::{Migration, MigrationType, Migrator},
-    postgres::PgListener,
-};
+use sqlx::{AnyConnection, AssertSqlSafe, migrate::Migrator, postgres::PgListener};
 use tokio::sync::broadcast;
 
-use crate::db_error;
+use crate::{db_error, migration};
 
 /// The channel on which every committed event's id is announced.
 pub const EVENTS_CHANNEL: &str = "dateline_events";
@@ -19,15 +15,6 @@ pub const EVENTS_CHANNEL: &str = "dateline_events";
 /// The PostgreSQL migrations, embedded in the binary. Several `dateline serve` processes may
 /// start at once against one database; the migrator's advisory lock makes them take turns.
 pub(crate) fn migrator() -> Migrator {
-    let migration = |version, name, sql: &'static str| {
-        Migration::new(
-            version,
-            Cow::Borrowed(name),
-            MigrationType::Simple,
-            sqlx::SqlSafeStr::into_sql_str(sql),
-            false,
-        )
-    };
     Migrator::with_migrations(vec![
         migration(
             1,

@@ -1,13 +1,15 @@
 //! What only SQLite needs: per-connection pragmas, how a write transaction begins, how a job
 //! is claimed, and its migrations.
 
-use std::{borrow::Cow, time::Duration};
+use std::time::Duration;
 
 use sqlx::{
     AnyPool, Executor,
     any::AnyPoolOptions,
-    migrate::{MigrateError, Migration, MigrationType, Migrator},
+    migrate::{MigrateError, Migrator},
 };
+
+use crate::migration;
 
 /// Pool settings for an embedded file. WAL lets readers proceed during a write;
 /// `synchronous = FULL` makes an acknowledged comment survive a power cut, not only a crash;
@@ -59,15 +61,6 @@ pub(crate) async fn migrate(pool: &AnyPool) -> Result<(), MigrateError> {
 
 /// The SQLite migrations, embedded in the binary.
 fn migrator() -> Migrator {
-    let migration = |version, name, sql: &'static str| {
-        Migration::new(
-            version,
-            Cow::Borrowed(name),
-            MigrationType::Simple,
-            sqlx::SqlSafeStr::into_sql_str(sql),
-            false,
-        )
-    };
     Migrator::with_migrations(vec![
         migration(
             1,

@@ -136,7 +136,7 @@ impl WriteTx {
             .fetch_optional(&mut *self.conn())
             .await
             .map_err(db_error)?;
-        row.as_ref().map(token_from_row).transpose()
+        row.as_ref().map(|r| token_from_row(r, 0)).transpose()
     }
 
     /// Revokes a live token by id; false if it was already revoked.
@@ -204,20 +204,21 @@ async fn owner_exists(conn: &mut AnyConnection) -> Result<bool, Error> {
     Ok(n > 0)
 }
 
-fn token_from_row(r: &AnyRow) -> Result<TokenInfo, Error> {
+/// Reads a token from `r` starting at column `at`: `id, user_id, label, created_at,
+/// last_used_at, revoked_at`.
+fn token_from_row(r: &AnyRow, at: usize) -> Result<TokenInfo, Error> {
+    let time = |i: usize| -> Result<Option<jiff::Timestamp>, Error> {
+        Ok(r.try_get::<Option<i64>, _>(at + i)
+            .map_err(db_error)?
+            .map(from_micros))
+    };
     Ok(TokenInfo {
-        id: r.try_get(0).map_err(db_error)?,
-        user_id: r.try_get(1).map_err(db_error)?,
-        label: r.try_get(2).map_err(db_error)?,
-        created_at: from_micros(r.try_get(3).map_err(db_error)?),
-        last_used_at: r
-            .try_get::<Option<i64>, _>(4)
-            .map_err(db_error)?
-            .map(from_micros),
-        revoked_at: r
-            .try_get::<Option<i64>, _>(5)
-            .map_err(db_error)?
-            .map(from_micros),
+        id: r.try_get(at).map_err(db_error)?,
+        user_id: r.try_get(at + 1).map_err(db_error)?,
+        label: r.try_get(at + 2).map_err(db_error)?,
+        created_at: from_micros(r.try_get(at + 3).map_err(db_error)?),
+        last_used_at: time(4)?,
+        revoked_at: time(5)?,
     })
 }
 
@@ -286,19 +287,7 @@ impl Db {
         .await
         .map_err(db_error)?;
         let Some(row) = row else { return Ok(None) };
-        let user = user_from_row(&row)?;
-        let token = TokenInfo {
-            id: row.try_get(6).map_err(db_error)?,
-            user_id: row.try_get(7).map_err(db_error)?,
-            label: row.try_get(8).map_err(db_error)?,
-            created_at: from_micros(row.try_get(9).map_err(db_error)?),
-            last_used_at: row
-                .try_get::<Option<i64>, _>(10)
-                .map_err(db_error)?
-                .map(from_micros),
-            revoked_at: None,
-        };
-        Ok(Some((user, token)))
+        Ok(Some((user_from_row(&row)?, token_from_row(&row, 6)?)))
     }
 
     /// The tokens of one account, newest first.
@@ -311,6 +300,6 @@ impl Db {
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
-        rows.iter().map(token_from_row).collect()
+        rows.iter().map(|r| token_from_row(r, 0)).collect()
     }
 }

@@ -169,6 +169,17 @@ impl Config {
     pub fn media_dir(&self) -> PathBuf {
         self.data_dir.join("media")
     }
+
+    /// Creates the data folder and its media folder, if they do not exist.
+    pub fn create_data_dir(&self) -> Fallible<()> {
+        std::fs::create_dir_all(self.media_dir()).map_err(|e| {
+            format!(
+                "cannot create the data folder {}: {e}",
+                self.data_dir.display()
+            )
+            .into()
+        })
+    }
 }
 
 /// Reads a listen address: `IP:PORT`, `[IPv6]:PORT`, or `NAME:PORT` resolved now (an IPv4

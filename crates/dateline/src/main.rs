@@ -160,12 +160,7 @@ async fn run(cli: Cli) -> Fallible<()> {
     }
     let config = Config::load(&cli.site, &ServeArgs::default())?;
     if let Command::Migrate = command {
-        std::fs::create_dir_all(config.media_dir()).map_err(|e| {
-            format!(
-                "cannot create the data folder {}: {e}",
-                config.data_dir.display()
-            )
-        })?;
+        config.create_data_dir()?;
         let db = Db::connect(&config.database_url).await?;
         let prepared =
             dateline_app::bootstrap::prepare(db, clock, config.media_dir(), None).await?;

@@ -50,12 +50,7 @@ pub async fn start(
     clock: Arc<dyn Clock>,
     listen_for_signals: bool,
 ) -> Fallible<Running> {
-    std::fs::create_dir_all(config.media_dir()).map_err(|e| {
-        format!(
-            "cannot create the data folder {}: {e}",
-            config.data_dir.display()
-        )
-    })?;
+    config.create_data_dir()?;
     let db = Db::connect(&config.database_url).await?;
     let prepared = bootstrap::prepare(
         db.clone(),
