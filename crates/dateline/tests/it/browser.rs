@@ -85,6 +85,37 @@ impl Browser {
     }
 }
 
+/// Types `text` into the field with id `id`.
+async fn type_into(c: &fantoccini::Client, id: &str, text: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+/// Clicks the element `css` selects.
+async fn click(c: &fantoccini::Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// The text of the element `locator` finds, once it is there.
+async fn text_of(c: &fantoccini::Client, locator: Locator<'_>) -> String {
+    c.wait()
+        .for_element(locator)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reader_sets_up_the_site_and_comments_in_a_browser() {
     if !browser_enabled() {
@@ -97,51 +128,17 @@ async fn a_reader_sets_up_the_site_and_comments_in_a_browser() {
     // The owner follows the setup link and fills in the form.
     let setup = app.running.as_ref().unwrap().setup_url.clone().unwrap();
     c.goto(&setup).await.unwrap();
-    c.find(Locator::Id("name"))
-        .await
-        .unwrap()
-        .send_keys("Olive Owner")
-        .await
-        .unwrap();
-    c.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys("olive@example.org")
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys("a long enough password")
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let heading = c
-        .wait()
-        .for_element(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    type_into(c, "name", "Olive Owner").await;
+    type_into(c, "email", "olive@example.org").await;
+    type_into(c, "password", "a long enough password").await;
+    click(c, "button[type=submit]").await;
+    let heading = text_of(c, Locator::Css("h1")).await;
     assert_eq!(heading, "Your site is ready");
     assert!(app.db.owner_exists().await.unwrap());
     // The form was answered with a redirect: reloading shows the page, sends nothing again.
     assert_eq!(c.current_url().await.unwrap().path(), "/setup/done");
     c.refresh().await.unwrap();
-    let heading = c
-        .wait()
-        .for_element(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let heading = text_of(c, Locator::Css("h1")).await;
     assert_eq!(heading, "Your site is ready");
 
     // A reader opens the welcome article from the front page and leaves a comment.
@@ -156,24 +153,9 @@ async fn a_reader_sets_up_the_site_and_comments_in_a_browser() {
         .for_element(Locator::Id("leave-comment"))
         .await
         .unwrap();
-    c.find(Locator::Id("author_name"))
-        .await
-        .unwrap()
-        .send_keys("مریم")
-        .await
-        .unwrap();
-    c.find(Locator::Id("body"))
-        .await
-        .unwrap()
-        .send_keys("ممنون برای گزارش.\n\nSee https://example.org/")
-        .await
-        .unwrap();
-    c.find(Locator::Css(".comment-form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(c, "author_name", "مریم").await;
+    type_into(c, "body", "ممنون برای گزارش.\n\nSee https://example.org/").await;
+    click(c, ".comment-form button[type=submit]").await;
     let mut url = c.current_url().await.unwrap();
     for _ in 0..50 {
         if url.fragment().is_some_and(|f| f.starts_with("comment-")) {
@@ -204,30 +186,13 @@ async fn a_reader_sets_up_the_site_and_comments_in_a_browser() {
 
     // A comment the server refuses comes back with what was typed, and the focus on the
     // message that names the field.
-    c.find(Locator::Id("author_name"))
-        .await
-        .unwrap()
-        .send_keys("Ali")
-        .await
-        .unwrap();
-    c.find(Locator::Id("body"))
-        .await
-        .unwrap()
-        .send_keys("   ")
-        .await
-        .unwrap();
-    c.find(Locator::Css(".comment-form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let message = c
-        .wait()
-        .for_element(Locator::Id("form-error"))
-        .await
-        .unwrap();
-    assert_eq!(message.text().await.unwrap(), "The comment is required.");
+    type_into(c, "author_name", "Ali").await;
+    type_into(c, "body", "   ").await;
+    click(c, ".comment-form button[type=submit]").await;
+    assert_eq!(
+        text_of(c, Locator::Id("form-error")).await,
+        "The comment is required."
+    );
     let focused = c
         .execute(
             "return [document.activeElement.id, document.getElementById('author_name').value]",

@@ -276,23 +276,7 @@ async fn a_second_process_hears_of_an_event_at_once(backend: Backend) {
     // Let the follower finish subscribing, so that what is measured is the delivery.
     std::thread::sleep(Duration::from_millis(500));
 
-    let client = reqwest::Client::new();
-    let list: serde_json::Value = client
-        .get(format!("{base}/api/v1/articles"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = list["items"][0]["id"].as_i64().unwrap();
-    let r = client
-        .post(format!("{base}/api/v1/articles/{id}/comments"))
-        .json(&json!({"author_name": "ali", "body": "Heard at once?"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    comment_on_the_newest(&base, "Heard at once?").await;
     let acknowledged = std::time::Instant::now();
     let limit = match backend {
         Backend::Postgres => Duration::from_secs(1),
@@ -404,6 +388,29 @@ async fn start_up_problems_are_said_in_words() {
     assert!(setup.contains("http://localhost:"), "{setup}");
     terminate(&child);
     assert!(child.wait().unwrap().success());
+}
+
+/// Posts a reader's comment through the API of the server at `base` on its newest article;
+/// returns the article's id and the answer, once the comment is acknowledged.
+async fn comment_on_the_newest(base: &str, body: &str) -> (i64, serde_json::Value) {
+    let client = reqwest::Client::new();
+    let list: serde_json::Value = client
+        .get(format!("{base}/api/v1/articles"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    let r = client
+        .post(format!("{base}/api/v1/articles/{id}/comments"))
+        .json(&json!({"author_name": "ali", "body": body}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    (id, r.json().await.unwrap())
 }
 
 /// A server process that is killed when the test ends, passed or not.
@@ -522,24 +529,7 @@ async fn with_no_arguments_it_serves_from_a_data_folder_it_creates() {
 async fn an_acknowledged_comment_survives_a_crash(backend: Backend) {
     let db = TestDb::new(backend).await;
     let (mut child, base, _) = serve(&db);
-    let client = reqwest::Client::new();
-    let list: serde_json::Value = client
-        .get(format!("{base}/api/v1/articles"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = list["items"][0]["id"].as_i64().unwrap();
-    let r = client
-        .post(format!("{base}/api/v1/articles/{id}/comments"))
-        .json(&json!({"author_name": "ali", "body": "Written just before the crash"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let comment: serde_json::Value = r.json().await.unwrap();
+    let (id, comment) = comment_on_the_newest(&base, "Written just before the crash").await;
     // SIGKILL: no shutdown code runs.
     child.kill().unwrap();
     child.wait().unwrap();
