@@ -76,6 +76,7 @@ async fn a_scheduled_article_is_published_once_at_its_time(backend: Backend) {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].actor.kind.as_str(), "system");
     let late = events[0].created_at.duration_since(at);
+    eprintln!("published {late:?} after its time");
     assert!(
         late >= SignedDuration::ZERO && late <= WITHIN,
         "published {late:?} after its time"
