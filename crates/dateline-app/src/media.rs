@@ -85,7 +85,13 @@ fn store_image(media_dir: &Path, bytes: &[u8], now: Timestamp) -> Result<Media> 
     reader.limits(limits);
     let image = reader
         .decode()
-        .map_err(|e| unsupported(format!("The image could not be decoded ({e}).")))?;
+        .map_err(|e| {
+            // The decoder's words are for the log; the uploader gets ours.
+            tracing::info!(error = %e, "upload refused: the image does not decode");
+            unsupported(
+                "The image could not be decoded: the file is damaged, or larger than 16,384 pixels a side.",
+            )
+        })?;
     let (width, height) = (image.width(), image.height());
 
     let checksum = secrets::checksum(bytes);
