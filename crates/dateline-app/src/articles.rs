@@ -11,7 +11,7 @@ use dateline_core::{
     text::Email,
     users::User,
 };
-use dateline_store::WriteTx;
+use dateline_store::{ArticleFilter, WriteTx};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
@@ -125,6 +125,29 @@ pub async fn publish_due(app: &App, id: i64) -> Result<bool> {
     .await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// The articles `actor` may list at `now`: readers what is visible; authors and contributors
+/// that and their own unpublished ones; editors, the owner and the system everything.
+pub fn scope_for(actor: &Actor, now: Timestamp) -> ArticleFilter {
+    if permissions::reads_all_unpublished(actor) {
+        ArticleFilter::staff()
+    } else if let Some(user) = actor.user() {
+        ArticleFilter::readers_and_author(now, user.id)
+    } else {
+        ArticleFilter::readers(now)
+    }
+}
+
+/// An article `actor` may read, or not found (another author's draft is not found, not
+/// forbidden: its existence is not told).
+pub async fn readable(app: &App, actor: &Actor, id: i64) -> Result<Article> {
+    let now = app.now();
+    app.db()
+        .article_by_id(id)
+        .await?
+        .filter(|a| permissions::may_read_article(actor, a, now))
+        .ok_or(Error::NotFound)
 }
 
 /// The shared path of every change to an existing article: lock it, check the actor may change

@@ -25,12 +25,12 @@ pub async fn submit(
     form: &CommentForm,
 ) -> Result<Comment> {
     let now = app.now();
-    let article = if permissions::sees_unpublished(actor) {
-        app.db().article_by_id(article_id).await?
-    } else {
-        app.db().visible_article_by_id(article_id, now).await?
-    };
-    let article = article.ok_or(Error::NotFound)?;
+    let article = app
+        .db()
+        .article_by_id(article_id)
+        .await?
+        .filter(|a| permissions::may_read_article(actor, a, now))
+        .ok_or(Error::NotFound)?;
     let input = form.parse(now)?;
     if input.sets_history() {
         permissions::may_set_comment_history(actor)?;

@@ -40,6 +40,15 @@ impl Reader {
 }
 
 impl Actor {
+    /// A reader known by nothing: for deciding what a request without credentials may read.
+    /// A reader who writes (comments) is made with their address instead.
+    pub fn anonymous() -> Self {
+        Actor::Reader(Reader {
+            ip_hash: String::new(),
+            user_agent: None,
+        })
+    }
+
     /// The staff account behind this actor, if there is one.
     pub fn user(&self) -> Option<&User> {
         match self {

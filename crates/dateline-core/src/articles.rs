@@ -19,7 +19,7 @@ pub enum ArticleStatus {
 
 impl ArticleStatus {
     /// Parses the stored or typed form.
-    pub fn parse(field: &'static str, s: &str) -> Result<Self> {
+    pub fn parse(field: &str, s: &str) -> Result<Self> {
         match s {
             "draft" => Ok(ArticleStatus::Draft),
             "scheduled" => Ok(ArticleStatus::Scheduled),
@@ -247,6 +247,7 @@ impl ArticleForm {
                 "The body is too long: use at most 1 MB of text.",
             ));
         }
+        text::check_controls("body_markdown", &self.body_markdown)?;
         if self.body_markdown.trim().is_empty() {
             return Err(Error::invalid("body_markdown", "The body is required."));
         }
@@ -304,14 +305,15 @@ impl ArticleForm {
             .sources
             .iter()
             .flatten()
-            .map(SourceForm::parse)
+            .enumerate()
+            .map(|(i, s)| s.parse(i))
             .collect::<Result<Vec<_>>>()?;
         if sources.len() > 100 {
             return Err(Error::invalid("sources", "Use at most 100 sources."));
         }
         let mut topics: Vec<Topic> = Vec::new();
-        for name in self.topics.iter().flatten() {
-            let t = Topic::parse(name)?;
+        for (i, name) in self.topics.iter().flatten().enumerate() {
+            let t = Topic::parse_at(&format!("topics[{i}]"), name)?;
             if !topics.iter().any(|o| o.slug == t.slug) {
                 topics.push(t);
             }
@@ -435,25 +437,27 @@ impl ArticlePatch {
 }
 
 impl SourceForm {
-    fn parse(&self) -> Result<Source> {
+    /// Validates the source at position `index`; errors name it (`sources[2].url`).
+    fn parse(&self, index: usize) -> Result<Source> {
+        let field = |name: &str| format!("sources[{index}].{name}");
         Ok(Source {
-            title: text::required_text("sources.title", &self.title, 500)?,
-            author: text::optional_text("sources.author", self.author.as_deref(), 200)?,
-            outlet: text::optional_text("sources.outlet", self.outlet.as_deref(), 200)?,
+            title: text::required_text(&field("title"), &self.title, 500)?,
+            author: text::optional_text(&field("author"), self.author.as_deref(), 200)?,
+            outlet: text::optional_text(&field("outlet"), self.outlet.as_deref(), 200)?,
             url: match self.url.as_deref().map(str::trim) {
                 None | Some("") => None,
-                Some(u) => Some(text::parse_web_url("sources.url", u)?),
+                Some(u) => Some(text::parse_web_url(&field("url"), u)?),
             },
             published_at: match self.published_at.as_deref().map(str::trim) {
                 None | Some("") => None,
-                Some(s) => Some(parse_date("sources.published_at", s)?.to_string()),
+                Some(s) => Some(parse_date(&field("published_at"), s)?.to_string()),
             },
         })
     }
 }
 
 /// Parses an RFC 3339 instant ("2009-07-31T09:00:00-07:00").
-pub fn parse_rfc3339(field: &'static str, s: &str) -> Result<Timestamp> {
+pub fn parse_rfc3339(field: &str, s: &str) -> Result<Timestamp> {
     s.parse::<Timestamp>().map_err(|_| {
         Error::invalid(
             field,
@@ -463,7 +467,7 @@ pub fn parse_rfc3339(field: &'static str, s: &str) -> Result<Timestamp> {
 }
 
 /// Parses a calendar date, given alone or as the date part of an RFC 3339 time.
-pub fn parse_date(field: &'static str, s: &str) -> Result<Date> {
+pub fn parse_date(field: &str, s: &str) -> Result<Date> {
     s.parse::<Date>()
         .or_else(|_| {
             s.parse::<Timestamp>()
@@ -495,10 +499,7 @@ mod tests {
         f.published_at = Some("2030-01-01T00:00:00Z".into());
         assert!(matches!(
             f.parse(now),
-            Err(Error::Invalid {
-                field: "published_at",
-                ..
-            })
+            Err(Error::Invalid { field, .. }) if field == "published_at"
         ));
         f.status = "scheduled".into();
         assert!(f.parse(now).is_ok());

@@ -21,7 +21,7 @@ pub enum CommentStatus {
 
 impl CommentStatus {
     /// Parses the stored or typed form.
-    pub fn parse(field: &'static str, s: &str) -> Result<Self> {
+    pub fn parse(field: &str, s: &str) -> Result<Self> {
         match s {
             "pending" => Ok(CommentStatus::Pending),
             "approved" => Ok(CommentStatus::Approved),

@@ -20,10 +20,19 @@ pub enum Error {
     Forbidden(&'static str),
     /// One input field is not acceptable; `reason` is shown to the user.
     #[error("{field}: {reason}")]
-    Invalid { field: &'static str, reason: String },
+    Invalid { field: String, reason: String },
     /// A file is not of a kind we accept (an upload that is not an image we can decode).
     #[error("{field}: {reason}")]
     Unsupported { field: &'static str, reason: String },
+    /// The request itself is malformed (a form that is not valid UTF-8); the reason is shown.
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    /// The request is larger than we accept; the reason says the limit.
+    #[error("too large: {0}")]
+    TooLarge(String),
+    /// Too many attempts from one address; try again after this many seconds.
+    #[error("too many requests; retry after {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
     /// A fault of ours; logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -31,9 +40,9 @@ pub enum Error {
 
 impl Error {
     /// Shorthand for [`Error::Invalid`].
-    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Invalid {
-            field,
+            field: field.into(),
             reason: reason.into(),
         }
     }

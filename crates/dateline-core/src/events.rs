@@ -73,7 +73,7 @@ impl EventKind {
     }
 
     /// Parses a name typed by a client.
-    pub fn parse(field: &'static str, s: &str) -> Result<Self> {
+    pub fn parse(field: &str, s: &str) -> Result<Self> {
         Self::ALL
             .into_iter()
             .find(|k| k.as_str() == s)

@@ -143,7 +143,20 @@ pub fn may_read_activity(actor: &Actor) -> Result<()> {
     }
 }
 
-/// Whether `actor` sees articles as staff (every status) rather than as a reader.
-pub fn sees_unpublished(actor: &Actor) -> bool {
-    !matches!(actor, Actor::Reader(_))
+/// Whether `actor` may read articles readers cannot see yet (drafts, scheduled) by anyone:
+/// editors, the owner, the system and importers. Authors and contributors read only their own.
+pub fn reads_all_unpublished(actor: &Actor) -> bool {
+    match actor {
+        Actor::Staff(u) => u.role.can_edit_others(),
+        Actor::System | Actor::Importer { .. } => true,
+        Actor::Reader(_) => false,
+    }
+}
+
+/// Whether `actor` may read `article` at `now`: readers what is visible, authors and
+/// contributors that and their own, editors everything.
+pub fn may_read_article(actor: &Actor, article: &Article, now: jiff::Timestamp) -> bool {
+    article.is_visible_at(now)
+        || reads_all_unpublished(actor)
+        || actor.user().is_some_and(|u| u.id == article.author.id)
 }

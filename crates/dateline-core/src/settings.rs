@@ -52,7 +52,7 @@ impl SettingKey {
     }
 
     /// An editable key by its stored name.
-    pub fn parse_editable(field: &'static str, name: &str) -> Result<Self> {
+    pub fn parse_editable(field: &str, name: &str) -> Result<Self> {
         Self::EDITABLE
             .into_iter()
             .find(|k| k.as_str() == name)
@@ -141,7 +141,7 @@ impl SiteSettings {
 }
 
 /// Checks an IANA time zone name.
-pub fn parse_time_zone(field: &'static str, name: &str) -> Result<String> {
+pub fn parse_time_zone(field: &str, name: &str) -> Result<String> {
     TimeZone::get(name).map(|_| name.to_owned()).map_err(|_| {
         Error::invalid(
             field,

@@ -14,7 +14,7 @@ impl Slug {
     pub const MAX_LEN: usize = 120;
 
     /// Accepts `s` only if it already is a valid slug.
-    pub fn parse(field: &'static str, s: &str) -> Result<Self> {
+    pub fn parse(field: &str, s: &str) -> Result<Self> {
         let ok = !s.is_empty()
             && s.len() <= Self::MAX_LEN
             && s.bytes()
@@ -104,7 +104,7 @@ pub struct Email(String);
 impl Email {
     /// Accepts `local@domain.tld` shapes up to 254 characters, without spaces or angle brackets;
     /// the address is trimmed and its domain lowercased.
-    pub fn parse(field: &'static str, s: &str) -> Result<Self> {
+    pub fn parse(field: &str, s: &str) -> Result<Self> {
         let s = s.trim();
         let bad = || Error::invalid(field, "Enter an e-mail address such as name@example.org.");
         if s.len() > 254
@@ -134,7 +134,18 @@ impl Email {
 
 /// How a message names a field: "The title", "Your name", "A source's title".
 pub fn label(field: &str) -> String {
-    let known = match field {
+    // "sources[2].url" is labelled as "sources.url".
+    let mut general = String::with_capacity(field.len());
+    let mut in_index = false;
+    for c in field.chars() {
+        match c {
+            '[' => in_index = true,
+            ']' => in_index = false,
+            _ if !in_index => general.push(c),
+            _ => {}
+        }
+    }
+    let known = match general.as_str() {
         "title" => "The title",
         "body_markdown" => "The body",
         "dek" => "The dek",
@@ -154,7 +165,7 @@ pub fn label(field: &str) -> String {
         "sources.outlet" => "A source's outlet",
         "sources.url" => "A source's address",
         "sources.published_at" => "A source's date",
-        "topics" => "A topic",
+        "topics" | "topic" => "A topic",
         "label" => "The label",
         "bio" => "The biography",
         _ => "",
@@ -167,7 +178,7 @@ pub fn label(field: &str) -> String {
 }
 
 /// Trims `s` and checks that it holds between 1 and `max` characters and no control characters.
-pub fn required_text(field: &'static str, s: &str, max: usize) -> Result<String> {
+pub fn required_text(field: &str, s: &str, max: usize) -> Result<String> {
     let t = s.trim();
     if t.is_empty() {
         return Err(Error::invalid(
@@ -180,7 +191,7 @@ pub fn required_text(field: &'static str, s: &str, max: usize) -> Result<String>
 }
 
 /// Like [`required_text`] but an empty value is `None`.
-pub fn optional_text(field: &'static str, s: Option<&str>, max: usize) -> Result<Option<String>> {
+pub fn optional_text(field: &str, s: Option<&str>, max: usize) -> Result<Option<String>> {
     match s.map(str::trim) {
         None | Some("") => Ok(None),
         Some(t) => {
@@ -190,7 +201,7 @@ pub fn optional_text(field: &'static str, s: Option<&str>, max: usize) -> Result
     }
 }
 
-fn check_length_and_controls(field: &'static str, t: &str, max: usize) -> Result<()> {
+fn check_length_and_controls(field: &str, t: &str, max: usize) -> Result<()> {
     if t.chars().count() > max {
         return Err(Error::invalid(
             field,
@@ -200,6 +211,12 @@ fn check_length_and_controls(field: &'static str, t: &str, max: usize) -> Result
             ),
         ));
     }
+    check_controls(field, t)
+}
+
+/// Refuses control characters other than line breaks and tabs: a NUL, say, is text no reader
+/// can see, that PostgreSQL refuses to store and SQLite stores silently.
+pub fn check_controls(field: &str, t: &str) -> Result<()> {
     if t.chars()
         .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
     {
@@ -212,7 +229,7 @@ fn check_length_and_controls(field: &'static str, t: &str, max: usize) -> Result
 }
 
 /// Checks an http(s) URL's shape: scheme, a host, no spaces.
-pub fn parse_web_url(field: &'static str, s: &str) -> Result<String> {
+pub fn parse_web_url(field: &str, s: &str) -> Result<String> {
     let t = s.trim();
     let rest = t
         .strip_prefix("https://")

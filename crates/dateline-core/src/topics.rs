@@ -14,7 +14,12 @@ pub struct Topic {
 impl Topic {
     /// Validates a topic name typed by an editor and derives its slug.
     pub fn parse(name: &str) -> Result<Self> {
-        let name = text::required_text("topics", name, 80)?;
+        Self::parse_at("topics", name)
+    }
+
+    /// Like [`Topic::parse`], naming `field` in an error (`topics[2]`, `topic`).
+    pub fn parse_at(field: &str, name: &str) -> Result<Self> {
+        let name = text::required_text(field, name, 80)?;
         let slug = text::Slug::from_text(&name, "topic").to_string();
         Ok(Topic { name, slug })
     }

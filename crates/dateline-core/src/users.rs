@@ -18,7 +18,7 @@ pub enum Role {
 
 impl Role {
     /// Parses the stored or typed form ("owner", "editor", …).
-    pub fn parse(field: &'static str, s: &str) -> Result<Self> {
+    pub fn parse(field: &str, s: &str) -> Result<Self> {
         match s {
             "owner" => Ok(Role::Owner),
             "editor" => Ok(Role::Editor),
@@ -73,7 +73,7 @@ pub struct User {
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
 /// Checks a new password's length; returns it unchanged.
-pub fn check_new_password(field: &'static str, password: &str) -> Result<()> {
+pub fn check_new_password(field: &str, password: &str) -> Result<()> {
     let n = password.chars().count();
     if n < MIN_PASSWORD_CHARS {
         return Err(Error::invalid(

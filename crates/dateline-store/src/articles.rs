@@ -30,6 +30,8 @@ pub struct ArticleFilter {
 enum Scope {
     /// What a reader may see at this instant: published (or scheduled and due), not deleted.
     Readers(Timestamp),
+    /// What readers may see, and every article of one author (their drafts and schedule).
+    ReadersAndAuthor(Timestamp, i64),
     /// Every article that is not deleted.
     Staff,
 }
@@ -38,6 +40,12 @@ impl ArticleFilter {
     /// What a reader may see at `now`: [`Article::is_visible_at`] in SQL.
     pub fn readers(now: Timestamp) -> Self {
         Self::new(Scope::Readers(now))
+    }
+
+    /// What readers may see at `now`, and every (undeleted) article by `author_id`: what an
+    /// author or contributor reads.
+    pub fn readers_and_author(now: Timestamp, author_id: i64) -> Self {
+        Self::new(Scope::ReadersAndAuthor(now, author_id))
     }
 
     /// Every article that is not deleted, whatever its status.
@@ -151,8 +159,9 @@ fn article_from_row(row: &AnyRow) -> Result<(Article, bool), Error> {
 
 /// Appends the reader-visibility condition for lists: [`Article::is_visible_at`] in SQL.
 fn push_visible(q: &mut Sql, at: Timestamp) {
-    q.push(" AND a.deleted_at IS NULL AND a.status IN ('published', 'scheduled') AND a.published_at <= ")
-        .bind(to_micros(at));
+    q.push("(a.status IN ('published', 'scheduled') AND a.published_at <= ")
+        .bind(to_micros(at))
+        .push(")");
 }
 
 impl WriteTx {
@@ -419,7 +428,17 @@ fn push_ids(q: &mut Sql, articles: &[Article]) {
 
 fn push_filter(q: &mut Sql, f: &ArticleFilter) {
     match f.scope {
-        Scope::Readers(at) => push_visible(q, at),
+        Scope::Readers(at) => {
+            q.push(" AND a.deleted_at IS NULL AND ");
+            push_visible(q, at);
+        }
+        Scope::ReadersAndAuthor(at, author) => {
+            q.push(" AND a.deleted_at IS NULL AND (a.author_id = ")
+                .bind(author)
+                .push(" OR ");
+            push_visible(q, at);
+            q.push(")");
+        }
         Scope::Staff => {
             q.push(" AND a.deleted_at IS NULL");
         }

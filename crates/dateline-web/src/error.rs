@@ -19,6 +19,9 @@ fn classify(e: &Error) -> (StatusCode, &'static str) {
         Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
         Error::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
         Error::Unsupported { .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        Error::Malformed(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+        Error::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+        Error::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
         Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
 }
@@ -33,6 +36,10 @@ fn public_message(e: &Error) -> String {
         Error::Unauthorized => "Sign in or send a valid API token.".to_owned(),
         Error::Forbidden(why) => (*why).to_owned(),
         Error::Invalid { reason, .. } | Error::Unsupported { reason, .. } => reason.clone(),
+        Error::Malformed(reason) | Error::TooLarge(reason) => reason.clone(),
+        Error::TooManyRequests { retry_after_secs } => {
+            format!("Too many attempts from your address: try again in {retry_after_secs} seconds.")
+        }
         Error::Internal(detail) => {
             tracing::error!(error = %detail, "internal error");
             "Something went wrong on our side. Please try again.".to_owned()
@@ -74,6 +81,26 @@ pub struct ErrorPage {
     pub status: StatusCode,
     /// What to tell the reader.
     pub message: String,
+    /// Seconds to wait before trying again, for 429.
+    pub retry_after: Option<u64>,
+}
+
+/// The seconds to wait that a throttled request is told.
+fn retry_after(e: &Error) -> Option<u64> {
+    match e {
+        Error::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+        _ => None,
+    }
+}
+
+/// Adds `Retry-After` to a response when there is a wait to tell.
+pub fn with_retry_after(mut response: Response, secs: Option<u64>) -> Response {
+    if let Some(s) = secs {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, s.into());
+    }
+    response
 }
 
 impl IntoResponse for SiteError {
@@ -82,6 +109,7 @@ impl IntoResponse for SiteError {
         let page = ErrorPage {
             status,
             message: public_message(&self.0),
+            retry_after: retry_after(&self.0),
         };
         let mut response = status.into_response();
         response.extensions_mut().insert(page);
@@ -96,6 +124,7 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     field: Option<String>,
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -106,6 +135,7 @@ impl ApiError {
             code,
             message: sentence(&message.into()),
             field: None,
+            retry_after: None,
         }
     }
 
@@ -120,9 +150,10 @@ impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         let (status, code) = classify(&e);
         let field = match &e {
-            Error::Invalid { field, .. }
-            | Error::Unsupported { field, .. }
-            | Error::Conflict { field } => Some((*field).to_owned()),
+            Error::Invalid { field, .. } => Some(field.clone()),
+            Error::Unsupported { field, .. } | Error::Conflict { field } => {
+                Some((*field).to_owned())
+            }
             _ => None,
         };
         ApiError {
@@ -130,6 +161,7 @@ impl From<Error> for ApiError {
             code,
             message: public_message(&e),
             field,
+            retry_after: retry_after(&e),
         }
     }
 }
@@ -156,6 +188,6 @@ impl IntoResponse for ApiError {
                 field: self.field.as_deref(),
             },
         };
-        (self.status, Json(body)).into_response()
+        with_retry_after((self.status, Json(body)).into_response(), self.retry_after)
     }
 }

@@ -318,6 +318,83 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
     d[a.len()][b.len()]
 }
 
+/// Largest form body accepted: a 10,000-character comment, every character percent-encoded as
+/// four UTF-8 bytes, with room to spare.
+pub const MAX_FORM_BYTES: usize = 128 * 1024;
+
+/// A form posted from one of our pages (`application/x-www-form-urlencoded`). Unlike axum's
+/// `Form`, which replaces bytes that are not UTF-8 with U+FFFD and stores the result, a body
+/// that is not valid UTF-8 once decoded is refused (400), as JSON is; one over the limit gets
+/// 413; anything that is not a form gets 422 naming `field`. Every refusal is the themed page.
+pub struct SiteForm<T>(pub T);
+
+/// The field a refused form is blamed on, per form type.
+pub trait FormField {
+    /// The field the reader is pointed to when the body is not a form at all.
+    const MAIN_FIELD: &'static str;
+}
+
+impl<S: Send + Sync, T: DeserializeOwned + FormField> FromRequest<S> for SiteForm<T> {
+    type Rejection = crate::SiteError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        use dateline_core::Error;
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| {
+                m.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
+        let not_a_form = || {
+            crate::SiteError(Error::invalid(
+                T::MAIN_FIELD,
+                "Send the form from its page on this site.",
+            ))
+        };
+        if !is_form {
+            return Err(not_a_form());
+        }
+        let too_large = || {
+            crate::SiteError(Error::TooLarge(format!(
+                "The form is too large: send at most {} KB.",
+                MAX_FORM_BYTES / 1024
+            )))
+        };
+        if declared_length(req.headers()).is_some_and(|n| n > MAX_FORM_BYTES) {
+            return Err(too_large());
+        }
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES)
+            .await
+            .map_err(|_| too_large())?;
+        if !is_strict_utf8_form(&bytes) {
+            return Err(crate::SiteError(Error::Malformed(
+                "The form could not be read: it is not valid UTF-8 text.".to_owned(),
+            )));
+        }
+        serde_urlencoded::from_bytes(&bytes)
+            .map(SiteForm)
+            .map_err(|_| not_a_form())
+    }
+}
+
+/// Whether every name and value of a urlencoded body is valid UTF-8 once percent-decoded.
+fn is_strict_utf8_form(body: &[u8]) -> bool {
+    body.split(|b| *b == b'&').all(|pair| {
+        pair.split(|b| *b == b'=').all(|part| {
+            let spaced: Vec<u8> = part
+                .iter()
+                .map(|b| if *b == b'+' { b' ' } else { *b })
+                .collect();
+            let decoded: std::borrow::Cow<'_, [u8]> =
+                percent_encoding::percent_decode(&spaced).into();
+            std::str::from_utf8(&decoded).is_ok()
+        })
+    })
+}
+
 /// An id in a path: anything that is not a positive integer finds nothing (404).
 pub fn parse_id(raw: &str) -> Result<i64, dateline_core::Error> {
     raw.parse::<i64>()
@@ -424,6 +501,16 @@ mod tests {
             assert_eq!(body["error"]["field"].as_str(), field, "{json}");
             assert_eq!(body["error"]["message"], message, "{json}");
         }
+    }
+
+    #[test]
+    fn forms_must_decode_to_utf8() {
+        assert!(is_strict_utf8_form(
+            b"author_name=Ali&body=Hello+%D8%B3%D9%84%D8%A7%D9%85"
+        ));
+        assert!(!is_strict_utf8_form(b"author_name=Ali&body=%FF%FE"));
+        assert!(!is_strict_utf8_form(b"body=\xC3"));
+        assert!(is_strict_utf8_form(b""));
     }
 
     #[test]

@@ -82,6 +82,26 @@ impl AppState {
     }
 }
 
+/// A path that holds a control character (`/topics/a%00b/`) names nothing: it is answered
+/// "not found" before any handler looks it up (PostgreSQL would refuse the NUL in a query).
+async fn refuse_control_characters(
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = req.uri().path();
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    if !decoded.chars().any(char::is_control) {
+        return next.run(req).await;
+    }
+    let not_found = dateline_core::Error::NotFound;
+    if path.starts_with("/api/") {
+        ApiError::from(not_found).into_response()
+    } else {
+        SiteError(not_found).into_response()
+    }
+}
+
 /// The whole application: every surface, with request logging and metrics around it.
 pub fn app(state: AppState) -> Router {
     ops::install_metrics();
@@ -90,6 +110,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         .merge(ops::router())
         .fallback(site::not_found)
+        .layer(middleware::from_fn(refuse_control_characters))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             site::render_errors,

@@ -9,10 +9,10 @@ use axum::{
 use dateline_app::articles;
 use dateline_core::{
     Error,
+    actor::Actor,
     articles::{Article, ArticleForm, ArticlePatch, ArticleStatus, Source},
     topics::Topic,
 };
-use dateline_store::ArticleFilter;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -123,6 +123,9 @@ struct ListJson {
     next_page: Option<i64>,
 }
 
+/// Highest page number asked for: 100 per page, ten million articles.
+const MAX_PAGE: i64 = 100_000;
+
 /// `GET /articles`: readers see published articles; staff may filter by any status.
 pub async fn list(
     State(state): State<AppState>,
@@ -130,8 +133,10 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let page = q.page.unwrap_or(1);
-    if page < 1 {
-        return Err(Error::invalid("page", "Use a page number from 1.").into());
+    if !(1..=MAX_PAGE).contains(&page) {
+        return Err(
+            Error::invalid("page", format!("Use a page number from 1 to {MAX_PAGE}.")).into(),
+        );
     }
     let per_page = q.per_page.unwrap_or(20);
     if !(1..=100).contains(&per_page) {
@@ -142,18 +147,20 @@ pub async fn list(
         .as_deref()
         .map(|s| ArticleStatus::parse("status", s))
         .transpose()?;
-    let mut filter = match (staff.is_some(), status) {
-        (true, Some(status)) => ArticleFilter::staff().with_status(status),
-        (true, None) => ArticleFilter::staff(),
-        (false, Some(s)) if s != ArticleStatus::Published => {
+    let actor = MaybeStaff(staff).actor();
+    let mut filter = match (&actor, status) {
+        (Actor::Reader(_), Some(s)) if s != ArticleStatus::Published => {
             return Err(Error::Unauthorized.into());
         }
-        (false, _) => ArticleFilter::readers(state.now()),
+        (Actor::Reader(_), _) => articles::scope_for(&actor, state.now()),
+        (_, Some(status)) => articles::scope_for(&actor, state.now()).with_status(status),
+        (_, None) => articles::scope_for(&actor, state.now()),
     };
     if let Some(topic) = q.topic.as_deref() {
-        filter = filter.in_topic(Topic::parse(topic)?.slug);
+        filter = filter.in_topic(Topic::parse_at("topic", topic)?.slug);
     }
     if let Some(author) = q.author.as_deref() {
+        dateline_core::text::check_controls("author", author)?;
         let user = match state.db().user_by_slug(author).await? {
             Some(u) => Some(u),
             None => state.db().user_by_email(author).await?,
@@ -190,11 +197,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<ArticleJson>, ApiError> {
     let id = parse_id(&id)?;
-    let article = match staff {
-        Some(_) => state.db().article_by_id(id).await?,
-        None => state.db().visible_article_by_id(id, state.now()).await?,
-    };
-    let article = article.ok_or(Error::NotFound)?;
+    let article = articles::readable(state.app(), &MaybeStaff(staff).actor(), id).await?;
     let tz = state.db().site_settings().await?.tz();
     Ok(Json(to_json(&state, &tz, article)))
 }

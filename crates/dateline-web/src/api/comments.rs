@@ -9,11 +9,8 @@ use axum::{
 };
 use dateline_app::comments;
 use dateline_core::{
-    Error,
     actor::Actor,
-    articles::Article,
     comments::{CommentForm, CommentStatus},
-    users::User,
 };
 use serde::Serialize;
 
@@ -43,20 +40,6 @@ pub struct CommentJson {
 #[derive(Serialize)]
 pub struct CommentList {
     items: Vec<CommentJson>,
-}
-
-/// The article a comment request is about: any article for staff, a visible one for readers.
-async fn article(
-    state: &AppState,
-    staff: Option<&User>,
-    raw_id: &str,
-) -> Result<Article, ApiError> {
-    let id = parse_id(raw_id)?;
-    let found = match staff {
-        Some(_) => state.db().article_by_id(id).await?,
-        None => state.db().visible_article_by_id(id, state.now()).await?,
-    };
-    Ok(found.ok_or(Error::NotFound)?)
 }
 
 /// `POST /articles/{id}/comments`: anyone may comment; an editor may also set `created_at` and
@@ -96,7 +79,9 @@ pub async fn list(
     MaybeStaff(staff): MaybeStaff,
     Path(id): Path<String>,
 ) -> Result<Json<CommentList>, ApiError> {
-    let article = article(&state, staff.as_ref(), &id).await?;
+    let id = parse_id(&id)?;
+    let article =
+        dateline_app::articles::readable(state.app(), &MaybeStaff(staff).actor(), id).await?;
     let items = state
         .db()
         .approved_comments(article.id)

@@ -71,6 +71,17 @@ impl Staff {
 /// rather than treated as anonymous, so a client learns that its token stopped working.
 pub struct MaybeStaff(pub Option<User>);
 
+impl MaybeStaff {
+    /// The actor of a read: the staff member, or an anonymous reader. (Reads need no reader
+    /// identity; writes by readers take theirs from the connection.)
+    pub fn actor(self) -> Actor {
+        match self.0 {
+            Some(u) => Actor::Staff(u),
+            None => Actor::anonymous(),
+        }
+    }
+}
+
 async fn user_from_token(parts: &Parts, state: &AppState) -> Result<Option<User>, ApiError> {
     let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
         return Ok(None);

@@ -3,8 +3,7 @@
 use std::net::SocketAddr;
 
 use axum::{
-    Form,
-    extract::{ConnectInfo, Path, State, rejection::FormRejection},
+    extract::{ConnectInfo, Path, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -23,7 +22,10 @@ use super::{
     render,
     views::{ArticleView, exact_time, iso},
 };
-use crate::{AppState, SiteError, extract::parse_id};
+use crate::{
+    AppState, SiteError,
+    extract::{FormField, SiteForm, parse_id},
+};
 
 /// A comment as the page shows it.
 #[derive(Serialize)]
@@ -34,6 +36,10 @@ struct CommentView {
     date_iso: String,
     exact: String,
     body_html: String,
+}
+
+impl FormField for CommentFields {
+    const MAIN_FIELD: &'static str = "body";
 }
 
 /// What the reader typed into the comment form, shown again when it needs correcting.
@@ -52,7 +58,7 @@ struct FormView {
     action: String,
     values: CommentFields,
     error: Option<String>,
-    error_field: Option<&'static str>,
+    error_field: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -153,7 +159,7 @@ pub async fn post_comment(
     Path(id): Path<String>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    form: Result<Form<CommentFields>, FormRejection>,
+    SiteForm(fields): SiteForm<CommentFields>,
 ) -> Result<Response, SiteError> {
     let id = parse_id(&id)?;
     let article = state
@@ -161,7 +167,7 @@ pub async fn post_comment(
         .visible_article_by_id(id, state.now())
         .await?
         .ok_or(Error::NotFound)?;
-    submit(&state, article, peer, &headers, form).await
+    submit(&state, article, peer, &headers, fields).await
 }
 
 /// `POST /{year}/{month}/{day}/{slug}/comments`: where forms rendered before the stable address
@@ -171,14 +177,14 @@ pub async fn post_comment_dated(
     Path((_, _, _, slug)): ArticlePath,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    form: Result<Form<CommentFields>, FormRejection>,
+    SiteForm(fields): SiteForm<CommentFields>,
 ) -> Result<Response, SiteError> {
     let article = match state.db().article_for_reader(&slug, state.now()).await? {
         ArticleLookup::Found(a) => *a,
         ArticleLookup::Gone => return Err(SiteError(Error::Gone)),
         ArticleLookup::Missing => return Err(SiteError(Error::NotFound)),
     };
-    submit(&state, article, peer, &headers, form).await
+    submit(&state, article, peer, &headers, fields).await
 }
 
 async fn submit(
@@ -186,14 +192,8 @@ async fn submit(
     article: Article,
     peer: SocketAddr,
     headers: &HeaderMap,
-    form: Result<Form<CommentFields>, FormRejection>,
+    fields: CommentFields,
 ) -> Result<Response, SiteError> {
-    let Ok(Form(fields)) = form else {
-        return Err(SiteError(Error::invalid(
-            "body",
-            "Send the comment from the form on the article page.",
-        )));
-    };
     let settings = state.db().site_settings().await?;
     let form = CommentForm {
         author_name: fields.author_name.clone(),

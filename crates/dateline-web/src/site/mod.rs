@@ -17,7 +17,10 @@ use axum::{
 use dateline_core::Error;
 use serde::Serialize;
 
-use crate::{AppState, SiteError, error::ErrorPage};
+use crate::{
+    AppState, SiteError,
+    error::{ErrorPage, with_retry_after},
+};
 
 /// Reader pages, assets and the one-time setup page.
 pub fn router() -> Router<AppState> {
@@ -101,6 +104,8 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
             "Please check what you entered"
         }
         StatusCode::FORBIDDEN => "Not allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "That is too long to send",
+        StatusCode::TOO_MANY_REQUESTS => "Please wait a moment",
         _ => "Something went wrong",
     };
     // A reader who lands on a dead link is offered somewhere to go.
@@ -119,7 +124,7 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         latest,
     };
     match state.theme().render("site/error.html", view) {
-        Ok(html) => (page.status, Html(html)).into_response(),
+        Ok(html) => with_retry_after((page.status, Html(html)).into_response(), page.retry_after),
         Err(e) => {
             tracing::error!(error = %e, "error page failed to render");
             (

@@ -1,8 +1,7 @@
 //! The one-time setup page where the owner account is created in the browser.
 
 use axum::{
-    Form,
-    extract::{RawQuery, State, rejection::FormRejection},
+    extract::{RawQuery, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -11,7 +10,14 @@ use dateline_core::{Error, settings::SiteSettings};
 use serde::{Deserialize, Serialize};
 
 use super::render;
-use crate::{AppState, SiteError};
+use crate::{
+    AppState, SiteError,
+    extract::{FormField, SiteForm},
+};
+
+impl FormField for SetupFields {
+    const MAIN_FIELD: &'static str = "name";
+}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct SetupFields {
@@ -32,7 +38,7 @@ struct SetupPage {
     name: String,
     email: String,
     error: Option<String>,
-    error_field: Option<&'static str>,
+    error_field: Option<String>,
     done: bool,
 }
 
@@ -65,15 +71,9 @@ pub async fn show(
 pub async fn create_owner(
     State(state): State<AppState>,
     headers: HeaderMap,
-    form: Result<Form<SetupFields>, FormRejection>,
+    SiteForm(fields): SiteForm<SetupFields>,
 ) -> Result<Response, SiteError> {
     check_same_origin(&headers)?;
-    let Ok(Form(fields)) = form else {
-        return Err(SiteError(Error::invalid(
-            "name",
-            "Send the setup form from the setup page.",
-        )));
-    };
     let created = users::create_owner(
         state.app(),
         OwnerCredential::SetupToken(fields.token.clone()),
