@@ -8,6 +8,7 @@ pub mod api;
 mod error;
 mod extract;
 pub mod ops;
+mod security;
 pub mod site;
 pub mod theme;
 
@@ -29,6 +30,13 @@ pub struct WebConfig {
     pub media_dir: PathBuf,
     /// Serve `/metrics` to any client, not only loopback ones.
     pub metrics_public: bool,
+    /// The base URL was derived from the listen address rather than configured: a form may
+    /// then also come from the host the request names.
+    pub trust_host_header: bool,
+    /// Origins that may embed the site's pages in a frame; none by default.
+    pub frame_ancestors: Vec<String>,
+    /// Origins that may read the public API from a browser (`*` for any); none if empty.
+    pub cors_origins: Vec<String>,
 }
 
 /// What every handler can reach. Cheap to clone.
@@ -107,13 +115,20 @@ pub fn app(state: AppState) -> Router {
     ops::install_metrics();
     Router::new()
         .merge(site::router())
-        .nest("/api/v1", api::router())
+        .nest(
+            "/api/v1",
+            api::router().layer(api::cors(&state.config().cors_origins)),
+        )
         .merge(ops::router())
         .fallback(site::not_found)
         .layer(middleware::from_fn(refuse_control_characters))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             site::render_errors,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
         ))
         .layer(middleware::from_fn(ops::observe))
         .with_state(state)

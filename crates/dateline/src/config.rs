@@ -48,6 +48,23 @@ pub struct ServeArgs {
     /// Serve /metrics to every client, not only to loopback ones
     #[arg(long, env = "DATELINE_METRICS_PUBLIC")]
     pub metrics_public: bool,
+    /// Origins that may show the site's pages in a frame, comma-separated [default: none]
+    #[arg(
+        long,
+        env = "DATELINE_FRAME_ANCESTORS",
+        value_name = "ORIGINS",
+        value_delimiter = ','
+    )]
+    pub frame_ancestors: Option<Vec<String>>,
+    /// Origins whose pages may read the public API from a browser, comma-separated; * for any,
+    /// none for none [default: *]
+    #[arg(
+        long,
+        env = "DATELINE_CORS_ORIGINS",
+        value_name = "ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Option<Vec<String>>,
 }
 
 /// `dateline.toml`: every key optional.
@@ -61,6 +78,8 @@ struct FileConfig {
     theme: Option<PathBuf>,
     time_zone: Option<String>,
     metrics_public: Option<bool>,
+    frame_ancestors: Option<Vec<String>>,
+    cors_origins: Option<Vec<String>>,
 }
 
 /// The resolved configuration.
@@ -83,6 +102,10 @@ pub struct Config {
     pub time_zone: Option<String>,
     /// Serve metrics to any client.
     pub metrics_public: bool,
+    /// Origins that may frame the site's pages.
+    pub frame_ancestors: Vec<String>,
+    /// Origins that may read the public API from a browser.
+    pub cors_origins: Vec<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -96,6 +119,8 @@ impl std::fmt::Debug for Config {
             .field("theme_dir", &self.theme_dir)
             .field("time_zone", &self.time_zone)
             .field("metrics_public", &self.metrics_public)
+            .field("frame_ancestors", &self.frame_ancestors)
+            .field("cors_origins", &self.cors_origins)
             .finish()
     }
 }
@@ -162,6 +187,16 @@ impl Config {
             theme_dir,
             time_zone,
             metrics_public: serve.metrics_public || file.metrics_public.unwrap_or(false),
+            frame_ancestors: origins(
+                "frame_ancestors",
+                serve.frame_ancestors.clone().or(file.frame_ancestors),
+                &[],
+            )?,
+            cors_origins: origins(
+                "cors_origins",
+                serve.cors_origins.clone().or(file.cors_origins),
+                &["*"],
+            )?,
         })
     }
 
@@ -180,6 +215,38 @@ impl Config {
             .into()
         })
     }
+}
+
+/// A list of origins (`https://partner.example`), `*`, or `none`; `default` when not given.
+fn origins(name: &str, given: Option<Vec<String>>, default: &[&str]) -> Fallible<Vec<String>> {
+    let Some(list) = given else {
+        return Ok(default.iter().map(|s| (*s).to_owned()).collect());
+    };
+    let mut out = Vec::new();
+    for o in list.iter().map(|o| o.trim().trim_end_matches('/')) {
+        match o {
+            "" | "none" => {}
+            "*" => out.push("*".to_owned()),
+            _ => {
+                let host = o
+                    .strip_prefix("https://")
+                    .or_else(|| o.strip_prefix("http://"));
+                let ok = host.is_some_and(|h| {
+                    !h.is_empty()
+                        && !h.contains(['/', '?', '#'])
+                        && !h.contains(char::is_whitespace)
+                });
+                if !ok {
+                    return Err(format!(
+                        "{name}: {o:?} is not an origin; use scheme://host[:port], such as https://partner.example"
+                    )
+                    .into());
+                }
+                out.push(o.to_owned());
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Reads a listen address: `IP:PORT`, `[IPv6]:PORT`, or `NAME:PORT` resolved now (an IPv4

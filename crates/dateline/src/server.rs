@@ -78,6 +78,9 @@ pub async fn start(
             base_url: base_url.clone(),
             media_dir: config.media_dir(),
             metrics_public: config.metrics_public,
+            trust_host_header: config.base_url.is_none(),
+            frame_ancestors: config.frame_ancestors.clone(),
+            cors_origins: config.cors_origins.clone(),
         },
     );
     let router = dateline_web::app(state);

@@ -50,6 +50,28 @@ pub fn router() -> Router<AppState> {
         })
 }
 
+/// Cross-origin reading of the public API from browsers: `GET` and `HEAD` from the configured
+/// origins (`*` for any, as Ghost's Content API allows), no credentials, no custom headers.
+/// Writes need a JSON body, which a browser sends to another origin only after a preflight
+/// that this never answers with permission.
+pub fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
+    use axum::http::{HeaderValue, Method};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok()),
+        )
+    };
+    CorsLayer::new()
+        .allow_origin(allow)
+        .allow_methods([Method::GET, Method::HEAD])
+        .allow_credentials(false)
+}
+
 /// The OpenAPI 3.1 description of this API.
 pub const OPENAPI: &str = include_str!("openapi.json");
 

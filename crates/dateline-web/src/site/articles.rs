@@ -194,6 +194,7 @@ async fn submit(
     headers: &HeaderMap,
     fields: CommentFields,
 ) -> Result<Response, SiteError> {
+    crate::security::check_same_origin(state, headers)?;
     let settings = state.db().site_settings().await?;
     let form = CommentForm {
         author_name: fields.author_name.clone(),

@@ -73,7 +73,7 @@ pub async fn create_owner(
     headers: HeaderMap,
     SiteForm(fields): SiteForm<SetupFields>,
 ) -> Result<Response, SiteError> {
-    check_same_origin(&headers)?;
+    crate::security::check_same_origin(&state, &headers)?;
     let created = users::create_owner(
         state.app(),
         OwnerCredential::SetupToken(fields.token.clone()),
@@ -126,26 +126,6 @@ pub async fn done(State(state): State<AppState>) -> Result<Response, SiteError> 
     Ok(no_store(
         render(&state, "site/setup.html", page)?.into_response(),
     ))
-}
-
-/// Refuses a form posted from another site: a browser always names the origin of a
-/// cross-site POST, and it must match the host the form was served from.
-fn check_same_origin(headers: &HeaderMap) -> Result<(), SiteError> {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return Ok(());
-    };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let origin_host = origin.split_once("://").map_or("", |(_, h)| h);
-    if origin_host.eq_ignore_ascii_case(host) {
-        Ok(())
-    } else {
-        Err(SiteError(Error::Forbidden(
-            "This form was sent from another site.",
-        )))
-    }
 }
 
 fn no_store(mut response: Response) -> Response {

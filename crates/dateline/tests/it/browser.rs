@@ -244,3 +244,97 @@ async fn a_reader_sets_up_the_site_and_comments_in_a_browser() {
     phone.close().await;
     app.stop().await;
 }
+
+/// The Content-Security-Policy violations the page in `c` has caused since it began to load, as
+/// the browser reports them.
+async fn csp_violations(c: &Client) -> Vec<String> {
+    let seen = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; const seen = []; \
+             const note = (rs) => { for (const r of rs) seen.push(r.body.effectiveDirective + ' ' + (r.body.blockedURL || '')); }; \
+             const o = new ReportingObserver(note, {types: ['csp-violation'], buffered: true}); \
+             o.observe(); \
+             setTimeout(() => { note(o.takeRecords()); done(seen); }, 500);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    seen.as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_theme_runs_under_its_content_security_policy() {
+    if !browser_enabled() {
+        return;
+    }
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let token = app.editor_token().await;
+    let (_, media) = crate::support::upload(
+        &app,
+        &token,
+        crate::support::jpeg(800, 500),
+        "lead.jpg",
+        "image/jpeg",
+    )
+    .await;
+    let a = app
+        .publish(
+            &token,
+            "Under policy",
+            json!({"lead_image": {"media_id": media["id"], "caption": "c", "alt": "a"},
+                   "sources": [{"title": "s", "url": "https://example.org/"}], "topics": ["Policy"]}),
+        )
+        .await;
+    let setup = app.running.as_ref().unwrap().setup_url.clone().unwrap();
+    let browser = Browser::start(1024, &[]).await;
+    let c = &browser.client;
+    for url in [
+        app.url("/"),
+        a["url"].as_str().unwrap().to_owned(),
+        app.url("/topics/policy/"),
+        app.url("/nothing-here"),
+        setup,
+    ] {
+        c.goto(&url).await.unwrap();
+        assert_eq!(csp_violations(c).await, Vec::<String>::new(), "{url}");
+    }
+    // The comment form, refused and shown again, then accepted: no violation either.
+    c.goto(a["url"].as_str().unwrap()).await.unwrap();
+    type_into(c, "author_name", "Ali").await;
+    type_into(c, "body", "   ").await;
+    click(c, ".comment-form button[type=submit]").await;
+    text_of(c, Locator::Id("form-error")).await;
+    assert!(csp_violations(c).await.is_empty());
+    browser.close().await;
+    app.stop().await;
+
+    // The same check sees a violation where there is one: a theme with an inline script.
+    let theme = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(theme.path().join("templates")).unwrap();
+    let base = include_str!("../../../dateline-web/templates/base.html").replace(
+        "</body>",
+        "<script>document.title = 'inline';</script></body>",
+    );
+    std::fs::write(theme.path().join("templates/base.html"), base).unwrap();
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        crate::support::Options {
+            theme_dir: Some(theme.path().to_path_buf()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let browser = Browser::start(1024, &[]).await;
+    browser.client.goto(&app.url("/")).await.unwrap();
+    let seen = csp_violations(&browser.client).await;
+    assert!(
+        seen.iter().any(|v| v.starts_with("script-src")),
+        "the inline script was blocked and reported: {seen:?}"
+    );
+    browser.close().await;
+    app.stop().await;
+}

@@ -19,6 +19,7 @@ mod concurrent;
 mod hostile;
 mod ops;
 mod scheduling;
+mod security;
 mod seed;
 mod site;
 mod store_story;

@@ -65,6 +65,9 @@ async fn metrics_are_for_loopback_clients_unless_configured() {
             base_url: "http://news.example".into(),
             media_dir: test_db.dir.path().join("media"),
             metrics_public: public,
+            trust_host_header: true,
+            frame_ancestors: Vec::new(),
+            cors_origins: vec!["*".into()],
         };
         let actions = dateline_app::App::new(
             db.clone(),
@@ -123,6 +126,8 @@ async fn two_servers_start_together_on_one_database(backend: Backend) {
             bind: "127.0.0.1:0".parse().unwrap(),
             bind_host: None,
             base_url: None,
+            frame_ancestors: Vec::new(),
+            cors_origins: vec!["*".into()],
             theme_dir: None,
             time_zone: None,
             metrics_public: false,

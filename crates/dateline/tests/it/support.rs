@@ -148,6 +148,9 @@ pub struct Options {
     pub clock: Option<Arc<dyn Clock>>,
     pub time_zone: Option<String>,
     pub theme_dir: Option<PathBuf>,
+    pub base_url: Option<String>,
+    pub frame_ancestors: Vec<String>,
+    pub cors_origins: Option<Vec<String>>,
 }
 
 impl TestApp {
@@ -163,8 +166,10 @@ impl TestApp {
             database_url: test_db.url.clone(),
             bind: "127.0.0.1:0".parse().unwrap(),
             bind_host: None,
-            base_url: None,
+            base_url: options.base_url,
             theme_dir: options.theme_dir,
+            frame_ancestors: options.frame_ancestors,
+            cors_origins: options.cors_origins.unwrap_or_else(|| vec!["*".into()]),
             time_zone: options.time_zone,
             metrics_public: false,
         };
@@ -179,7 +184,8 @@ impl TestApp {
             .build()
             .unwrap();
         TestApp {
-            base: running.base_url.clone(),
+            // Requests go to the bound address, whatever base URL links are made with.
+            base: format!("http://{}", running.addr),
             db: running.db.clone(),
             app: running.app.clone(),
             running: Some(running),
