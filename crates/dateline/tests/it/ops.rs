@@ -47,6 +47,39 @@ async fn health_metrics_and_request_ids(backend: Backend) {
     assert_eq!(app.get("/healthz").await.status(), 503);
 }
 
+/// Made-up methods and unknown paths add no time series: a method outside the standard ones is
+/// counted as `other`, a path by its route template (`unmatched` when none).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn made_up_methods_and_paths_do_not_grow_the_metrics() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let send = |i: usize| {
+        let method = reqwest::Method::from_bytes(format!("XMADE{i}").as_bytes()).unwrap();
+        app.client
+            .request(method, app.url(&format!("/made-up-{i}/path")))
+            .send()
+    };
+    for i in 1..=300 {
+        send(i).await.unwrap();
+        app.get(&format!("/2009/07/31/no-such-{i}/")).await;
+    }
+    let (_, after) = app.get_text("/metrics").await;
+    assert!(!after.contains("XMADE"), "a made-up method became a label");
+    assert!(!after.contains("no-such-"), "a path became a label");
+    assert!(after.contains("method=\"other\""));
+    assert!(after.contains("route=\"/{year}/{month}/{day}/{slug}/\""));
+    // Other tests share this process's metrics, but none sends made-up methods: the 300 here
+    // are one series per status at most.
+    let other = after
+        .lines()
+        .filter(|l| l.starts_with("http_requests_total{") && l.contains("method=\"other\""))
+        .count();
+    assert!(
+        (1..=3).contains(&other),
+        "{other} series for made-up methods"
+    );
+    app.stop().await;
+}
+
 /// `/metrics` answers loopback clients, and others only when configured to. A request from
 /// another address cannot be made over this machine's loopback, so it goes through the real
 /// router in process with the peer address a listener would have recorded.
