@@ -9,6 +9,7 @@ mod error;
 mod extract;
 pub mod ops;
 mod security;
+pub mod serve;
 pub mod site;
 pub mod theme;
 

@@ -65,6 +65,18 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub cors_origins: Option<Vec<String>>,
+    /// Seconds a connection has to send a request head, from its opening or its previous response [default: 10]
+    #[arg(long, env = "DATELINE_HEADER_TIMEOUT", value_name = "SECS")]
+    pub header_timeout: Option<u64>,
+    /// Seconds a connection may stay open with nothing moving either way [default: 60]
+    #[arg(long, env = "DATELINE_IDLE_TIMEOUT", value_name = "SECS")]
+    pub idle_timeout: Option<u64>,
+    /// Connections open at once; more are answered 503 [default: 4096]
+    #[arg(long, env = "DATELINE_MAX_CONNECTIONS", value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Connections open at once from one address, 0 for no cap (raise it behind a proxy) [default: 256]
+    #[arg(long, env = "DATELINE_MAX_CONNECTIONS_PER_ADDRESS", value_name = "N")]
+    pub max_connections_per_address: Option<usize>,
 }
 
 /// `dateline.toml`: every key optional.
@@ -80,6 +92,10 @@ struct FileConfig {
     metrics_public: Option<bool>,
     frame_ancestors: Option<Vec<String>>,
     cors_origins: Option<Vec<String>>,
+    header_timeout: Option<u64>,
+    idle_timeout: Option<u64>,
+    max_connections: Option<usize>,
+    max_connections_per_address: Option<usize>,
 }
 
 /// The resolved configuration.
@@ -106,6 +122,8 @@ pub struct Config {
     pub frame_ancestors: Vec<String>,
     /// Origins that may read the public API from a browser.
     pub cors_origins: Vec<String>,
+    /// Connection timeouts and limits.
+    pub limits: dateline_web::serve::Limits,
 }
 
 impl std::fmt::Debug for Config {
@@ -121,6 +139,7 @@ impl std::fmt::Debug for Config {
             .field("metrics_public", &self.metrics_public)
             .field("frame_ancestors", &self.frame_ancestors)
             .field("cors_origins", &self.cors_origins)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -143,6 +162,7 @@ impl Config {
     /// Resolves the layers.
     pub fn load(site: &SiteArgs, serve: &ServeArgs) -> Fallible<Self> {
         let file = read_file(site.config.as_deref())?;
+        let limits = limits(serve, &file)?;
         let data_dir = site
             .data
             .clone()
@@ -197,6 +217,7 @@ impl Config {
                 serve.cors_origins.clone().or(file.cors_origins),
                 &["*"],
             )?,
+            limits,
         })
     }
 
@@ -215,6 +236,40 @@ impl Config {
             .into()
         })
     }
+}
+
+/// Connection limits from flags, the file and defaults.
+fn limits(serve: &ServeArgs, file: &FileConfig) -> Fallible<dateline_web::serve::Limits> {
+    let d = dateline_web::serve::Limits::default();
+    let secs = |name: &str, v: Option<u64>, default: std::time::Duration| match v {
+        None => Ok(default),
+        Some(0) => Err(format!("{name} must be at least 1 second")),
+        Some(s) => Ok(std::time::Duration::from_secs(s)),
+    };
+    let max_connections = serve
+        .max_connections
+        .or(file.max_connections)
+        .unwrap_or(d.max_connections);
+    if max_connections == 0 {
+        return Err("max_connections must be at least 1".into());
+    }
+    Ok(dateline_web::serve::Limits {
+        header_timeout: secs(
+            "header_timeout",
+            serve.header_timeout.or(file.header_timeout),
+            d.header_timeout,
+        )?,
+        idle_timeout: secs(
+            "idle_timeout",
+            serve.idle_timeout.or(file.idle_timeout),
+            d.idle_timeout,
+        )?,
+        max_connections,
+        max_per_address: serve
+            .max_connections_per_address
+            .or(file.max_connections_per_address)
+            .unwrap_or(d.max_per_address),
+    })
 }
 
 /// A list of origins (`https://partner.example`), `*`, or `none`; `default` when not given.

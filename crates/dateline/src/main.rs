@@ -146,8 +146,22 @@ async fn run(cli: Cli) -> Fallible<()> {
     let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
     if let Command::Serve(serve) = command {
         init_logging();
-        let config = Config::load(&cli.site, &serve)?;
-        tracing::info!(?config, "starting");
+        let mut config = Config::load(&cli.site, &serve)?;
+        let files = server::raise_open_file_limit();
+        // Each connection is a file; keep room for the database, logs and media.
+        if let Some(files) = files.and_then(|f| usize::try_from(f).ok())
+            && config.limits.max_connections + 128 > files
+        {
+            let fitted = files.saturating_sub(128).max(1);
+            tracing::warn!(
+                max_connections = config.limits.max_connections,
+                open_file_limit = files,
+                fitted,
+                "max_connections does not fit the open-file limit; lowered"
+            );
+            config.limits.max_connections = fitted;
+        }
+        tracing::info!(?config, open_file_limit = ?files, "starting");
         let running = server::start(&config, clock, true).await?;
         // Where it listens; links in pages, feeds and the setup link use the public base URL.
         println!("Dateline is running at http://{}/", running.addr);

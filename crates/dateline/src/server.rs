@@ -84,6 +84,7 @@ pub async fn start(
         },
     );
     let router = dateline_web::app(state);
+    let limits = config.limits.clone();
     let (tx, rx) = oneshot::channel::<()>();
     let task_db = db.clone();
     let task_app = app.clone();
@@ -101,12 +102,7 @@ pub async fn start(
                 let _ = rx.await;
             }
         };
-        let served = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let served = dateline_web::serve::serve(listener, router, limits, shutdown).await;
         // A job cut short is claimed again when its lease runs out; every job may run twice.
         runner.abort();
         if let Some(l) = listener_task {
@@ -126,6 +122,24 @@ pub async fn start(
         shutdown: Some(tx),
         task,
     })
+}
+
+/// Raises this process's limit of open files to the most it may have: every connection is a
+/// file, and the usual soft limit of 1,024 would stop a busy server long before its memory or
+/// CPU. Returns the limit now in force.
+pub fn raise_open_file_limit() -> Option<u64> {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current != limit.maximum {
+        let raised = rustix::process::Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
+        };
+        if let Err(e) = setrlimit(Resource::Nofile, raised) {
+            tracing::warn!(error = %e, "cannot raise the open-file limit");
+        }
+    }
+    getrlimit(Resource::Nofile).current
 }
 
 async fn termination_signal() {

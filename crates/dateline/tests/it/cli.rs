@@ -413,6 +413,34 @@ async fn comment_on_the_newest(base: &str, body: &str) -> (i64, serde_json::Valu
     (id, r.json().await.unwrap())
 }
 
+/// The server raises its open-file limit to the hard limit: each connection is a file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_open_file_limit_is_raised_at_start() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("ulimit -Sn 256 && exec \"$0\" serve --bind 127.0.0.1:0")
+        .arg(env!("CARGO_BIN_EXE_dateline"))
+        .env_remove("DATELINE_BIND")
+        .env("DATELINE_DATA", db.dir.path())
+        .env("DATELINE_DATABASE_URL", &db.url)
+        .env("DATELINE_LOG", "warn")
+        .current_dir(db.dir.path());
+    let (mut child, _, _) = start_server(cmd, Stdio::null());
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
+    let files: Vec<&str> = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let (soft, hard) = (files[3], files[4]);
+    assert_ne!(soft, "256", "{limits}");
+    assert_eq!(soft, hard, "{limits}");
+    terminate(&child);
+    assert!(child.wait().unwrap().success());
+}
+
 /// A server process that is killed when the test ends, passed or not.
 struct ServerProcess(std::process::Child);
 

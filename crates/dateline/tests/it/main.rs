@@ -16,6 +16,7 @@ mod architecture;
 mod browser;
 mod cli;
 mod concurrent;
+mod connections;
 mod hostile;
 mod ops;
 mod scheduling;

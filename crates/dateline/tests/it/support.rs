@@ -151,6 +151,7 @@ pub struct Options {
     pub base_url: Option<String>,
     pub frame_ancestors: Vec<String>,
     pub cors_origins: Option<Vec<String>>,
+    pub limits: Option<dateline_web::serve::Limits>,
 }
 
 impl TestApp {
@@ -170,6 +171,7 @@ impl TestApp {
             theme_dir: options.theme_dir,
             frame_ancestors: options.frame_ancestors,
             cors_origins: options.cors_origins.unwrap_or_else(|| vec!["*".into()]),
+            limits: options.limits.unwrap_or_default(),
             time_zone: options.time_zone,
             metrics_public: false,
         };
