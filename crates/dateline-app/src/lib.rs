@@ -41,6 +41,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     media_dir: PathBuf,
     ip_key: Vec<u8>,
+    decoding: media::Decoding,
 }
 
 impl App {
@@ -52,8 +53,33 @@ impl App {
                 clock,
                 media_dir,
                 ip_key,
+                decoding: media::Decoding::new(media::MediaLimits::default()),
             }),
         }
+    }
+
+    /// The same, with other limits on decoding uploads.
+    pub fn with_media_limits(self, limits: media::MediaLimits) -> Self {
+        let inner = &self.inner;
+        App {
+            inner: Arc::new(Inner {
+                db: inner.db.clone(),
+                clock: inner.clock.clone(),
+                media_dir: inner.media_dir.clone(),
+                ip_key: inner.ip_key.clone(),
+                decoding: media::Decoding::new(limits),
+            }),
+        }
+    }
+
+    /// The most uploads that were decoded at the same moment since start.
+    pub fn media_decode_peak(&self) -> usize {
+        self.inner.decoding.peak()
+    }
+
+    /// The limits and turns of image decoding.
+    pub(crate) fn decoding(&self) -> &media::Decoding {
+        &self.inner.decoding
     }
 
     /// The database, for reads (writes go through the actions).

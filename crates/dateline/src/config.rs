@@ -77,6 +77,15 @@ pub struct ServeArgs {
     /// Connections open at once from one address, 0 for no cap (raise it behind a proxy) [default: 256]
     #[arg(long, env = "DATELINE_MAX_CONNECTIONS_PER_ADDRESS", value_name = "N")]
     pub max_connections_per_address: Option<usize>,
+    /// Most pixels (width × height) an uploaded image may have [default: 30000000]
+    #[arg(long, env = "DATELINE_MAX_IMAGE_PIXELS", value_name = "N")]
+    pub max_image_pixels: Option<u64>,
+    /// Most frames an uploaded GIF may have [default: 1000]
+    #[arg(long, env = "DATELINE_MAX_GIF_FRAMES", value_name = "N")]
+    pub max_gif_frames: Option<usize>,
+    /// Images decoded at once; further uploads wait [default: the number of CPU cores]
+    #[arg(long, env = "DATELINE_IMAGE_DECODERS", value_name = "N")]
+    pub image_decoders: Option<usize>,
 }
 
 /// `dateline.toml`: every key optional.
@@ -96,6 +105,9 @@ struct FileConfig {
     idle_timeout: Option<u64>,
     max_connections: Option<usize>,
     max_connections_per_address: Option<usize>,
+    max_image_pixels: Option<u64>,
+    max_gif_frames: Option<usize>,
+    image_decoders: Option<usize>,
 }
 
 /// The resolved configuration.
@@ -124,6 +136,8 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Connection timeouts and limits.
     pub limits: dateline_web::serve::Limits,
+    /// What decoding an upload may cost.
+    pub media: dateline_app::media::MediaLimits,
 }
 
 impl std::fmt::Debug for Config {
@@ -140,6 +154,7 @@ impl std::fmt::Debug for Config {
             .field("frame_ancestors", &self.frame_ancestors)
             .field("cors_origins", &self.cors_origins)
             .field("limits", &self.limits)
+            .field("media", &self.media)
             .finish()
     }
 }
@@ -163,6 +178,7 @@ impl Config {
     pub fn load(site: &SiteArgs, serve: &ServeArgs) -> Fallible<Self> {
         let file = read_file(site.config.as_deref())?;
         let limits = limits(serve, &file)?;
+        let media = media_limits(serve, &file)?;
         let data_dir = site
             .data
             .clone()
@@ -218,6 +234,7 @@ impl Config {
                 &["*"],
             )?,
             limits,
+            media,
         })
     }
 
@@ -236,6 +253,34 @@ impl Config {
             .into()
         })
     }
+}
+
+/// Upload decoding limits from flags, the file and defaults.
+fn media_limits(
+    serve: &ServeArgs,
+    file: &FileConfig,
+) -> Fallible<dateline_app::media::MediaLimits> {
+    let d = dateline_app::media::MediaLimits::default();
+    let m = dateline_app::media::MediaLimits {
+        max_pixels: serve
+            .max_image_pixels
+            .or(file.max_image_pixels)
+            .unwrap_or(d.max_pixels),
+        max_gif_frames: serve
+            .max_gif_frames
+            .or(file.max_gif_frames)
+            .unwrap_or(d.max_gif_frames),
+        concurrent_decodes: serve
+            .image_decoders
+            .or(file.image_decoders)
+            .unwrap_or(d.concurrent_decodes),
+    };
+    if m.max_pixels == 0 || m.max_gif_frames == 0 || m.concurrent_decodes == 0 {
+        return Err(
+            "max_image_pixels, max_gif_frames and image_decoders must be at least 1".into(),
+        );
+    }
+    Ok(m)
 }
 
 /// Connection limits from flags, the file and defaults.

@@ -59,7 +59,7 @@ pub async fn start(
         config.time_zone.as_deref(),
     )
     .await?;
-    let app = prepared.app;
+    let app = prepared.app.with_media_limits(config.media.clone());
     let listener = TcpListener::bind(config.bind)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;

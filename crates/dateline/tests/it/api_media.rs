@@ -4,6 +4,131 @@ use crate::support::{Backend, TestApp, jpeg, png, upload};
 
 both_backends!(images_are_recognised_by_decoding);
 
+/// CRC-32 of PNG chunks (ISO 3309), to forge a header.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for b in bytes {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A tiny PNG whose header claims `width` × `height`: a decompression bomb's shape, without
+/// its cost to the test.
+fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    let mut bytes = png(1, 1);
+    // Signature (8), IHDR length (4) and type (4), then width and height, then the rest of the
+    // 13-byte IHDR, then its CRC over type and data.
+    bytes[16..20].copy_from_slice(&width.to_be_bytes());
+    bytes[20..24].copy_from_slice(&height.to_be_bytes());
+    let crc = crc32(&bytes[12..29]);
+    bytes[29..33].copy_from_slice(&crc.to_be_bytes());
+    bytes
+}
+
+/// An animated GIF of `frames` 1 × 1 frames.
+fn gif_with_frames(frames: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = gif::Encoder::new(&mut out, 1, 1, &[0, 0, 0, 255, 255, 255]).unwrap();
+        for i in 0..frames {
+            let frame = gif::Frame {
+                width: 1,
+                height: 1,
+                buffer: std::borrow::Cow::Owned(vec![(i % 2) as u8]),
+                ..Default::default()
+            };
+            encoder.write_frame(&frame).unwrap();
+        }
+    }
+    out
+}
+
+/// Images too large in pixels are refused from their header, before any decoding; GIFs with
+/// too many frames likewise; a 24-megapixel photograph passes; decodes take turns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decompression_bombs_are_refused_and_decodes_take_turns() {
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        crate::support::Options {
+            media: Some(dateline_app::media::MediaLimits {
+                concurrent_decodes: 1,
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    )
+    .await;
+    let token = app.editor_token().await;
+    let bomb = png_claiming(13_000, 13_000);
+    assert!(bomb.len() < 200);
+    let (s, e) = upload(&app, &token, bomb, "bomb.png", "image/png").await;
+    assert_eq!(
+        (s, e["error"]["field"].as_str()),
+        (422, Some("file")),
+        "{e}"
+    );
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("13000 × 13000"),
+        "{e}"
+    );
+    let (s, _) = upload(
+        &app,
+        &token,
+        png_claiming(100_000, 2),
+        "wide.png",
+        "image/png",
+    )
+    .await;
+    assert_eq!(s, 422, "a side over 16,384 pixels");
+    let (s, e) = upload(&app, &token, gif_with_frames(1001), "long.gif", "image/gif").await;
+    assert_eq!(s, 422, "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1000 frames")
+    );
+    let (s, m) = upload(&app, &token, gif_with_frames(1000), "ok.gif", "image/gif").await;
+    assert_eq!(
+        (s, m["content_type"].as_str()),
+        (201, Some("image/gif")),
+        "{m}"
+    );
+    let (s, m) = upload(&app, &token, png(6000, 4000), "camera.png", "image/png").await;
+    assert_eq!(
+        (s, m["width"].as_i64()),
+        (201, Some(6000)),
+        "24 megapixels pass"
+    );
+
+    // Eight uploads at once are all stored, decoded one at a time as configured.
+    let mut uploads = tokio::task::JoinSet::new();
+    let app = std::sync::Arc::new(app);
+    for i in 0..8u32 {
+        let (app, token) = (app.clone(), token.clone());
+        uploads.spawn(async move {
+            upload(&app, &token, jpeg(1200 + i, 900), "p.jpg", "image/jpeg")
+                .await
+                .0
+        });
+    }
+    while let Some(s) = uploads.join_next().await {
+        assert_eq!(s.unwrap(), 201);
+    }
+    assert_eq!(app.app.media_decode_peak(), 1);
+}
+
 async fn images_are_recognised_by_decoding(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let token = app.editor_token().await;

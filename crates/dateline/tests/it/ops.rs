@@ -162,6 +162,7 @@ async fn two_servers_start_together_on_one_database(backend: Backend) {
             frame_ancestors: Vec::new(),
             cors_origins: vec!["*".into()],
             limits: Default::default(),
+            media: Default::default(),
             theme_dir: None,
             time_zone: None,
             metrics_public: false,

@@ -152,6 +152,7 @@ pub struct Options {
     pub frame_ancestors: Vec<String>,
     pub cors_origins: Option<Vec<String>>,
     pub limits: Option<dateline_web::serve::Limits>,
+    pub media: Option<dateline_app::media::MediaLimits>,
 }
 
 impl TestApp {
@@ -172,6 +173,7 @@ impl TestApp {
             frame_ancestors: options.frame_ancestors,
             cors_origins: options.cors_origins.unwrap_or_else(|| vec!["*".into()]),
             limits: options.limits.unwrap_or_default(),
+            media: options.media.unwrap_or_default(),
             time_zone: options.time_zone,
             metrics_public: false,
         };
