@@ -12,6 +12,7 @@ mod security;
 pub mod serve;
 pub mod site;
 pub mod theme;
+mod throttle;
 
 use std::{path::PathBuf, sync::Arc};
 
@@ -50,13 +51,19 @@ struct Inner {
     app: App,
     theme: Theme,
     config: WebConfig,
+    failed_auth: throttle::FailedAuth,
 }
 
 impl AppState {
     /// Bundles the parts.
     pub fn new(app: App, theme: Theme, config: WebConfig) -> Self {
         AppState {
-            inner: Arc::new(Inner { app, theme, config }),
+            inner: Arc::new(Inner {
+                app,
+                theme,
+                config,
+                failed_auth: throttle::FailedAuth::default(),
+            }),
         }
     }
 
@@ -78,6 +85,11 @@ impl AppState {
     /// The theme pages are rendered with.
     pub fn theme(&self) -> &Theme {
         &self.inner.theme
+    }
+
+    /// Recent failed authentications per address.
+    pub(crate) fn failed_auth(&self) -> &throttle::FailedAuth {
+        &self.inner.failed_auth
     }
 
     /// The web settings.

@@ -6,8 +6,11 @@ mod articles;
 mod comments;
 mod media;
 
+use std::net::SocketAddr;
+
 use axum::{
     Router,
+    extract::ConnectInfo,
     extract::{DefaultBodyLimit, FromRequestParts},
     http::{StatusCode, header, request::Parts},
     response::IntoResponse,
@@ -108,6 +111,23 @@ async fn user_from_token(parts: &Parts, state: &AppState) -> Result<Option<User>
     let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
+    let ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip());
+    let throttled = |secs| {
+        ApiError::from(Error::TooManyRequests {
+            retry_after_secs: secs,
+        })
+    };
+    if let Some(secs) = ip.and_then(|ip| state.failed_auth().wait(ip, state.now())) {
+        return Err(throttled(secs));
+    }
+    let failed = |error: ApiError| match ip.and_then(|ip| state.failed_auth().fail(ip, state.now()))
+    {
+        Some(secs) => throttled(secs),
+        None => error,
+    };
     let token = value
         .to_str()
         .ok()
@@ -118,20 +138,20 @@ async fn user_from_token(parts: &Parts, state: &AppState) -> Result<Option<User>
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {
-            ApiError::new(
+            failed(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
                 "Use the header Authorization: Bearer TOKEN.",
-            )
+            ))
         })?;
     let user = dateline_app::tokens::authenticate(state.app(), token).await?;
     match user {
         Some(u) => Ok(Some(u)),
-        None => Err(ApiError::new(
+        None => Err(failed(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "This API token is not valid or has been revoked.",
-        )),
+        ))),
     }
 }
 

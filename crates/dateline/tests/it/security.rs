@@ -241,3 +241,49 @@ async fn the_public_api_may_be_read_across_origins_and_never_written() {
     }
     app.stop().await;
 }
+
+/// Guessing tokens from one address is answered 429 after ten failures a minute, before the
+/// token is looked at; other addresses are not affected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_tokens_are_throttled_per_address() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let token = app.editor_token().await;
+    for i in 1..10 {
+        let (s, _) = app
+            .get_json("/api/v1/articles", Some(&format!("guess-{i}")))
+            .await;
+        assert_eq!(s, 401, "guess {i}");
+    }
+    let r = app
+        .client
+        .get(app.url("/api/v1/articles"))
+        .bearer_auth("guess-10")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "too_many_requests");
+    // Until the minute is over, even a good token from that address waits.
+    let (s, _) = app.get_json("/api/v1/articles", Some(&token)).await;
+    assert_eq!(s, 429);
+    // Another address is served.
+    let elsewhere = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    let r = elsewhere
+        .get(app.url("/api/v1/articles"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    app.stop().await;
+}
