@@ -212,7 +212,7 @@ async fn choose_author(
     actor: &Actor,
     author_email: Option<&str>,
 ) -> Result<User> {
-    let named = author_email.map(str::trim).filter(|e| !e.is_empty());
+    let named = author_email.filter(|e| !e.is_empty());
     match (named, actor.user()) {
         (None, Some(user)) => Ok(user.clone()),
         (None, None) => Err(Error::invalid(

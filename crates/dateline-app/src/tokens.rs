@@ -21,7 +21,7 @@ const USE_RESOLUTION_MICROS: i64 = 60_000_000;
 
 /// The account with e-mail address `email`.
 pub async fn account(app: &App, email: &str) -> Result<User> {
-    let email = Email::parse("email", email)?;
+    let email = Email::parse("email", email.trim())?;
     app.db()
         .user_by_email(email.as_str())
         .await?

@@ -100,7 +100,8 @@ enum SetupActor {
 
 async fn insert(app: &App, actor: &Actor, new: NewUser, owner: Option<SetupActor>) -> Result<User> {
     let name = required_text("name", &new.name, 100)?;
-    let email = Email::parse("email", &new.email)?;
+    // Typed by a person (the setup page, the command line): stray spaces are forgiven.
+    let email = Email::parse("email", new.email.trim())?;
     if let Some(p) = &new.password {
         check_new_password("password", p)?;
     }

@@ -177,6 +177,7 @@ pub struct ArticleForm {
 #[serde(deny_unknown_fields)]
 pub struct LeadImageForm {
     /// Id returned by the media upload.
+    #[serde(deserialize_with = "crate::wire::whole_number")]
     pub media_id: i64,
     /// Caption.
     pub caption: String,
@@ -234,33 +235,25 @@ pub struct ArticleInput {
 
 /// Longest headline accepted, in characters.
 pub const MAX_TITLE_CHARS: usize = 300;
-/// Longest body accepted, in bytes of Markdown.
-pub const MAX_BODY_BYTES: usize = 1_000_000;
+/// Longest body accepted, in characters of Markdown.
+pub const MAX_BODY_CHARS: usize = 1_000_000;
 
 impl ArticleForm {
     /// Validates every field; the first invalid one is reported with its name.
     pub fn parse(&self, now: Timestamp) -> Result<ArticleInput> {
         let title = text::required_text("title", &self.title, MAX_TITLE_CHARS)?;
-        if self.body_markdown.len() > MAX_BODY_BYTES {
-            return Err(Error::invalid(
-                "body_markdown",
-                "The body is too long: use at most 1 MB of text.",
-            ));
-        }
-        text::check_controls("body_markdown", &self.body_markdown)?;
-        if self.body_markdown.trim().is_empty() {
-            return Err(Error::invalid("body_markdown", "The body is required."));
-        }
+        text::required_text("body_markdown", &self.body_markdown, MAX_BODY_CHARS)?;
         let dek = text::optional_text("dek", self.dek.as_deref(), 1000)?.unwrap_or_default();
-        let slug = match self.slug.as_deref().map(str::trim) {
+        let slug = match self.slug.as_deref() {
             None | Some("") => Slug::from_text(&title, "article"),
             Some(s) => Slug::parse("slug", s)?,
         };
         let status = ArticleStatus::parse("status", &self.status)?;
-        let published_at = match self.published_at.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(s) => Some(parse_rfc3339("published_at", s)?),
-        };
+        let published_at = self
+            .published_at
+            .as_deref()
+            .map(|s| parse_rfc3339("published_at", s))
+            .transpose()?;
         let published_at = match status {
             ArticleStatus::Draft => published_at,
             ArticleStatus::Scheduled => match published_at {
@@ -444,11 +437,11 @@ impl SourceForm {
             title: text::required_text(&field("title"), &self.title, 500)?,
             author: text::optional_text(&field("author"), self.author.as_deref(), 200)?,
             outlet: text::optional_text(&field("outlet"), self.outlet.as_deref(), 200)?,
-            url: match self.url.as_deref().map(str::trim) {
+            url: match self.url.as_deref() {
                 None | Some("") => None,
                 Some(u) => Some(text::parse_web_url(&field("url"), u)?),
             },
-            published_at: match self.published_at.as_deref().map(str::trim) {
+            published_at: match self.published_at.as_deref() {
                 None | Some("") => None,
                 Some(s) => Some(parse_date(&field("published_at"), s)?.to_string()),
             },

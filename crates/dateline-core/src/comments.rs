@@ -83,7 +83,7 @@ pub struct CommentForm {
     /// The text.
     pub body: String,
     /// The comment answered.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::wire::optional_whole_number")]
     pub parent_id: Option<i64>,
     /// Original time; editors only, for bringing in historical comments.
     #[serde(default)]
@@ -127,7 +127,7 @@ impl CommentForm {
     /// Validates a comment; the first invalid field is reported with its name.
     pub fn parse(&self, now: Timestamp) -> Result<CommentInput> {
         let author_name = text::required_text("author_name", &self.author_name, MAX_NAME_CHARS)?;
-        let author_email = match self.author_email.as_deref().map(str::trim) {
+        let author_email = match self.author_email.as_deref() {
             None | Some("") => None,
             Some(e) => Some(Email::parse("author_email", e)?),
         };

@@ -17,6 +17,7 @@ pub mod settings;
 pub mod text;
 pub mod topics;
 pub mod users;
+pub mod wire;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, Result};

@@ -103,11 +103,10 @@ pub struct Email(String);
 
 impl Email {
     /// Accepts `local@domain.tld` shapes up to 254 characters, without spaces or angle brackets;
-    /// the address is trimmed and its domain lowercased.
+    /// the domain is lowercased. Not trimmed: a form that wants that trims first.
     pub fn parse(field: &str, s: &str) -> Result<Self> {
-        let s = s.trim();
         let bad = || Error::invalid(field, "Enter an e-mail address such as name@example.org.");
-        if s.len() > 254
+        if s.chars().count() > 254
             || s.chars()
                 .any(|c| c.is_whitespace() || c.is_control() || "<>\"".contains(c))
         {
@@ -177,8 +176,11 @@ pub fn label(field: &str) -> String {
     }
 }
 
-/// Trims `s` and checks that it holds between 1 and `max` characters and no control characters.
+/// Checks that `s` holds at most `max` characters, no control characters but line breaks and
+/// tabs, and something besides white space; returns it trimmed. The length is that of `s` as
+/// sent, so that the published schema (`maxLength`) and this agree.
 pub fn required_text(field: &str, s: &str, max: usize) -> Result<String> {
+    check_length_and_controls(field, s, max)?;
     let t = s.trim();
     if t.is_empty() {
         return Err(Error::invalid(
@@ -186,19 +188,15 @@ pub fn required_text(field: &str, s: &str, max: usize) -> Result<String> {
             format!("{} is required.", label(field)),
         ));
     }
-    check_length_and_controls(field, t, max)?;
     Ok(t.to_owned())
 }
 
-/// Like [`required_text`] but an empty value is `None`.
+/// Like [`required_text`] but an absent, empty or blank value is `None`.
 pub fn optional_text(field: &str, s: Option<&str>, max: usize) -> Result<Option<String>> {
-    match s.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(t) => {
-            check_length_and_controls(field, t, max)?;
-            Ok(Some(t.to_owned()))
-        }
-    }
+    let Some(s) = s else { return Ok(None) };
+    check_length_and_controls(field, s, max)?;
+    let t = s.trim();
+    Ok((!t.is_empty()).then(|| t.to_owned()))
 }
 
 fn check_length_and_controls(field: &str, t: &str, max: usize) -> Result<()> {
@@ -230,7 +228,7 @@ pub fn check_controls(field: &str, t: &str) -> Result<()> {
 
 /// Checks an http(s) URL's shape: scheme, a host, no spaces.
 pub fn parse_web_url(field: &str, s: &str) -> Result<String> {
-    let t = s.trim();
+    let t = s;
     let rest = t
         .strip_prefix("https://")
         .or_else(|| t.strip_prefix("http://"))
@@ -241,7 +239,10 @@ pub fn parse_web_url(field: &str, s: &str) -> Result<String> {
             )
         })?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if host.is_empty() || t.len() > 2000 || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if host.is_empty()
+        || t.chars().count() > 2000
+        || t.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
         return Err(Error::invalid(
             field,
             format!("{} is not a valid web address.", label(field)),
@@ -281,7 +282,7 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(
-            Email::parse("e", " Ali@Example.ORG ").unwrap().as_str(),
+            Email::parse("e", "Ali@Example.ORG").unwrap().as_str(),
             "Ali@example.org"
         );
         for bad in [

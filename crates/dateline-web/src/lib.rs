@@ -39,6 +39,8 @@ pub struct WebConfig {
     pub frame_ancestors: Vec<String>,
     /// Origins that may read the public API from a browser (`*` for any); none if empty.
     pub cors_origins: Vec<String>,
+    /// Failed authentications allowed per address a minute before it is answered 429.
+    pub auth_failures_per_minute: u32,
 }
 
 /// What every handler can reach. Cheap to clone.
@@ -61,8 +63,8 @@ impl AppState {
             inner: Arc::new(Inner {
                 app,
                 theme,
+                failed_auth: throttle::FailedAuth::new(config.auth_failures_per_minute),
                 config,
-                failed_auth: throttle::FailedAuth::default(),
             }),
         }
     }

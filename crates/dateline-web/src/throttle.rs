@@ -7,7 +7,7 @@ use std::{collections::HashMap, net::IpAddr, sync::Mutex};
 
 use jiff::{SignedDuration, Timestamp};
 
-/// Failures allowed per address in one window.
+/// Failures allowed per address in one window, unless configured otherwise.
 pub const FAILURES_PER_WINDOW: u32 = 10;
 /// Length of a window.
 pub const WINDOW: SignedDuration = SignedDuration::from_secs(60);
@@ -15,9 +15,16 @@ pub const WINDOW: SignedDuration = SignedDuration::from_secs(60);
 const SWEEP_AT: usize = 10_000;
 
 /// Recent failures per address.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct FailedAuth {
     windows: Mutex<HashMap<IpAddr, Window>>,
+    allowed: u32,
+}
+
+impl Default for FailedAuth {
+    fn default() -> Self {
+        Self::new(FAILURES_PER_WINDOW)
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -27,12 +34,20 @@ struct Window {
 }
 
 impl FailedAuth {
+    /// Allowing `allowed` failures per address a minute.
+    pub fn new(allowed: u32) -> Self {
+        FailedAuth {
+            windows: Mutex::default(),
+            allowed: allowed.max(1),
+        }
+    }
+
     /// Seconds `ip` must still wait, if it has used up its failures in the current window.
     pub fn wait(&self, ip: IpAddr, now: Timestamp) -> Option<u64> {
         let windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         let w = windows.get(&ip)?;
         let ends = w.started + WINDOW;
-        (w.failures >= FAILURES_PER_WINDOW && ends > now).then(|| seconds_until(now, ends))
+        (w.failures >= self.allowed && ends > now).then(|| seconds_until(now, ends))
     }
 
     /// Records a failure of `ip`; returns the seconds to wait if that used up its failures.
@@ -52,7 +67,7 @@ impl FailedAuth {
             };
         }
         w.failures += 1;
-        (w.failures >= FAILURES_PER_WINDOW).then(|| seconds_until(now, w.started + WINDOW))
+        (w.failures >= self.allowed).then(|| seconds_until(now, w.started + WINDOW))
     }
 }
 

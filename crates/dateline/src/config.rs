@@ -83,6 +83,9 @@ pub struct ServeArgs {
     /// Most frames an uploaded GIF may have [default: 1000]
     #[arg(long, env = "DATELINE_MAX_GIF_FRAMES", value_name = "N")]
     pub max_gif_frames: Option<usize>,
+    /// Failed API authentications allowed per address a minute before it is answered 429 [default: 10]
+    #[arg(long, env = "DATELINE_AUTH_FAILURES_PER_MINUTE", value_name = "N")]
+    pub auth_failures_per_minute: Option<u32>,
     /// Images decoded at once; further uploads wait [default: the number of CPU cores]
     #[arg(long, env = "DATELINE_IMAGE_DECODERS", value_name = "N")]
     pub image_decoders: Option<usize>,
@@ -108,6 +111,7 @@ struct FileConfig {
     max_image_pixels: Option<u64>,
     max_gif_frames: Option<usize>,
     image_decoders: Option<usize>,
+    auth_failures_per_minute: Option<u32>,
 }
 
 /// The resolved configuration.
@@ -138,6 +142,8 @@ pub struct Config {
     pub limits: dateline_web::serve::Limits,
     /// What decoding an upload may cost.
     pub media: dateline_app::media::MediaLimits,
+    /// Failed API authentications allowed per address a minute.
+    pub auth_failures_per_minute: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -155,6 +161,7 @@ impl std::fmt::Debug for Config {
             .field("cors_origins", &self.cors_origins)
             .field("limits", &self.limits)
             .field("media", &self.media)
+            .field("auth_failures_per_minute", &self.auth_failures_per_minute)
             .finish()
     }
 }
@@ -235,6 +242,11 @@ impl Config {
             )?,
             limits,
             media,
+            auth_failures_per_minute: serve
+                .auth_failures_per_minute
+                .or(file.auth_failures_per_minute)
+                .unwrap_or(10)
+                .max(1),
         })
     }
 

@@ -81,6 +81,7 @@ pub async fn start(
             trust_host_header: config.base_url.is_none(),
             frame_ancestors: config.frame_ancestors.clone(),
             cors_origins: config.cors_origins.clone(),
+            auth_failures_per_minute: config.auth_failures_per_minute,
         },
     );
     let router = dateline_web::app(state);

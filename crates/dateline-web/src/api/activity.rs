@@ -23,7 +23,15 @@ pub struct ActivityQuery {
     kind: Option<String>,
     actor: Option<String>,
     subject: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "dateline_core::wire::optional_whole_number_text"
+    )]
     before: Option<i64>,
+    #[serde(
+        default,
+        deserialize_with = "dateline_core::wire::optional_whole_number_text"
+    )]
     limit: Option<i64>,
 }
 

@@ -106,7 +106,15 @@ pub struct ListQuery {
     status: Option<String>,
     topic: Option<String>,
     author: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "dateline_core::wire::optional_whole_number_text"
+    )]
     page: Option<i64>,
+    #[serde(
+        default,
+        deserialize_with = "dateline_core::wire::optional_whole_number_text"
+    )]
     per_page: Option<i64>,
 }
 

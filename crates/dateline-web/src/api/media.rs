@@ -77,10 +77,21 @@ pub async fn upload(
             Ok(None) => break,
             Err(e) => return Err(multipart_error(&e)),
         };
-        if field.name() == Some("file") {
-            match field.bytes().await {
+        match field.name() {
+            Some("file") if bytes.is_none() => match field.bytes().await {
                 Ok(b) => bytes = Some(b),
                 Err(e) => return Err(multipart_error(&e)),
+            },
+            Some("file") => {
+                return Err(Error::invalid("file", "Send one file per upload.").into());
+            }
+            other => {
+                let name = other.unwrap_or("").to_owned();
+                return Err(Error::invalid(
+                    name.clone(),
+                    format!("The field {name:?} is not known here: send only a field named file."),
+                )
+                .into());
             }
         }
     }

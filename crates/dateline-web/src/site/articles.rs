@@ -198,7 +198,8 @@ async fn submit(
     let settings = state.db().site_settings().await?;
     let form = CommentForm {
         author_name: fields.author_name.clone(),
-        author_email: Some(fields.author_email.clone()),
+        // Browsers trim an e-mail field; a reader's stray space is forgiven.
+        author_email: Some(fields.author_email.trim().to_owned()),
         body: fields.body.clone(),
         ..Default::default()
     };

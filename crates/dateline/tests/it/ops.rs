@@ -101,6 +101,7 @@ async fn metrics_are_for_loopback_clients_unless_configured() {
             trust_host_header: true,
             frame_ancestors: Vec::new(),
             cors_origins: vec!["*".into()],
+            auth_failures_per_minute: 10,
         };
         let actions = dateline_app::App::new(
             db.clone(),
@@ -163,6 +164,7 @@ async fn two_servers_start_together_on_one_database(backend: Backend) {
             cors_origins: vec!["*".into()],
             limits: Default::default(),
             media: Default::default(),
+            auth_failures_per_minute: 10,
             theme_dir: None,
             time_zone: None,
             metrics_public: false,

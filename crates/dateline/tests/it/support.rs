@@ -174,6 +174,7 @@ impl TestApp {
             cors_origins: options.cors_origins.unwrap_or_else(|| vec!["*".into()]),
             limits: options.limits.unwrap_or_default(),
             media: options.media.unwrap_or_default(),
+            auth_failures_per_minute: 10,
             time_zone: options.time_zone,
             metrics_public: false,
         };
