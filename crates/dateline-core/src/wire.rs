@@ -13,7 +13,7 @@ pub fn whole_number<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     }
     match Number::deserialize(d)? {
         Number::Int(i) => Ok(i),
-        Number::Float(f) if f.fract() == 0.0 && f >= -9.2e18 && f <= 9.2e18 => Ok(f as i64),
+        Number::Float(f) if f.fract() == 0.0 && (-9.2e18..=9.2e18).contains(&f) => Ok(f as i64),
         Number::Float(f) => Err(D::Error::custom(format!(
             "invalid type: floating point `{f}`, expected i64"
         ))),
