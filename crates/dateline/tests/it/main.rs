@@ -13,6 +13,7 @@ mod api_articles;
 mod api_comments;
 mod api_media;
 mod architecture;
+mod attack;
 mod browser;
 mod cli;
 mod concurrent;
