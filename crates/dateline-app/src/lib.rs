@@ -9,6 +9,7 @@
 
 pub mod activity;
 pub mod articles;
+pub mod auth;
 pub mod bootstrap;
 pub mod comments;
 pub mod jobs;
@@ -104,9 +105,11 @@ impl App {
 
     /// An anonymous reader at `ip`: only the keyed hash of the address is kept.
     pub fn reader(&self, ip: IpAddr, user_agent: Option<&str>) -> Actor {
-        Actor::Reader(Reader::new(
-            keyed_hash(&self.inner.ip_key, &ip.to_string()),
-            user_agent,
-        ))
+        Actor::Reader(Reader::new(self.ip_hash(ip), user_agent))
+    }
+
+    /// The keyed hash under which an address is stored.
+    pub fn ip_hash(&self, ip: IpAddr) -> String {
+        keyed_hash(&self.inner.ip_key, &ip.to_string())
     }
 }

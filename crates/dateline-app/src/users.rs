@@ -150,3 +150,296 @@ async fn insert(app: &App, actor: &Actor, new: NewUser, owner: Option<SetupActor
     tx.commit().await?;
     Ok(user)
 }
+
+/// How long an invitation link works.
+pub const INVITATION_LIFETIME: jiff::SignedDuration = jiff::SignedDuration::from_hours(24 * 7);
+
+/// Invites someone to create an account with `role`; returns the invitation's id and the token
+/// of its one-time link (stored only as a hash).
+pub async fn invite(app: &App, actor: &Actor, role: Role) -> Result<(i64, String)> {
+    permissions::may_administer(actor)?;
+    let token = dateline_core::secrets::new_token()?;
+    let now = app.now();
+    let expires_at = now + INVITATION_LIFETIME;
+    let mut tx = app.db().begin_write().await?;
+    let id = tx
+        .insert_invitation(
+            &hash_token(&token),
+            role,
+            actor.user().map(|u| u.id),
+            expires_at,
+            now,
+        )
+        .await?;
+    tx.record(
+        &NewEvent::new(
+            EventKind::InvitationCreated,
+            actor.reference(),
+            Some(id),
+            json!({ "role": role.as_str(), "expires_at": expires_at.to_string() }),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((id, token))
+}
+
+/// The role an invitation link offers, if it still works.
+pub async fn invitation_role(app: &App, token: &str) -> Result<Role> {
+    app.db()
+        .invitation_is_open(&hash_token(token), app.now())
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// Creates the account an invitation offers; the link is spent in the same transaction.
+pub async fn accept_invitation(
+    app: &App,
+    token: &str,
+    name: &str,
+    email: &str,
+    password: &str,
+) -> Result<User> {
+    let role = invitation_role(app, token).await?;
+    let name = required_text("name", name, 100)?;
+    let email = Email::parse("email", email.trim())?;
+    check_new_password("password", password)?;
+    let password = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| Error::Internal(format!("password hashing task: {e}")))??;
+    let now = app.now();
+    let mut tx = app.db().begin_write().await?;
+    let Some((invitation, _)) = tx.take_invitation(&hash_token(token), now).await? else {
+        return Err(Error::NotFound);
+    };
+    let user = tx
+        .insert_user(&name, &email, role, Some(&hash), "", now)
+        .await?;
+    tx.invitation_accepted_by(invitation, user.id).await?;
+    tx.record(
+        &NewEvent::new(
+            EventKind::UserCreated,
+            Actor::Staff(user.clone()).reference(),
+            Some(user.id),
+            json!({ "name": user.name, "slug": user.slug, "role": user.role.as_str(), "invitation_id": invitation }),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Refuses a change that would leave the site without an active owner.
+async fn keep_an_owner(
+    tx: &mut dateline_store::WriteTx,
+    target: &dateline_store::Account,
+) -> Result<()> {
+    if target.user.role != Role::Owner || !target.active {
+        return Ok(());
+    }
+    if tx.active_owners().await? <= 1 {
+        return Err(Error::Conflict { field: "role" });
+    }
+    Ok(())
+}
+
+/// Gives an account another role (the owner only; the last owner stays one).
+pub async fn change_role(app: &App, actor: &Actor, user_id: i64, role: Role) -> Result<()> {
+    permissions::may_administer(actor)?;
+    let now = app.now();
+    let mut tx = app.db().begin_write().await?;
+    let target = tx.account(user_id).await?.ok_or(Error::NotFound)?;
+    if target.user.role == role {
+        return Ok(());
+    }
+    keep_an_owner(&mut tx, &target).await?;
+    tx.set_role(user_id, role).await?;
+    tx.record(
+        &NewEvent::new(
+            EventKind::UserRoleChanged,
+            actor.reference(),
+            Some(user_id),
+            json!({ "from": target.user.role.as_str(), "to": role.as_str() }),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Deactivates an account (its articles stay; its sessions and tokens stop working), or makes
+/// it active again. The owner only; nobody deactivates themselves or the last owner.
+pub async fn set_active(app: &App, actor: &Actor, user_id: i64, active: bool) -> Result<()> {
+    permissions::may_administer(actor)?;
+    if !active && actor.user().is_some_and(|u| u.id == user_id) {
+        return Err(Error::Forbidden("You cannot deactivate your own account."));
+    }
+    let now = app.now();
+    let mut tx = app.db().begin_write().await?;
+    let target = tx.account(user_id).await?.ok_or(Error::NotFound)?;
+    if target.active == active {
+        return Ok(());
+    }
+    if !active {
+        keep_an_owner(&mut tx, &target).await?;
+    }
+    tx.set_deactivated(user_id, (!active).then_some(now))
+        .await?;
+    let kind = if active {
+        EventKind::UserReactivated
+    } else {
+        EventKind::UserDeactivated
+    };
+    tx.record(
+        &NewEvent::new(kind, actor.reference(), Some(user_id), json!({})),
+        now,
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// A profile as typed.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileForm {
+    /// Name shown under articles.
+    pub name: String,
+    /// Short biography.
+    pub bio: String,
+    /// Picture from the media library.
+    pub avatar_media_id: Option<i64>,
+}
+
+/// Changes an account's name, biography and picture (its owner, or the site's owner).
+pub async fn update_profile(
+    app: &App,
+    actor: &Actor,
+    user_id: i64,
+    form: &ProfileForm,
+) -> Result<()> {
+    if actor.user().is_none_or(|u| u.id != user_id) {
+        permissions::may_administer(actor)?;
+    }
+    let name = required_text("name", &form.name, 100)?;
+    let bio = optional_text("bio", Some(&form.bio), 2000)?.unwrap_or_default();
+    if let Some(media) = form.avatar_media_id
+        && app.db().media_by_id(media).await?.is_none()
+    {
+        return Err(Error::invalid(
+            "avatar_media_id",
+            "No uploaded image has this id.",
+        ));
+    }
+    let now = app.now();
+    let mut tx = app.db().begin_write().await?;
+    let before = tx.account(user_id).await?.ok_or(Error::NotFound)?;
+    let changed: Vec<&str> = [
+        ("name", before.user.name != name),
+        ("bio", before.user.bio != bio),
+        ("avatar", before.avatar_media_id != form.avatar_media_id),
+    ]
+    .into_iter()
+    .filter_map(|(f, c)| c.then_some(f))
+    .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    tx.update_profile(user_id, &name, &bio, form.avatar_media_id)
+        .await?;
+    tx.record(
+        &NewEvent::new(
+            EventKind::UserUpdated,
+            actor.reference(),
+            Some(user_id),
+            json!({ "changed": changed, "name": name }),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Changes the signed-in member's password, given the current one; their other sessions end.
+pub async fn change_password(
+    app: &App,
+    signed_in: &crate::auth::SignedIn,
+    current: &str,
+    new: &str,
+) -> Result<()> {
+    let user = &signed_in.user;
+    let stored = app
+        .db()
+        .password_hash(user.id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let (current, stored_c) = (current.to_owned(), stored.clone());
+    let matches = tokio::task::spawn_blocking(move || {
+        dateline_core::secrets::verify_password(&current, &stored_c)
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("password check: {e}")))?;
+    if !matches {
+        return Err(Error::invalid(
+            "current_password",
+            "The current password is wrong.",
+        ));
+    }
+    set_password(
+        app,
+        &signed_in.actor(),
+        user.id,
+        new,
+        Some(signed_in.session.id),
+    )
+    .await
+}
+
+/// Sets a new password for the account with this e-mail address, from the command line (for an
+/// owner who is locked out); every session of the account ends.
+pub async fn reset_password(app: &App, actor: &Actor, email: &str, new: &str) -> Result<User> {
+    permissions::may_administer(actor)?;
+    let email = Email::parse("email", email.trim())?;
+    let user = app
+        .db()
+        .user_by_email(email.as_str())
+        .await?
+        .ok_or_else(|| Error::invalid("email", "No account has this e-mail address."))?;
+    set_password(app, actor, user.id, new, None).await?;
+    Ok(user)
+}
+
+async fn set_password(
+    app: &App,
+    actor: &Actor,
+    user_id: i64,
+    new: &str,
+    keep_session: Option<i64>,
+) -> Result<()> {
+    check_new_password("password", new)?;
+    let new = new.to_owned();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&new))
+        .await
+        .map_err(|e| Error::Internal(format!("password hashing task: {e}")))??;
+    let now = app.now();
+    let mut tx = app.db().begin_write().await?;
+    tx.set_password_hash(user_id, &hash).await?;
+    // Whoever knew the old password is signed out everywhere else.
+    for session in app.db().sessions_of(user_id, now).await? {
+        if Some(session.id) != keep_session {
+            tx.revoke_sessions(user_id, Some(session.id), now).await?;
+        }
+    }
+    tx.record(
+        &NewEvent::new(
+            EventKind::UserPasswordChanged,
+            actor.reference(),
+            Some(user_id),
+            json!({}),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await
+}

@@ -27,6 +27,22 @@ pub enum EventKind {
     CommentSubmitted,
     /// An account was created.
     UserCreated,
+    /// An account's name, biography or picture changed.
+    UserUpdated,
+    /// An account's role changed.
+    UserRoleChanged,
+    /// An account was deactivated: it cannot sign in, its sessions and tokens stopped working.
+    UserDeactivated,
+    /// A deactivated account was made active again.
+    UserReactivated,
+    /// An account's password changed (by its owner, or reset from the command line).
+    UserPasswordChanged,
+    /// Someone signed in to the admin.
+    UserSignedIn,
+    /// Someone signed out (of one session, or of all).
+    UserSignedOut,
+    /// An invitation to create an account was made.
+    InvitationCreated,
     /// An API token was created.
     TokenCreated,
     /// An API token was revoked.
@@ -39,7 +55,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, in the order the documentation lists them.
-    pub const ALL: [EventKind; 12] = [
+    pub const ALL: [EventKind; 20] = [
         EventKind::ArticleCreated,
         EventKind::ArticleUpdated,
         EventKind::ArticlePublished,
@@ -48,6 +64,14 @@ impl EventKind {
         EventKind::ArticleDeleted,
         EventKind::CommentSubmitted,
         EventKind::UserCreated,
+        EventKind::UserUpdated,
+        EventKind::UserRoleChanged,
+        EventKind::UserDeactivated,
+        EventKind::UserReactivated,
+        EventKind::UserPasswordChanged,
+        EventKind::UserSignedIn,
+        EventKind::UserSignedOut,
+        EventKind::InvitationCreated,
         EventKind::TokenCreated,
         EventKind::TokenRevoked,
         EventKind::SettingChanged,
@@ -65,6 +89,14 @@ impl EventKind {
             EventKind::ArticleDeleted => "article.deleted",
             EventKind::CommentSubmitted => "comment.submitted",
             EventKind::UserCreated => "user.created",
+            EventKind::UserUpdated => "user.updated",
+            EventKind::UserRoleChanged => "user.role_changed",
+            EventKind::UserDeactivated => "user.deactivated",
+            EventKind::UserReactivated => "user.reactivated",
+            EventKind::UserPasswordChanged => "user.password_changed",
+            EventKind::UserSignedIn => "user.signed_in",
+            EventKind::UserSignedOut => "user.signed_out",
+            EventKind::InvitationCreated => "invitation.created",
             EventKind::TokenCreated => "token.created",
             EventKind::TokenRevoked => "token.revoked",
             EventKind::SettingChanged => "setting.changed",
@@ -95,7 +127,15 @@ impl EventKind {
             | EventKind::ArticleUnpublished
             | EventKind::ArticleDeleted => SubjectKind::Article,
             EventKind::CommentSubmitted => SubjectKind::Comment,
-            EventKind::UserCreated => SubjectKind::User,
+            EventKind::UserCreated
+            | EventKind::UserUpdated
+            | EventKind::UserRoleChanged
+            | EventKind::UserDeactivated
+            | EventKind::UserReactivated
+            | EventKind::UserPasswordChanged
+            | EventKind::UserSignedIn
+            | EventKind::UserSignedOut => SubjectKind::User,
+            EventKind::InvitationCreated => SubjectKind::Invitation,
             EventKind::TokenCreated | EventKind::TokenRevoked => SubjectKind::Token,
             EventKind::SettingChanged => SubjectKind::Setting,
             EventKind::MediaUploaded => SubjectKind::Media,
@@ -125,6 +165,8 @@ pub enum SubjectKind {
     Setting,
     /// An uploaded file.
     Media,
+    /// An invitation to create an account.
+    Invitation,
 }
 
 impl SubjectKind {
@@ -137,6 +179,7 @@ impl SubjectKind {
             SubjectKind::Token => "token",
             SubjectKind::Setting => "setting",
             SubjectKind::Media => "media",
+            SubjectKind::Invitation => "invitation",
         }
     }
 
@@ -149,6 +192,7 @@ impl SubjectKind {
             SubjectKind::Token,
             SubjectKind::Setting,
             SubjectKind::Media,
+            SubjectKind::Invitation,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -87,5 +87,55 @@ pub fn check_new_password(field: &str, password: &str) -> Result<()> {
             "The password is too long: use at most 1000 characters.",
         ));
     }
+    if is_common_password(password) {
+        return Err(Error::invalid(
+            field,
+            "This password is one of the most common: choose one that is hard to guess.",
+        ));
+    }
     Ok(())
+}
+
+/// The common passwords a new password may not be (ten characters or more: shorter ones are
+/// refused anyway), lowercase.
+const COMMON_PASSWORDS: &str = include_str!("common-passwords.txt");
+
+/// Whether `password` is a common one, or one character repeated.
+pub fn is_common_password(password: &str) -> bool {
+    let lower = password.trim().to_lowercase();
+    let mut chars = lower.chars();
+    let first = chars.next();
+    if first.is_some() && chars.all(|c| Some(c) == first) {
+        return true;
+    }
+    COMMON_PASSWORDS
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .any(|l| l == lower)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_and_short_passwords_are_refused() {
+        for bad in [
+            "short",
+            "password123",
+            "Password123",
+            "1234567890",
+            "qwertyuiop",
+            "zzzzzzzzzzzz",
+        ] {
+            assert!(check_new_password("password", bad).is_err(), "{bad}");
+        }
+        for good in [
+            "correct horse battery",
+            "a long enough password",
+            "tram-oboe-lantern-47",
+        ] {
+            assert!(check_new_password("password", good).is_ok(), "{good}");
+        }
+    }
 }

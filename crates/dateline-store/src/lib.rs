@@ -14,6 +14,7 @@ mod events;
 mod jobs;
 mod media;
 pub mod postgres;
+mod sessions;
 mod settings;
 mod sql;
 pub mod sqlite;
@@ -24,8 +25,9 @@ pub use articles::{ArticleFilter, ArticleLookup};
 pub use comments::NewComment;
 pub use events::EventFilter;
 pub use jobs::{ClaimedJob, JobInfo, JobStatus, NewJob};
+pub use sessions::{InvitationInfo, NewSession, SessionInfo};
 pub use tx::WriteTx;
-pub use users::{TokenInfo, TokenRef};
+pub use users::{Account, TokenInfo, TokenRef};
 
 use std::sync::Arc;
 

@@ -26,6 +26,11 @@ pub(crate) fn migrator() -> Migrator {
             "events and jobs",
             include_str!("../migrations/postgres/0002_events_and_jobs.sql"),
         ),
+        migration(
+            3,
+            "sessions and invitations",
+            include_str!("../migrations/postgres/0003_sessions_and_invitations.sql"),
+        ),
     ])
 }
 

@@ -72,5 +72,10 @@ fn migrator() -> Migrator {
             "events and jobs",
             include_str!("../migrations/sqlite/0002_events_and_jobs.sql"),
         ),
+        migration(
+            3,
+            "sessions and invitations",
+            include_str!("../migrations/sqlite/0003_sessions_and_invitations.sql"),
+        ),
     ])
 }

@@ -29,13 +29,18 @@ pub struct TokenInfo {
 }
 
 fn user_from_row(row: &AnyRow) -> Result<User, Error> {
-    let role: String = row.try_get(5).map_err(db_error)?;
+    user_from_row_at(row, 0)
+}
+
+/// Reads a [`User`] from `row` starting at column `at`: `id, name, email, slug, bio, role`.
+pub(crate) fn user_from_row_at(row: &AnyRow, at: usize) -> Result<User, Error> {
+    let role: String = row.try_get(at + 5).map_err(db_error)?;
     Ok(User {
-        id: row.try_get(0).map_err(db_error)?,
-        name: row.try_get(1).map_err(db_error)?,
-        email: row.try_get(2).map_err(db_error)?,
-        slug: row.try_get(3).map_err(db_error)?,
-        bio: row.try_get(4).map_err(db_error)?,
+        id: row.try_get(at).map_err(db_error)?,
+        name: row.try_get(at + 1).map_err(db_error)?,
+        email: row.try_get(at + 2).map_err(db_error)?,
+        slug: row.try_get(at + 3).map_err(db_error)?,
+        bio: row.try_get(at + 4).map_err(db_error)?,
         role: Role::parse("role", &role)
             .map_err(|_| Error::Internal(format!("unknown role {role}")))?,
     })
@@ -280,7 +285,7 @@ impl Db {
             "SELECT u.id, u.name, u.email, u.slug, u.bio, u.role, \
              t.id, t.user_id, t.label, t.created_at, t.last_used_at, t.revoked_at \
              FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.deactivated_at IS NULL",
         )
         .bind(token_hash.to_owned())
         .fetch_optional(&self.pool)
@@ -301,5 +306,164 @@ impl Db {
         .await
         .map_err(db_error)?;
         rows.iter().map(|r| token_from_row(r, 0)).collect()
+    }
+}
+
+/// An account as the users page lists it.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// The account.
+    pub user: User,
+    /// Whether it may sign in (not deactivated).
+    pub active: bool,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// Its picture, from the media library.
+    pub avatar_media_id: Option<i64>,
+    /// Whether it has a password (the system's byline has none and cannot sign in).
+    pub can_sign_in: bool,
+}
+
+const ACCOUNT_COLUMNS: &str = "SELECT id, name, email, slug, bio, role, deactivated_at, created_at, \
+     avatar_media_id, CAST(CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END AS BIGINT) FROM users";
+
+fn account_from_row(r: &AnyRow) -> Result<Account, Error> {
+    let has_password: i64 = r.try_get(9).map_err(db_error)?;
+    Ok(Account {
+        user: user_from_row(r)?,
+        active: r.try_get::<Option<i64>, _>(6).map_err(db_error)?.is_none(),
+        created_at: from_micros(r.try_get(7).map_err(db_error)?),
+        avatar_media_id: r.try_get(8).map_err(db_error)?,
+        can_sign_in: has_password != 0,
+    })
+}
+
+impl WriteTx {
+    /// An account with its state, as this transaction sees it.
+    pub async fn account(&mut self, id: i64) -> Result<Option<Account>, Error> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{ACCOUNT_COLUMNS} WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *self.conn())
+        .await
+        .map_err(db_error)?;
+        row.as_ref().map(account_from_row).transpose()
+    }
+
+    /// Changes an account's role.
+    pub async fn set_role(&mut self, id: i64, role: Role) -> Result<(), Error> {
+        sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+            .bind(role.as_str())
+            .bind(id)
+            .execute(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Deactivates (`Some(now)`) or reactivates (`None`) an account. A deactivated account keeps
+    /// its articles; its sessions and tokens stop working.
+    pub async fn set_deactivated(&mut self, id: i64, at: Option<Timestamp>) -> Result<(), Error> {
+        sqlx::query("UPDATE users SET deactivated_at = $1 WHERE id = $2")
+            .bind(at.map(to_micros))
+            .bind(id)
+            .execute(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        if let Some(now) = at {
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(to_micros(now))
+            .bind(id)
+            .execute(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+            self.revoke_sessions(id, None, now).await?;
+        }
+        Ok(())
+    }
+
+    /// Changes an account's name, biography and picture.
+    pub async fn update_profile(
+        &mut self,
+        id: i64,
+        name: &str,
+        bio: &str,
+        avatar_media_id: Option<i64>,
+    ) -> Result<(), Error> {
+        sqlx::query("UPDATE users SET name = $1, bio = $2, avatar_media_id = $3 WHERE id = $4")
+            .bind(name.to_owned())
+            .bind(bio.to_owned())
+            .bind(avatar_media_id)
+            .bind(id)
+            .execute(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Replaces an account's password hash.
+    pub async fn set_password_hash(&mut self, id: i64, hash: &str) -> Result<(), Error> {
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash.to_owned())
+            .bind(id)
+            .execute(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}
+
+impl Db {
+    /// Every account, by name.
+    pub async fn accounts(&self) -> Result<Vec<Account>, Error> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{ACCOUNT_COLUMNS} ORDER BY name, id"
+        )))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(account_from_row).collect()
+    }
+
+    /// One account with its state.
+    pub async fn account(&self, id: i64) -> Result<Option<Account>, Error> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{ACCOUNT_COLUMNS} WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        row.as_ref().map(account_from_row).transpose()
+    }
+
+    /// The password hash of an active account with this e-mail address, for signing in.
+    pub async fn sign_in_credentials(&self, email: &str) -> Result<Option<(User, String)>, Error> {
+        let row = sqlx::query(
+            "SELECT id, name, email, slug, bio, role, password_hash FROM users \
+             WHERE email = $1 AND deactivated_at IS NULL AND password_hash IS NOT NULL",
+        )
+        .bind(email.to_owned())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        row.map(|r| Ok((user_from_row(&r)?, r.try_get(6).map_err(db_error)?)))
+            .transpose()
+    }
+}
+
+impl WriteTx {
+    /// Active owners that can sign in.
+    pub async fn active_owners(&mut self) -> Result<i64, Error> {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users WHERE role = 'owner' AND deactivated_at IS NULL \
+             AND password_hash IS NOT NULL",
+        )
+        .fetch_one(&mut *self.conn())
+        .await
+        .map_err(db_error)
     }
 }

@@ -4,6 +4,7 @@
 //! page or JSON. They hold no SQL and call no write of the store (clippy.toml in this crate
 //! forbids `Db::begin_write`, the only way to one).
 
+pub mod admin;
 pub mod api;
 mod error;
 mod extract;
@@ -130,6 +131,7 @@ pub fn app(state: AppState) -> Router {
     ops::install_metrics();
     Router::new()
         .merge(site::router())
+        .merge(admin::router())
         .nest(
             "/api/v1",
             api::router().layer(api::cors(&state.config().cors_origins)),

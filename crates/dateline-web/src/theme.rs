@@ -31,6 +31,30 @@ const TEMPLATES: &[(&str, &str)] = &[
         "site/setup.html",
         include_str!("../templates/site/setup.html"),
     ),
+    (
+        "admin/base.html",
+        include_str!("../templates/admin/base.html"),
+    ),
+    (
+        "admin/login.html",
+        include_str!("../templates/admin/login.html"),
+    ),
+    (
+        "admin/join.html",
+        include_str!("../templates/admin/join.html"),
+    ),
+    (
+        "admin/dashboard.html",
+        include_str!("../templates/admin/dashboard.html"),
+    ),
+    (
+        "admin/profile.html",
+        include_str!("../templates/admin/profile.html"),
+    ),
+    (
+        "admin/users.html",
+        include_str!("../templates/admin/users.html"),
+    ),
 ];
 
 /// The default theme's static files: name, MIME type, content.

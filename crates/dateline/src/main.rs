@@ -82,6 +82,13 @@ enum UserCommand {
         #[arg(long, default_value = "")]
         bio: String,
     },
+    /// Set a new password for an account (for an owner locked out); the password is read from
+    /// standard input, and every session of the account ends
+    ResetPassword {
+        /// The account's e-mail address
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -218,6 +225,15 @@ async fn run(cli: Cli) -> Fallible<()> {
                 user.email,
                 role.as_str(),
                 user.slug
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::ResetPassword { email }) => {
+            let password = read_password()?;
+            let user = users::reset_password(&app, &system, &email, &password).await?;
+            println!(
+                "The password of {} <{}> has been changed; their sessions have ended.",
+                user.name, user.email
             );
             Ok(())
         }

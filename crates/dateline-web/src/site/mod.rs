@@ -4,7 +4,7 @@ mod archives;
 mod articles;
 mod assets;
 mod setup;
-mod views;
+pub(crate) mod views;
 
 use axum::{
     Router,
@@ -138,7 +138,7 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
 }
 
 /// Renders a page template, or the error page if that fails.
-fn render<S: Serialize>(
+pub(crate) fn render<S: Serialize>(
     state: &AppState,
     template: &str,
     view: S,

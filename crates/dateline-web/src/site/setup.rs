@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::render;
 use crate::{
     AppState, SiteError,
+    admin::session::{check_form_token, new_form_token},
     extract::{FormField, SiteForm},
 };
 
@@ -24,6 +25,8 @@ pub struct SetupFields {
     #[serde(default)]
     token: String,
     #[serde(default)]
+    form_token: String,
+    #[serde(default)]
     name: String,
     #[serde(default)]
     email: String,
@@ -35,6 +38,7 @@ pub struct SetupFields {
 struct SetupPage {
     site: SiteSettings,
     token: String,
+    form_token: String,
     name: String,
     email: String,
     error: Option<String>,
@@ -45,6 +49,7 @@ struct SetupPage {
 /// `GET /setup?token=…`
 pub async fn show(
     State(state): State<AppState>,
+    headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, SiteError> {
     let token = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
@@ -52,9 +57,11 @@ pub async fn show(
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
     users::check_setup_token(state.app(), &token).await?;
+    let (form_token, cookie) = new_form_token(&state, &headers)?;
     let page = SetupPage {
         site: state.db().site_settings().await?,
         token,
+        form_token,
         name: String::new(),
         email: String::new(),
         error: None,
@@ -62,7 +69,11 @@ pub async fn show(
         done: false,
     };
     Ok(no_store(
-        render(&state, "site/setup.html", page)?.into_response(),
+        (
+            [(header::SET_COOKIE, cookie)],
+            render(&state, "site/setup.html", page)?,
+        )
+            .into_response(),
     ))
 }
 
@@ -74,6 +85,7 @@ pub async fn create_owner(
     SiteForm(fields): SiteForm<SetupFields>,
 ) -> Result<Response, SiteError> {
     crate::security::check_same_origin(&state, &headers)?;
+    check_form_token(&headers, &fields.form_token)?;
     let created = users::create_owner(
         state.app(),
         OwnerCredential::SetupToken(fields.token.clone()),
@@ -91,9 +103,11 @@ pub async fn create_owner(
             Ok(no_store(Redirect::to("/setup/done").into_response()))
         }
         Err(Error::Invalid { field, reason }) => {
+            let (form_token, cookie) = new_form_token(&state, &headers)?;
             let page = SetupPage {
                 site: state.db().site_settings().await?,
                 token: fields.token,
+                form_token,
                 name: fields.name,
                 email: fields.email,
                 error: Some(reason),
@@ -102,7 +116,12 @@ pub async fn create_owner(
             };
             let html = render(&state, "site/setup.html", page)?;
             Ok(no_store(
-                (StatusCode::UNPROCESSABLE_ENTITY, html).into_response(),
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    [(header::SET_COOKIE, cookie)],
+                    html,
+                )
+                    .into_response(),
             ))
         }
         Err(other) => Err(SiteError(other)),
@@ -117,6 +136,7 @@ pub async fn done(State(state): State<AppState>) -> Result<Response, SiteError> 
     let page = SetupPage {
         site: state.db().site_settings().await?,
         token: String::new(),
+        form_token: String::new(),
         name: String::new(),
         email: String::new(),
         error: None,

@@ -122,6 +122,28 @@ async fn accounts_and_tokens_from_the_command_line(backend: Backend) {
     assert!(ok, "{err}");
     assert!(out.contains("/authors/noel-brinkerhoff/"));
 
+    // A locked-out account gets a new password from the command line.
+    let noel = app
+        .db
+        .user_by_email("noel@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    let before = app.db.password_hash(noel.id).await.unwrap().unwrap();
+    let mut reset = dateline(db);
+    reset.args(["user", "reset-password", "--email", "noel@example.org"]);
+    let (ok, _, err) = run(reset, "qwertyuiop\n");
+    assert!(!ok && err.contains("most common"), "{err}");
+    let mut reset = dateline(db);
+    reset.args(["user", "reset-password", "--email", "noel@example.org"]);
+    let (ok, out, err) = run(reset, "another long passphrase\n");
+    assert!(ok && out.contains("has been changed"), "{out}{err}");
+    let after = app.db.password_hash(noel.id).await.unwrap().unwrap();
+    assert!(
+        after != before
+            && dateline_core::secrets::verify_password("another long passphrase", &after)
+    );
+
     let mut create = dateline(db);
     create.args([
         "token",

@@ -8,6 +8,7 @@
 mod support;
 
 mod actions;
+mod admin_accounts;
 mod api_activity;
 mod api_articles;
 mod api_comments;

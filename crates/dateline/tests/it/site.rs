@@ -47,10 +47,28 @@ async fn first_start_has_a_welcome_article_and_a_one_time_setup_link(backend: Ba
     let (status, form) = app.get_text(&path).await;
     assert_eq!(status, 200);
     assert!(form.contains("<label for=\"password\">"));
+    let form_token = crate::support::form_token(&form);
 
-    let post = |fields: Vec<(&'static str, String)>| {
+    // Without the form token of the page (a form forged elsewhere), nothing happens.
+    let forged = app
+        .client
+        .post(app.url("/setup"))
+        .form(&[
+            ("token", token.as_str()),
+            ("name", "Mallory"),
+            ("email", "mallory@example.org"),
+            ("password", "long enough password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert!(!app.db.owner_exists().await.unwrap());
+
+    let post = |mut fields: Vec<(&'static str, String)>| {
         let client = app.client.clone();
         let url = app.url("/setup");
+        fields.push(("form_token", form_token.clone()));
         async move { client.post(url).form(&fields).send().await.unwrap() }
     };
     let short = post(vec![

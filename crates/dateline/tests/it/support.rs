@@ -186,6 +186,7 @@ impl TestApp {
         };
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
             .build()
             .unwrap();
         TestApp {
@@ -366,6 +367,18 @@ pub fn snapshot_settings() -> insta::Settings {
     s.add_filter(r"/articles/\d+/", "/articles/[id]/");
     s.add_filter(r"\b\d+ years ago", "[n] years ago");
     s
+}
+
+/// The hidden form token (`form_token`, or `csrf`) of the first form in a page.
+pub fn form_token(html: &str) -> String {
+    for name in ["form_token", "csrf"] {
+        let marker = format!("name=\"{name}\" value=\"");
+        if let Some(i) = html.find(&marker) {
+            let rest = &html[i + marker.len()..];
+            return rest[..rest.find('"').unwrap()].to_owned();
+        }
+    }
+    panic!("no form token in:\n{html}")
 }
 
 /// A clock for tests that move time.

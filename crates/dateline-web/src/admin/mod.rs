@@ -1,0 +1,63 @@
+//! The newsroom's admin under `/admin`: server-rendered pages that work without JavaScript.
+//! Every page needs a signed-in member of staff (`session::Admin`); every form that changes
+//! something carries the session's CSRF token, checked before anything else happens.
+
+mod accounts;
+mod pages;
+pub mod session;
+
+use axum::{
+    Router,
+    extract::Request,
+    http::{HeaderValue, header},
+    middleware::{self, Next},
+    response::Response,
+    routing::{get, post},
+};
+
+use crate::AppState;
+
+/// The admin's routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(pages::dashboard))
+        .route("/admin/", get(pages::dashboard))
+        .route(
+            "/admin/login",
+            get(accounts::login_page).post(accounts::login),
+        )
+        .route("/admin/logout", post(accounts::logout))
+        .route(
+            "/admin/profile",
+            get(accounts::profile).post(accounts::save_profile),
+        )
+        .route("/admin/profile/password", post(accounts::change_password))
+        .route(
+            "/admin/profile/sessions/{id}/end",
+            post(accounts::end_session),
+        )
+        .route("/admin/profile/tokens", post(accounts::create_token))
+        .route(
+            "/admin/profile/tokens/{id}/revoke",
+            post(accounts::revoke_token),
+        )
+        .route("/admin/users", get(accounts::users))
+        .route("/admin/users/invite", post(accounts::invite))
+        .route("/admin/users/{id}/role", post(accounts::change_role))
+        .route("/admin/users/{id}/active", post(accounts::set_active))
+        .route("/admin/join", get(accounts::join_page).post(accounts::join))
+        .layer(middleware::from_fn(private))
+}
+
+/// Admin pages are private to the person who asked: no cache keeps them, no search engine
+/// indexes them.
+async fn private(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let h = response.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        "x-robots-tag",
+        HeaderValue::from_static("noindex, nofollow"),
+    );
+    response
+}
