@@ -14,7 +14,10 @@ use dateline_store::{ArticleFilter, EventFilter};
 use serde::Serialize;
 
 use super::session::Admin;
-use crate::{AppState, SiteError, site::views::exact_time};
+use crate::{
+    AppState, SiteError,
+    site::views::{exact_time, iso},
+};
 
 /// The signed-in member, as the layout shows them.
 #[derive(Serialize)]
@@ -91,12 +94,14 @@ struct Row {
     title: String,
     author: String,
     when: String,
+    iso: String,
 }
 
 #[derive(Serialize)]
 struct ActivityRow {
     kind: &'static str,
     when: String,
+    iso: String,
     summary: String,
 }
 
@@ -126,6 +131,7 @@ pub async fn dashboard(
             .into_iter()
             .map(|a| Row {
                 when: exact_time(time(&a), &tz),
+                iso: iso(time(&a)),
                 id: a.id,
                 title: a.title,
                 author: a.author.name,
@@ -152,6 +158,7 @@ pub async fn dashboard(
             .map(|e| ActivityRow {
                 kind: e.kind.as_str(),
                 when: exact_time(e.created_at, &tz),
+                iso: iso(e.created_at),
                 summary: e
                     .payload
                     .get("title")
