@@ -80,6 +80,120 @@ pub struct Source {
     pub published_at: Option<String>,
 }
 
+/// Where an article stands on the front page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Prominence {
+    /// Listed by date.
+    #[default]
+    Normal,
+    /// Shown among the featured articles, under the lead.
+    Featured,
+    /// The lead story: first, large, with its image and dek. At most one article is.
+    Lead,
+}
+
+impl Prominence {
+    /// The stored number.
+    pub fn as_i64(self) -> i64 {
+        match self {
+            Prominence::Normal => 0,
+            Prominence::Featured => 1,
+            Prominence::Lead => 2,
+        }
+    }
+
+    /// From the stored number.
+    pub fn from_i64(n: i64) -> Self {
+        match n {
+            2 => Prominence::Lead,
+            1 => Prominence::Featured,
+            _ => Prominence::Normal,
+        }
+    }
+
+    /// Parses the typed form.
+    pub fn parse(field: &str, s: &str) -> Result<Self> {
+        match s {
+            "normal" => Ok(Prominence::Normal),
+            "featured" => Ok(Prominence::Featured),
+            "lead" => Ok(Prominence::Lead),
+            _ => Err(Error::invalid(field, "Use normal, featured or lead.")),
+        }
+    }
+
+    /// The typed form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Prominence::Normal => "normal",
+            Prominence::Featured => "featured",
+            Prominence::Lead => "lead",
+        }
+    }
+}
+
+/// What kind of note is added to a published article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CorrectionKind {
+    /// Something the article got wrong.
+    Correction,
+    /// Something that happened since.
+    Update,
+}
+
+impl CorrectionKind {
+    /// Parses the stored or typed form.
+    pub fn parse(field: &str, s: &str) -> Result<Self> {
+        match s {
+            "correction" => Ok(CorrectionKind::Correction),
+            "update" => Ok(CorrectionKind::Update),
+            _ => Err(Error::invalid(field, "Use correction or update.")),
+        }
+    }
+
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CorrectionKind::Correction => "correction",
+            CorrectionKind::Update => "update",
+        }
+    }
+
+    /// How a page labels it ("Correction").
+    pub fn label(self) -> &'static str {
+        match self {
+            CorrectionKind::Correction => "Correction",
+            CorrectionKind::Update => "Update",
+        }
+    }
+}
+
+/// A dated note on a published article.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Correction {
+    /// Id.
+    pub id: i64,
+    /// Correction or update.
+    pub kind: CorrectionKind,
+    /// What it says (plain text).
+    pub body: String,
+    /// When it was added.
+    pub created_at: Timestamp,
+}
+
+/// Longest correction note accepted, in characters.
+pub const MAX_CORRECTION_CHARS: usize = 2000;
+
+/// Who last changed an article.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Editor {
+    /// User id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+}
+
 /// An article with everything a page needs.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Article {
@@ -113,6 +227,17 @@ pub struct Article {
     pub topics: Vec<Topic>,
     /// Approved comments.
     pub comment_count: i64,
+    /// Increases with every save; a client that saves what it read sends it back, so that a
+    /// change made meanwhile by someone else is not overwritten.
+    pub version: i64,
+    /// Who changed it last, when that was a member of staff.
+    pub updated_by: Option<Editor>,
+    /// A contributor asked an editor to review it.
+    pub review_requested: bool,
+    /// Its place on the front page.
+    pub prominence: Prominence,
+    /// Corrections and updates, oldest first.
+    pub corrections: Vec<Correction>,
 }
 
 impl Article {

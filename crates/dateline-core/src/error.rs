@@ -33,6 +33,13 @@ pub enum Error {
     /// Too many attempts from one address; try again after this many seconds.
     #[error("too many requests; retry after {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
+    /// The thing changed since the asker read it (someone else saved an article meanwhile);
+    /// what they sent was not applied.
+    #[error("edit conflict: the current version is {current_version}")]
+    EditConflict { current_version: i64 },
+    /// The thing is still used by something else and cannot be removed; the reason says what.
+    #[error("in use: {0}")]
+    InUse(String),
     /// A fault of ours; logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),

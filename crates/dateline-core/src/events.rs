@@ -21,8 +21,16 @@ pub enum EventKind {
     ArticleScheduled,
     /// A published or scheduled article went back to draft.
     ArticleUnpublished,
-    /// An article was deleted; readers get 410 at its address.
+    /// An article was moved to the trash; readers get 410 at its address.
     ArticleDeleted,
+    /// An article came back out of the trash.
+    ArticleRestored,
+    /// A correction or update was added to an article.
+    ArticleCorrected,
+    /// A draft's author asked an editor to review it.
+    ArticleReviewRequested,
+    /// An article became (or stopped being) the lead or a featured article of the front page.
+    ArticleProminenceChanged,
     /// A comment was accepted (whatever its moderation status).
     CommentSubmitted,
     /// An account was created.
@@ -51,17 +59,25 @@ pub enum EventKind {
     SettingChanged,
     /// A file was uploaded to the media library.
     MediaUploaded,
+    /// A media item's alt text, caption or credit changed.
+    MediaUpdated,
+    /// A media item was deleted from the library.
+    MediaDeleted,
 }
 
 impl EventKind {
     /// Every kind, in the order the documentation lists them.
-    pub const ALL: [EventKind; 20] = [
+    pub const ALL: [EventKind; 26] = [
         EventKind::ArticleCreated,
         EventKind::ArticleUpdated,
         EventKind::ArticlePublished,
         EventKind::ArticleScheduled,
         EventKind::ArticleUnpublished,
         EventKind::ArticleDeleted,
+        EventKind::ArticleRestored,
+        EventKind::ArticleCorrected,
+        EventKind::ArticleReviewRequested,
+        EventKind::ArticleProminenceChanged,
         EventKind::CommentSubmitted,
         EventKind::UserCreated,
         EventKind::UserUpdated,
@@ -76,6 +92,8 @@ impl EventKind {
         EventKind::TokenRevoked,
         EventKind::SettingChanged,
         EventKind::MediaUploaded,
+        EventKind::MediaUpdated,
+        EventKind::MediaDeleted,
     ];
 
     /// The stored and published name.
@@ -87,6 +105,10 @@ impl EventKind {
             EventKind::ArticleScheduled => "article.scheduled",
             EventKind::ArticleUnpublished => "article.unpublished",
             EventKind::ArticleDeleted => "article.deleted",
+            EventKind::ArticleRestored => "article.restored",
+            EventKind::ArticleCorrected => "article.corrected",
+            EventKind::ArticleReviewRequested => "article.review_requested",
+            EventKind::ArticleProminenceChanged => "article.prominence_changed",
             EventKind::CommentSubmitted => "comment.submitted",
             EventKind::UserCreated => "user.created",
             EventKind::UserUpdated => "user.updated",
@@ -101,6 +123,8 @@ impl EventKind {
             EventKind::TokenRevoked => "token.revoked",
             EventKind::SettingChanged => "setting.changed",
             EventKind::MediaUploaded => "media.uploaded",
+            EventKind::MediaUpdated => "media.updated",
+            EventKind::MediaDeleted => "media.deleted",
         }
     }
 
@@ -125,7 +149,11 @@ impl EventKind {
             | EventKind::ArticlePublished
             | EventKind::ArticleScheduled
             | EventKind::ArticleUnpublished
-            | EventKind::ArticleDeleted => SubjectKind::Article,
+            | EventKind::ArticleDeleted
+            | EventKind::ArticleRestored
+            | EventKind::ArticleCorrected
+            | EventKind::ArticleReviewRequested
+            | EventKind::ArticleProminenceChanged => SubjectKind::Article,
             EventKind::CommentSubmitted => SubjectKind::Comment,
             EventKind::UserCreated
             | EventKind::UserUpdated
@@ -138,7 +166,9 @@ impl EventKind {
             EventKind::InvitationCreated => SubjectKind::Invitation,
             EventKind::TokenCreated | EventKind::TokenRevoked => SubjectKind::Token,
             EventKind::SettingChanged => SubjectKind::Setting,
-            EventKind::MediaUploaded => SubjectKind::Media,
+            EventKind::MediaUploaded | EventKind::MediaUpdated | EventKind::MediaDeleted => {
+                SubjectKind::Media
+            }
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod media;
 pub mod patch;
 pub mod permissions;
+pub mod revisions;
 pub mod secrets;
 pub mod settings;
 pub mod text;

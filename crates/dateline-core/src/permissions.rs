@@ -14,6 +14,7 @@
 //! | create, revoke own API tokens      | yes   | yes    | yes    | yes         | yes    | no       |
 //! | create, revoke others' API tokens  | yes   | no     | no     | no          | yes    | no       |
 //! | read the activity log              | yes   | yes    | no     | no          | yes    | no       |
+//! | choose the front page's lead       | yes   | yes    | no     | no          | yes    | no       |
 //!
 //! Readers may only comment.
 
@@ -138,6 +139,18 @@ pub fn may_read_activity(actor: &Actor) -> Result<()> {
         Actor::Staff(u) if u.role.can_edit_others() => Ok(()),
         Actor::Staff(_) | Actor::Importer { .. } => Err(forbidden(
             "Only editors and the owner may read the activity log.",
+        )),
+        Actor::Reader(_) => Err(Error::Unauthorized),
+    }
+}
+
+/// May choose the front page's lead story and featured articles.
+pub fn may_arrange_front_page(actor: &Actor) -> Result<()> {
+    match actor {
+        Actor::System => Ok(()),
+        Actor::Staff(u) if u.role.can_edit_others() => Ok(()),
+        Actor::Staff(_) | Actor::Importer { .. } => Err(forbidden(
+            "Only editors and the owner choose what leads the front page.",
         )),
         Actor::Reader(_) => Err(Error::Unauthorized),
     }

@@ -2,8 +2,12 @@
 
 use dateline_core::{
     Error,
-    articles::{Article, ArticleInput, ArticleStatus, Byline, LeadImage, Source},
+    articles::{
+        Article, ArticleInput, ArticleStatus, Byline, Correction, CorrectionKind, Editor,
+        LeadImage, Prominence, Source,
+    },
     clock::{from_micros, to_micros},
+    revisions::{Revision, Snapshot},
     topics::Topic,
 };
 use jiff::Timestamp;
@@ -24,6 +28,9 @@ pub struct ArticleFilter {
     author_id: Option<i64>,
     topic_slug: Option<String>,
     published_between: Option<(Timestamp, Timestamp)>,
+    title_contains: Option<String>,
+    for_review: bool,
+    prominence: Option<Prominence>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +41,8 @@ enum Scope {
     ReadersAndAuthor(Timestamp, i64),
     /// Every article that is not deleted.
     Staff,
+    /// Every article in the trash.
+    Trash,
 }
 
 impl ArticleFilter {
@@ -53,6 +62,11 @@ impl ArticleFilter {
         Self::new(Scope::Staff)
     }
 
+    /// Every article in the trash (what staff may restore).
+    pub fn trash() -> Self {
+        Self::new(Scope::Trash)
+    }
+
     fn new(scope: Scope) -> Self {
         ArticleFilter {
             scope,
@@ -60,7 +74,28 @@ impl ArticleFilter {
             author_id: None,
             topic_slug: None,
             published_between: None,
+            title_contains: None,
+            for_review: false,
+            prominence: None,
         }
+    }
+
+    /// Only those whose title contains `words` (ignoring case).
+    pub fn title_contains(mut self, words: String) -> Self {
+        self.title_contains = Some(words);
+        self
+    }
+
+    /// Only drafts whose author asked for a review.
+    pub fn for_review(mut self) -> Self {
+        self.for_review = true;
+        self
+    }
+
+    /// Only those with this place on the front page.
+    pub fn with_prominence(mut self, prominence: Prominence) -> Self {
+        self.prominence = Some(prominence);
+        self
     }
 
     /// Only this status.
@@ -105,8 +140,9 @@ const SELECT_ARTICLE: &str = "SELECT a.id, a.slug, a.title, a.dek, a.body_markdo
      m.id, m.path, m.content_type, m.width, m.height, m.size_bytes, m.checksum, m.thumb_path, \
      m.thumb_width, m.thumb_height, a.lead_caption, a.lead_alt, a.lead_credit, \
      (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND c.status = 'approved'), \
-     a.deleted_at \
-     FROM articles a JOIN users u ON u.id = a.author_id LEFT JOIN media m ON m.id = a.lead_media_id";
+     a.deleted_at, a.version, a.updated_by, ub.name, a.review_requested_at, a.prominence \
+     FROM articles a JOIN users u ON u.id = a.author_id LEFT JOIN media m ON m.id = a.lead_media_id \
+     LEFT JOIN users ub ON ub.id = a.updated_by";
 
 fn article_from_row(row: &AnyRow) -> Result<(Article, bool), Error> {
     let status: String = row.try_get(6).map_err(db_error)?;
@@ -153,8 +189,44 @@ fn article_from_row(row: &AnyRow) -> Result<(Article, bool), Error> {
         sources: Vec::new(),
         topics: Vec::new(),
         comment_count: row.try_get(26).map_err(db_error)?,
+        version: row.try_get(28).map_err(db_error)?,
+        updated_by: match row.try_get::<Option<i64>, _>(29).map_err(db_error)? {
+            Some(id) => Some(Editor {
+                id,
+                name: row.try_get(30).map_err(db_error)?,
+            }),
+            None => None,
+        },
+        review_requested: row
+            .try_get::<Option<i64>, _>(31)
+            .map_err(db_error)?
+            .is_some(),
+        prominence: Prominence::from_i64(row.try_get(32).map_err(db_error)?),
+        corrections: Vec::new(),
     };
     Ok((article, deleted))
+}
+
+const SELECT_REVISION: &str = "SELECT r.number, r.author_id, u.name, r.actor, r.note, r.created_at, \
+     r.snapshot FROM article_revisions r LEFT JOIN users u ON u.id = r.author_id";
+
+fn revision_from_row(row: &AnyRow) -> Result<Revision, Error> {
+    let snapshot: String = row.try_get(6).map_err(db_error)?;
+    Ok(Revision {
+        number: row.try_get(0).map_err(db_error)?,
+        author: match row.try_get::<Option<i64>, _>(1).map_err(db_error)? {
+            Some(id) => Some(Editor {
+                id,
+                name: row.try_get(2).map_err(db_error)?,
+            }),
+            None => None,
+        },
+        actor: row.try_get(3).map_err(db_error)?,
+        note: row.try_get(4).map_err(db_error)?,
+        created_at: from_micros(row.try_get(5).map_err(db_error)?),
+        snapshot: serde_json::from_str::<Snapshot>(&snapshot)
+            .map_err(|e| Error::Internal(format!("revision snapshot: {e}")))?,
+    })
 }
 
 /// Appends the reader-visibility condition for lists: [`Article::is_visible_at`] in SQL.
@@ -165,19 +237,22 @@ fn push_visible(q: &mut Sql, at: Timestamp) {
 }
 
 impl WriteTx {
-    /// Stores a new article with its sources and topics; returns its id.
+    /// Stores a new article with its sources and topics; returns its id. `editor` is the
+    /// member of staff who wrote it, if one did.
     pub async fn insert_article(
         &mut self,
         author_id: i64,
         input: &ArticleInput,
+        editor: Option<i64>,
         now: Timestamp,
     ) -> Result<i64, Error> {
         check_lead_media(self.conn(), input).await?;
         let id: i64 = sqlx::query_scalar_with(
             "INSERT INTO articles (slug, title, dek, body_markdown, body_html, status, published_at, \
-             updated_at, author_id, lead_media_id, lead_caption, lead_alt, lead_credit, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $8) RETURNING id",
-            article_arguments(input, author_id, now)?,
+             updated_at, author_id, lead_media_id, lead_caption, lead_alt, lead_credit, updated_by, \
+             created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $8) RETURNING id",
+            article_arguments(input, author_id, editor, now)?,
         )
         .fetch_one(&mut *self.conn())
         .await
@@ -186,22 +261,24 @@ impl WriteTx {
         Ok(id)
     }
 
-    /// Replaces an article's content, sources and topics.
+    /// Replaces an article's content, sources and topics, and counts one more version.
     pub async fn update_article(
         &mut self,
         id: i64,
         author_id: i64,
         input: &ArticleInput,
+        editor: Option<i64>,
         now: Timestamp,
     ) -> Result<(), Error> {
         check_lead_media(self.conn(), input).await?;
-        let mut args = article_arguments(input, author_id, now)?;
+        let mut args = article_arguments(input, author_id, editor, now)?;
         args.add(id).map_err(|e| Error::Internal(e.to_string()))?;
         let r = sqlx::query_with(
             "UPDATE articles SET slug = $1, title = $2, dek = $3, body_markdown = $4, body_html = $5, \
              status = $6, published_at = $7, updated_at = $8, author_id = $9, lead_media_id = $10, \
-             lead_caption = $11, lead_alt = $12, lead_credit = $13 \
-             WHERE id = $14 AND deleted_at IS NULL",
+             lead_caption = $11, lead_alt = $12, lead_credit = $13, updated_by = $14, \
+             version = version + 1 \
+             WHERE id = $15 AND deleted_at IS NULL",
             args,
         )
         .execute(&mut *self.conn())
@@ -224,10 +301,11 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Deletes an article for readers (they get 410 from now on); its slug stays reserved.
-    pub async fn delete_article(&mut self, id: i64, now: Timestamp) -> Result<(), Error> {
+    /// Moves an article to the trash: readers get 410 from now on; its slug stays reserved
+    /// and [`WriteTx::restore_article`] brings it back.
+    pub async fn trash_article(&mut self, id: i64, now: Timestamp) -> Result<(), Error> {
         let r = sqlx::query(
-            "UPDATE articles SET deleted_at = $1, updated_at = $1 WHERE id = $2 AND deleted_at IS NULL",
+            "UPDATE articles SET deleted_at = $1, prominence = 0 WHERE id = $2 AND deleted_at IS NULL",
         )
         .bind(to_micros(now))
         .bind(id)
@@ -244,8 +322,8 @@ impl WriteTx {
     /// Conditional, so that two processes running the same job publish it once.
     pub async fn publish_if_due(&mut self, id: i64, now: Timestamp) -> Result<bool, Error> {
         let r = sqlx::query(
-            "UPDATE articles SET status = 'published' WHERE id = $1 AND status = 'scheduled' \
-             AND deleted_at IS NULL AND published_at <= $2",
+            "UPDATE articles SET status = 'published', version = version + 1 WHERE id = $1 \
+             AND status = 'scheduled' AND deleted_at IS NULL AND published_at <= $2",
         )
         .bind(id)
         .bind(to_micros(now))
@@ -259,6 +337,195 @@ impl WriteTx {
     /// will stay until commit).
     pub async fn article_by_id(&mut self, id: i64) -> Result<Option<Article>, Error> {
         article_by_id(self.conn(), id).await
+    }
+
+    /// An article in the trash, by id.
+    pub async fn trashed_article_by_id(&mut self, id: i64) -> Result<Option<Article>, Error> {
+        trashed_article_by_id(self.conn(), id).await
+    }
+
+    /// Notes that an article changed now (a correction was added), by `editor`.
+    pub async fn mark_updated(
+        &mut self,
+        id: i64,
+        editor: Option<i64>,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        sqlx::query("UPDATE articles SET updated_at = $1, updated_by = $2 WHERE id = $3")
+            .bind(to_micros(now))
+            .bind(editor)
+            .bind(id)
+            .execute(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Takes an article out of the trash, as it was when it went in.
+    pub async fn restore_article(&mut self, id: i64) -> Result<(), Error> {
+        let r = sqlx::query(
+            "UPDATE articles SET deleted_at = NULL WHERE id = $1 AND deleted_at IS NOT NULL",
+        )
+        .bind(id)
+        .execute(&mut *self.conn())
+        .await
+        .map_err(db_error)?;
+        if r.rows_affected() == 0 {
+            return Err(Error::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Marks an article as waiting for an editor's review (`Some`), or no longer (`None`).
+    pub async fn set_review_requested(
+        &mut self,
+        id: i64,
+        at: Option<Timestamp>,
+    ) -> Result<(), Error> {
+        sqlx::query("UPDATE articles SET review_requested_at = $1 WHERE id = $2")
+            .bind(at.map(to_micros))
+            .bind(id)
+            .execute(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Gives an article its place on the front page. Making it the lead takes the lead from
+    /// whichever article had it (it goes back to the list by date); returns that article's id.
+    pub async fn set_prominence(
+        &mut self,
+        id: i64,
+        prominence: Prominence,
+    ) -> Result<Option<i64>, Error> {
+        let mut previous = None;
+        if prominence == Prominence::Lead {
+            previous = sqlx::query_scalar(
+                "SELECT id FROM articles WHERE prominence = $1 AND id <> $2 AND deleted_at IS NULL",
+            )
+            .bind(Prominence::Lead.as_i64())
+            .bind(id)
+            .fetch_optional(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+            sqlx::query("UPDATE articles SET prominence = $1 WHERE prominence = $2 AND id <> $3")
+                .bind(Prominence::Normal.as_i64())
+                .bind(Prominence::Lead.as_i64())
+                .bind(id)
+                .execute(&mut *self.conn())
+                .await
+                .map_err(db_error)?;
+        }
+        sqlx::query("UPDATE articles SET prominence = $1 WHERE id = $2")
+            .bind(prominence.as_i64())
+            .bind(id)
+            .execute(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        Ok(previous)
+    }
+
+    /// Adds a correction or update to an article; returns its id.
+    pub async fn insert_correction(
+        &mut self,
+        article_id: i64,
+        kind: CorrectionKind,
+        body: &str,
+        created_by: Option<i64>,
+        now: Timestamp,
+    ) -> Result<i64, Error> {
+        sqlx::query_scalar(
+            "INSERT INTO article_corrections (article_id, kind, body, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(article_id)
+        .bind(kind.as_str().to_owned())
+        .bind(body.to_owned())
+        .bind(created_by)
+        .bind(to_micros(now))
+        .fetch_one(&mut *self.conn())
+        .await
+        .map_err(db_error)
+    }
+
+    /// Keeps a save of an article as its next revision; returns the revision's number.
+    pub async fn insert_revision(
+        &mut self,
+        article_id: i64,
+        saved_by: Option<i64>,
+        actor: &str,
+        note: &str,
+        snapshot: &Snapshot,
+        now: Timestamp,
+    ) -> Result<i64, Error> {
+        let json = serde_json::to_string(snapshot)
+            .map_err(|e| Error::Internal(format!("revision snapshot: {e}")))?;
+        // The article's row is locked (or the database has one writer), so MAX + 1 is free.
+        let number: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(number), 0) + 1 FROM article_revisions WHERE article_id = $1",
+        )
+        .bind(article_id)
+        .fetch_one(&mut *self.conn())
+        .await
+        .map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO article_revisions (article_id, number, author_id, actor, note, snapshot, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(article_id)
+        .bind(number)
+        .bind(saved_by)
+        .bind(actor.to_owned())
+        .bind(note.to_owned())
+        .bind(json)
+        .bind(to_micros(now))
+        .execute(&mut *self.conn())
+        .await
+        .map_err(db_error)?;
+        Ok(number)
+    }
+
+    /// Remembers that `old_slug` was an address of `article_id`, so that it keeps answering
+    /// with a redirect; and forgets `current_slug` as an old address (an article may get an
+    /// old slug back).
+    pub async fn remember_old_slug(
+        &mut self,
+        article_id: i64,
+        old_slug: &str,
+        current_slug: &str,
+        now: Timestamp,
+    ) -> Result<(), Error> {
+        sqlx::query("DELETE FROM article_redirects WHERE old_slug = $1 OR old_slug = $2")
+            .bind(old_slug.to_owned())
+            .bind(current_slug.to_owned())
+            .execute(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO article_redirects (old_slug, article_id, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(old_slug.to_owned())
+        .bind(article_id)
+        .bind(to_micros(now))
+        .execute(&mut *self.conn())
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Whether `slug` is taken, by an article (in the trash or not) or as an old address of one
+    /// other than `except`.
+    pub async fn slug_taken(&mut self, slug: &str, except: Option<i64>) -> Result<bool, Error> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM articles WHERE slug = $1 AND id <> $2 \
+             UNION ALL SELECT article_id FROM article_redirects WHERE old_slug = $1 AND article_id <> $2",
+        )
+        .bind(slug.to_owned())
+        .bind(except.unwrap_or(0))
+        .fetch_optional(&mut *self.conn())
+        .await
+        .map_err(db_error)?;
+        Ok(found.is_some())
     }
 }
 
@@ -346,6 +613,56 @@ impl Db {
         Ok((articles, total))
     }
 
+    /// An article in the trash by id.
+    pub async fn trashed_article_by_id(&self, id: i64) -> Result<Option<Article>, Error> {
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        trashed_article_by_id(&mut conn, id).await
+    }
+
+    /// The revisions of an article, newest first, with their snapshots.
+    pub async fn revisions(&self, article_id: i64) -> Result<Vec<Revision>, Error> {
+        let mut q = Sql::new(SELECT_REVISION);
+        q.push(" WHERE r.article_id = ")
+            .bind(article_id)
+            .push(" ORDER BY r.number DESC");
+        let rows = q.query()?.fetch_all(&self.pool).await.map_err(db_error)?;
+        rows.iter().map(revision_from_row).collect()
+    }
+
+    /// One revision of an article.
+    pub async fn revision(&self, article_id: i64, number: i64) -> Result<Option<Revision>, Error> {
+        let mut q = Sql::new(SELECT_REVISION);
+        q.push(" WHERE r.article_id = ")
+            .bind(article_id)
+            .push(" AND r.number = ")
+            .bind(number);
+        let row = q
+            .query()?
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(revision_from_row).transpose()
+    }
+
+    /// The article that once had `old_slug`, as a reader may see it at `now`: where an old
+    /// address now leads.
+    pub async fn moved_article(
+        &self,
+        old_slug: &str,
+        now: Timestamp,
+    ) -> Result<Option<Article>, Error> {
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT article_id FROM article_redirects WHERE old_slug = $1")
+                .bind(old_slug.to_owned())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        match id {
+            Some(id) => self.visible_article_by_id(id, now).await,
+            None => Ok(None),
+        }
+    }
+
     /// A topic by slug.
     pub async fn topic_by_slug(&self, slug: &str) -> Result<Option<Topic>, Error> {
         let row = sqlx::query("SELECT name, slug FROM topics WHERE slug = $1")
@@ -365,8 +682,27 @@ impl Db {
 
 /// An article by id with its details; deleted ones are not found.
 async fn article_by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Article>, Error> {
+    article_where(conn, id, "a.deleted_at IS NULL").await
+}
+
+/// An article in the trash by id, with its details.
+async fn trashed_article_by_id(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Option<Article>, Error> {
+    article_where(conn, id, "a.deleted_at IS NOT NULL").await
+}
+
+async fn article_where(
+    conn: &mut AnyConnection,
+    id: i64,
+    condition: &'static str,
+) -> Result<Option<Article>, Error> {
     let mut q = Sql::new(SELECT_ARTICLE);
-    q.push(" WHERE a.deleted_at IS NULL AND a.id = ").bind(id);
+    q.push(" WHERE ")
+        .push(condition)
+        .push(" AND a.id = ")
+        .bind(id);
     let Some(row) = q
         .query()?
         .fetch_optional(&mut *conn)
@@ -419,6 +755,25 @@ async fn load_details(conn: &mut AnyConnection, articles: &mut [Article]) -> Res
             a.topics.push(topic);
         }
     }
+    let mut q = Sql::new(
+        "SELECT article_id, id, kind, body, created_at FROM article_corrections WHERE article_id IN (",
+    );
+    push_ids(&mut q, articles);
+    q.push(") ORDER BY article_id, created_at, id");
+    for r in q.query()?.fetch_all(&mut *conn).await.map_err(db_error)? {
+        let article_id: i64 = r.try_get(0).map_err(db_error)?;
+        let kind: String = r.try_get(2).map_err(db_error)?;
+        let correction = Correction {
+            id: r.try_get(1).map_err(db_error)?,
+            kind: CorrectionKind::parse("kind", &kind)
+                .map_err(|_| Error::Internal(format!("unknown correction kind {kind}")))?,
+            body: r.try_get(3).map_err(db_error)?,
+            created_at: from_micros(r.try_get(4).map_err(db_error)?),
+        };
+        if let Some(a) = articles.iter_mut().find(|a| a.id == article_id) {
+            a.corrections.push(correction);
+        }
+    }
     Ok(())
 }
 
@@ -442,6 +797,29 @@ fn push_filter(q: &mut Sql, f: &ArticleFilter) {
         Scope::Staff => {
             q.push(" AND a.deleted_at IS NULL");
         }
+        Scope::Trash => {
+            q.push(" AND a.deleted_at IS NOT NULL");
+        }
+    }
+    if let Some(words) = &f.title_contains {
+        // Written out for both engines: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+        let pattern = format!(
+            "%{}%",
+            words
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        q.push(" AND LOWER(a.title) LIKE ")
+            .bind(pattern)
+            .push(" ESCAPE '\\'");
+    }
+    if f.for_review {
+        q.push(" AND a.review_requested_at IS NOT NULL AND a.status = 'draft'");
+    }
+    if let Some(p) = f.prominence {
+        q.push(" AND a.prominence = ").bind(p.as_i64());
     }
     if let Some(status) = f.status {
         q.push(" AND a.status = ").bind(status.as_str().to_owned());
@@ -465,12 +843,13 @@ fn push_filter(q: &mut Sql, f: &ArticleFilter) {
     }
 }
 
-/// The values of `$1` to `$13` that the INSERT and the UPDATE of an article share, in order:
+/// The values of `$1` to `$14` that the INSERT and the UPDATE of an article share, in order:
 /// slug, title, dek, body_markdown, body_html, status, published_at, updated_at, author_id,
-/// lead_media_id, lead_caption, lead_alt, lead_credit.
+/// lead_media_id, lead_caption, lead_alt, lead_credit, updated_by.
 fn article_arguments(
     input: &ArticleInput,
     author_id: i64,
+    editor: Option<i64>,
     now: Timestamp,
 ) -> Result<AnyArguments, Error> {
     let lead = input.lead_image.as_ref();
@@ -489,6 +868,7 @@ fn article_arguments(
         args.add(lead.map(|l| l.1.clone()))?;
         args.add(lead.map(|l| l.2.clone()))?;
         args.add(lead.and_then(|l| l.3.clone()))?;
+        args.add(editor)?;
         Ok(())
     })();
     added.map_err(|e| Error::Internal(format!("binding article values: {e}")))?;

@@ -31,6 +31,11 @@ pub(crate) fn migrator() -> Migrator {
             "sessions and invitations",
             include_str!("../migrations/postgres/0003_sessions_and_invitations.sql"),
         ),
+        migration(
+            4,
+            "newsroom",
+            include_str!("../migrations/postgres/0004_newsroom.sql"),
+        ),
     ])
 }
 

@@ -77,5 +77,10 @@ fn migrator() -> Migrator {
             "sessions and invitations",
             include_str!("../migrations/sqlite/0003_sessions_and_invitations.sql"),
         ),
+        migration(
+            4,
+            "newsroom",
+            include_str!("../migrations/sqlite/0004_newsroom.sql"),
+        ),
     ])
 }

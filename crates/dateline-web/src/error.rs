@@ -22,6 +22,8 @@ fn classify(e: &Error) -> (StatusCode, &'static str) {
         Error::Malformed(_) => (StatusCode::BAD_REQUEST, "bad_request"),
         Error::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
         Error::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+        Error::EditConflict { .. } => (StatusCode::PRECONDITION_FAILED, "edit_conflict"),
+        Error::InUse(_) => (StatusCode::CONFLICT, "in_use"),
         Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
 }
@@ -36,7 +38,11 @@ fn public_message(e: &Error) -> String {
         Error::Unauthorized => "Sign in or send a valid API token.".to_owned(),
         Error::Forbidden(why) => (*why).to_owned(),
         Error::Invalid { reason, .. } | Error::Unsupported { reason, .. } => reason.clone(),
-        Error::Malformed(reason) | Error::TooLarge(reason) => reason.clone(),
+        Error::Malformed(reason) | Error::TooLarge(reason) | Error::InUse(reason) => reason.clone(),
+        Error::EditConflict { current_version } => format!(
+            "Someone else saved this article since you read it (it is now at version \
+             {current_version}): read it again and apply your change to that version."
+        ),
         Error::TooManyRequests { retry_after_secs } => {
             format!("Too many attempts from your address: try again in {retry_after_secs} seconds.")
         }

@@ -75,6 +75,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 /// Parses JSON with the error mapping of [`ApiJson`]: every message a sentence a client
 /// developer can act on, naming the field, with no parser internals.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Every body this API takes is an object; serde would also read a struct from a list of
+    // its fields in order, which no client means.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'[') && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "The body must be an object, not a list.",
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -487,6 +497,12 @@ mod tests {
                 422,
                 None,
                 "The body must be an object, not the text \"text\".",
+            ),
+            (
+                r#"["t", []]"#,
+                422,
+                None,
+                "The body must be an object, not a list.",
             ),
             (
                 "{\"title\" 1}",

@@ -14,7 +14,7 @@ use axum::{
     extract::{DefaultBodyLimit, FromRequestParts},
     http::{StatusCode, header, request::Parts},
     response::IntoResponse,
-    routing::{get, post},
+    routing::{get, post, put},
 };
 use dateline_core::{Error, actor::Actor, users::User};
 
@@ -31,6 +31,16 @@ pub fn router() -> Router<AppState> {
             get(articles::show)
                 .patch(articles::update)
                 .delete(articles::delete),
+        )
+        .route("/articles/{id}/restore", post(articles::restore))
+        .route("/articles/{id}/review", post(articles::submit_for_review))
+        .route("/articles/{id}/corrections", post(articles::add_correction))
+        .route("/articles/{id}/prominence", put(articles::set_prominence))
+        .route("/articles/{id}/revisions", get(articles::revisions))
+        .route("/articles/{id}/revisions/{rev}", get(articles::revision))
+        .route(
+            "/articles/{id}/revisions/{rev}/restore",
+            post(articles::restore_revision),
         )
         .route(
             "/articles/{id}/comments",

@@ -72,21 +72,30 @@ struct ArticlePage {
 
 type ArticlePath = Path<(String, String, String, String)>;
 
-/// Finds the visible article for a path; a path with the right slug but a stale date (after a
-/// time-zone change, say) is redirected to the canonical one.
+/// Finds the visible article for a path; a path with a stale date (the article's time or the
+/// site's time zone changed) or an old slug is answered with 301 to the current one.
 async fn find(
     state: &AppState,
     (year, month, day, slug): &(String, String, String, String),
 ) -> Result<Result<(Article, SiteSettings), Response>, SiteError> {
     let settings = state.db().site_settings().await?;
-    let article = match state.db().article_for_reader(slug, state.now()).await? {
+    let now = state.now();
+    let article = match state.db().article_for_reader(slug, now).await? {
         ArticleLookup::Found(a) => *a,
         ArticleLookup::Gone => return Err(SiteError(Error::Gone)),
-        ArticleLookup::Missing => return Err(SiteError(Error::NotFound)),
+        // An address the article had before its slug changed.
+        ArticleLookup::Missing => match state.db().moved_article(slug, now).await? {
+            Some(a) => a,
+            None => return Err(SiteError(Error::NotFound)),
+        },
     };
     let canonical = article.path(&settings.tz()).unwrap_or_default();
     if canonical != format!("/{year}/{month}/{day}/{slug}/") {
-        return Ok(Err(Redirect::permanent(&canonical).into_response()));
+        return Ok(Err((
+            StatusCode::MOVED_PERMANENTLY,
+            [(header::LOCATION, canonical)],
+        )
+            .into_response()));
     }
     Ok(Ok((article, settings)))
 }

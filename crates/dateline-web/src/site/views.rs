@@ -36,6 +36,15 @@ pub struct TopicView {
     pub url: String,
 }
 
+/// A correction or update as the article page shows it: "Correction, August 2, 2009: …".
+#[derive(Debug, Serialize)]
+pub struct CorrectionView {
+    pub label: &'static str,
+    pub date_text: String,
+    pub date_iso: String,
+    pub body: String,
+}
+
 /// An article as pages show it.
 #[derive(Debug, Serialize)]
 pub struct ArticleView {
@@ -53,6 +62,10 @@ pub struct ArticleView {
     pub sources: Vec<Source>,
     pub topics: Vec<TopicView>,
     pub comment_count: i64,
+    pub corrections: Vec<CorrectionView>,
+    /// When it was last changed, shown once it carries corrections or updates.
+    pub updated_text: Option<String>,
+    pub updated_iso: Option<String>,
 }
 
 impl ArticleView {
@@ -76,8 +89,25 @@ impl ArticleView {
             Some(t) => image(&t.path, t.width, t.height, &l.alt),
             None => image(&l.media.path, l.media.width, l.media.height, &l.alt),
         });
+        let corrected = !a.corrections.is_empty();
         ArticleView {
             id: a.id,
+            updated_text: corrected.then(|| exact_time(a.updated_at, tz)),
+            updated_iso: corrected.then(|| iso(a.updated_at)),
+            corrections: a
+                .corrections
+                .into_iter()
+                .map(|c| CorrectionView {
+                    label: c.kind.label(),
+                    date_text: c
+                        .created_at
+                        .to_zoned_datetime(tz.clone())
+                        .strftime("%B %-d, %Y")
+                        .to_string(),
+                    date_iso: iso(c.created_at),
+                    body: c.body,
+                })
+                .collect(),
             date_text: long_date(published, tz),
             date_iso: iso(published),
             author_url: format!("/authors/{}/", a.author.slug),

@@ -165,7 +165,9 @@ async fn act(
                 title: Patch::Value("Edited".into()),
                 ..Default::default()
             };
-            articles::update(app, actor, id, patch).await.map(drop)
+            articles::update(app, actor, id, patch, None)
+                .await
+                .map(drop)
         }
         Case::PublishAnothersDraft | Case::PublishOwnDraft => {
             articles::publish(app, actor, id).await.map(drop)
@@ -175,7 +177,7 @@ async fn act(
             articles::schedule(app, actor, id, at).await.map(drop)
         }
         Case::UnpublishAnothers => articles::unpublish(app, actor, id).await.map(drop),
-        Case::DeleteAnothers | Case::DeleteOwnDraft => articles::delete(app, actor, id).await,
+        Case::DeleteAnothers | Case::DeleteOwnDraft => articles::trash(app, actor, id).await,
         Case::Comment | Case::CommentWithHistory => {
             let f = CommentForm {
                 author_name: "Someone".into(),
@@ -377,7 +379,7 @@ async fn an_action_that_fails_midway_changes_nothing(backend: Backend) {
         sources: Patch::Value(sources(3)),
         ..Default::default()
     };
-    articles::update(&site.app, &editor, existing.id, patch)
+    articles::update(&site.app, &editor, existing.id, patch, None)
         .await
         .unwrap_err();
     let kept = db.article_by_id(existing.id).await.unwrap().unwrap();
@@ -433,7 +435,9 @@ async fn every_action_records_its_event_and_never_a_secret(backend: Backend) {
         title: Patch::Value("Events, revised".into()),
         ..Default::default()
     };
-    let edited = articles::update(app, &author, a.id, patch).await.unwrap();
+    let edited = articles::update(app, &author, a.id, patch, None)
+        .await
+        .unwrap();
     assert_eq!(
         edited.published_at, a.published_at,
         "an edit keeps the time"
@@ -457,7 +461,7 @@ async fn every_action_records_its_event_and_never_a_secret(backend: Backend) {
         (EventKind::ArticleCreated, me),
         (EventKind::ArticleScheduled, me),
     ]);
-    articles::delete(app, &author, a.id).await.unwrap();
+    articles::trash(app, &author, a.id).await.unwrap();
     expected.push((EventKind::ArticleDeleted, me));
     let reader = site.reader();
     let comment = comments::submit(

@@ -539,12 +539,12 @@ async fn openapi_describes_the_served_api(backend: Backend) {
                 continue;
             }
             operations += 1;
-            let concrete = path.replace("{id}", "1");
+            let concrete = path.replace("{id}", "1").replace("{rev}", "1");
             let url = app.url(&format!("/api/v1{concrete}"));
             let req = app
                 .client
                 .request(method.to_uppercase().parse().unwrap(), url);
-            let req = if matches!(method.as_str(), "post" | "patch") {
+            let req = if matches!(method.as_str(), "post" | "patch" | "put") {
                 req.json(&json!({}))
             } else {
                 req
@@ -556,7 +556,7 @@ async fn openapi_describes_the_served_api(backend: Backend) {
             );
         }
     }
-    assert_eq!(operations, 10);
+    assert_eq!(operations, 17);
 
     // Responses have the documented shapes.
     let token = app.editor_token().await;
@@ -594,11 +594,31 @@ async fn openapi_describes_the_served_api(backend: Backend) {
     conforms(&spec, "Error", &error);
     let (_, activity) = app.get_json("/api/v1/activity?limit=5", Some(&token)).await;
     conforms(&spec, "ActivityPage", &activity);
+    // Every kind of event the log can hold is documented.
+    let documented: Vec<&str> =
+        spec["components"]["schemas"]["Event"]["properties"]["kind"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap())
+            .collect();
+    let kinds: Vec<&str> = dateline_core::events::EventKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    assert_eq!(documented, kinds);
     // Every route the server has is documented: a request to an undocumented path is a 404.
     for documented in [
         "/articles",
         "/articles/{id}",
         "/articles/{id}/comments",
+        "/articles/{id}/restore",
+        "/articles/{id}/review",
+        "/articles/{id}/corrections",
+        "/articles/{id}/prominence",
+        "/articles/{id}/revisions",
+        "/articles/{id}/revisions/{rev}",
+        "/articles/{id}/revisions/{rev}/restore",
         "/media",
         "/openapi.json",
         "/activity",
@@ -610,7 +630,7 @@ async fn openapi_describes_the_served_api(backend: Backend) {
 
 /// Checks `value` against the named schema of the OpenAPI document: types, required
 /// properties, no undocumented properties, enums; following `$ref`, `oneOf` and arrays.
-fn conforms(spec: &Value, schema: &str, value: &Value) {
+pub fn conforms(spec: &Value, schema: &str, value: &Value) {
     check(spec, &spec["components"]["schemas"][schema], value, schema);
 }
 

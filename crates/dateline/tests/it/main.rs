@@ -13,6 +13,7 @@ mod api_activity;
 mod api_articles;
 mod api_comments;
 mod api_media;
+mod api_newsroom;
 mod architecture;
 mod attack;
 mod browser;

@@ -297,7 +297,7 @@ async fn article_page_shows_everything_in_order(backend: Backend) {
             r.status().as_u16(),
             r.headers()["location"].to_str().unwrap()
         ),
-        (308, "/2009/07/31/camp-ashraf/")
+        (301, "/2009/07/31/camp-ashraf/")
     );
     let r = app.get("/2009/07/31/camp-ashraf").await;
     assert_eq!(

@@ -260,7 +260,10 @@ async fn store_story(backend: Backend) {
     };
     let input = form.parse(now).unwrap();
     let mut tx = db.begin_write().await.unwrap();
-    let id = tx.insert_article(noel.id, &input, now).await.unwrap();
+    let id = tx
+        .insert_article(noel.id, &input, Some(noel.id), now)
+        .await
+        .unwrap();
     tx.lock_article(id).await.unwrap();
     assert_eq!(tx.article_by_id(id).await.unwrap().unwrap().id, id);
     tx.commit().await.unwrap();
@@ -284,7 +287,7 @@ async fn store_story(backend: Backend) {
     );
     let mut tx = db.begin_write().await.unwrap();
     assert_eq!(
-        tx.insert_article(noel.id, &input, now)
+        tx.insert_article(noel.id, &input, Some(noel.id), now)
             .await
             .unwrap_err()
             .to_string(),
@@ -297,7 +300,7 @@ async fn store_story(backend: Backend) {
     let bad = bad.parse(now).unwrap();
     let mut tx = db.begin_write().await.unwrap();
     assert!(matches!(
-        tx.insert_article(noel.id, &bad, now).await,
+        tx.insert_article(noel.id, &bad, Some(noel.id), now).await,
         Err(Error::Invalid { field, .. }) if field == "lead_image.media_id"
     ));
     drop(tx);
@@ -311,7 +314,7 @@ async fn store_story(backend: Backend) {
     unsaved.slug = Some("never-saved".into());
     unsaved.topics = Some(vec!["Rolled Back".into()]);
     let mut tx = db.begin_write().await.unwrap();
-    tx.insert_article(noel.id, &unsaved.parse(now).unwrap(), now)
+    tx.insert_article(noel.id, &unsaved.parse(now).unwrap(), Some(noel.id), now)
         .await
         .unwrap();
     drop(tx);
@@ -342,11 +345,11 @@ async fn store_story(backend: Backend) {
     };
     let mut tx = db.begin_write().await.unwrap();
     let draft_id = tx
-        .insert_article(noel2.id, &draft.parse(now).unwrap(), now)
+        .insert_article(noel2.id, &draft.parse(now).unwrap(), None, now)
         .await
         .unwrap();
     let sched_id = tx
-        .insert_article(noel.id, &scheduled.parse(now).unwrap(), now)
+        .insert_article(noel.id, &scheduled.parse(now).unwrap(), Some(noel.id), now)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -432,7 +435,7 @@ async fn store_story(backend: Backend) {
     }]);
     edited.topics = Some(vec!["Camp Ashraf".into()]);
     let mut tx = db.begin_write().await.unwrap();
-    tx.update_article(id, noel.id, &edited.parse(now).unwrap(), now)
+    tx.update_article(id, noel.id, &edited.parse(now).unwrap(), None, now)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -446,7 +449,7 @@ async fn store_story(backend: Backend) {
     clash.topics = Some(vec!["Something Else".into()]);
     let mut tx = db.begin_write().await.unwrap();
     assert!(matches!(
-        tx.update_article(id, noel.id, &clash.parse(now).unwrap(), now)
+        tx.update_article(id, noel.id, &clash.parse(now).unwrap(), None, now)
             .await,
         Err(Error::Conflict { field: "slug" })
     ));
@@ -518,9 +521,9 @@ async fn store_story(backend: Backend) {
 
     // Deleting: readers get Gone, staff lookups find nothing, the slug stays taken.
     let mut tx = db.begin_write().await.unwrap();
-    tx.delete_article(id, now).await.unwrap();
+    tx.trash_article(id, now).await.unwrap();
     assert!(matches!(
-        tx.delete_article(id, now).await,
+        tx.trash_article(id, now).await,
         Err(Error::NotFound)
     ));
     tx.commit().await.unwrap();
@@ -533,7 +536,7 @@ async fn store_story(backend: Backend) {
     assert!(db.article_by_id(id).await.unwrap().is_none());
     let mut tx = db.begin_write().await.unwrap();
     assert!(matches!(
-        tx.insert_article(noel.id, &input, now).await,
+        tx.insert_article(noel.id, &input, Some(noel.id), now).await,
         Err(Error::Conflict { field: "slug" })
     ));
     drop(tx);
