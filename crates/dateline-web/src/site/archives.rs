@@ -4,6 +4,7 @@ use axum::{
     extract::{Path, RawQuery, State},
     response::Html,
 };
+use dateline_core::articles::Prominence;
 use dateline_core::{Error, settings::SiteSettings};
 use dateline_store::ArticleFilter;
 use jiff::{Timestamp, civil::Date, tz::TimeZone};
@@ -14,6 +15,8 @@ use crate::{AppState, SiteError};
 
 /// Articles on one page of a list.
 const PER_PAGE: i64 = 10;
+/// Featured articles shown on the front page at most.
+const MAX_FEATURED: i64 = 6;
 
 #[derive(Serialize)]
 struct Pagination {
@@ -34,6 +37,10 @@ struct ListPage {
     /// A paragraph under the heading (an author's bio).
     intro: Option<String>,
     is_home: bool,
+    /// The front page's lead story, on its first page.
+    lead: Option<ArticleView>,
+    /// The front page's featured articles, on its first page.
+    featured: Vec<ArticleView>,
     articles: Vec<ArticleView>,
     pagination: Pagination,
 }
@@ -62,6 +69,8 @@ struct ListSpec {
     filter: ArticleFilter,
     /// An empty first page is still a page (a new topic, an author yet to publish).
     empty_ok: bool,
+    /// The lead story and the featured articles, shown above the list on its first page.
+    front: Option<(Option<ArticleView>, Vec<ArticleView>)>,
 }
 
 async fn list(
@@ -79,6 +88,10 @@ async fn list(
     if page > pages || (total == 0 && !spec.empty_ok) {
         return Err(SiteError(Error::NotFound));
     }
+    let (lead, featured) = match spec.front {
+        Some(front) if page == 1 => front,
+        _ => (None, Vec::new()),
+    };
     let tz = settings.tz();
     let url_of = |p: i64| {
         if p == 1 {
@@ -90,6 +103,8 @@ async fn list(
     let view = ListPage {
         canonical: state.absolute(&url_of(page)),
         is_home: spec.path == "/",
+        lead,
+        featured,
         heading: spec.heading,
         kind: spec.kind,
         intro: spec.intro,
@@ -114,13 +129,30 @@ pub async fn home(
     RawQuery(query): RawQuery,
 ) -> Result<Html<String>, SiteError> {
     let settings = state.db().site_settings().await?;
+    let now = state.now();
+    let tz = settings.tz();
+    // The lead and the featured articles stand above the list, which holds the rest by date.
+    let placed = |p| ArticleFilter::readers(now).with_prominence(p);
+    let (lead, _) = state
+        .db()
+        .list_articles(&placed(Prominence::Lead), 1, 0)
+        .await?;
+    let (featured, _) = state
+        .db()
+        .list_articles(&placed(Prominence::Featured), MAX_FEATURED, 0)
+        .await?;
+    let view = |a| ArticleView::new(a, &tz);
     let spec = ListSpec {
         path: "/".to_owned(),
         heading: settings.title.clone(),
         kind: None,
         intro: None,
-        filter: ArticleFilter::readers(state.now()),
+        filter: placed(Prominence::Normal),
         empty_ok: true,
+        front: Some((
+            lead.into_iter().next().map(view),
+            featured.into_iter().map(view).collect(),
+        )),
     };
     list(&state, settings, spec, query).await
 }
@@ -144,6 +176,7 @@ pub async fn topic(
         intro: None,
         filter: ArticleFilter::readers(state.now()).in_topic(topic.slug),
         empty_ok: true,
+        front: None,
     };
     list(&state, settings, spec, query).await
 }
@@ -167,6 +200,7 @@ pub async fn author(
         intro: Some(user.bio).filter(|b| !b.trim().is_empty()),
         filter: ArticleFilter::readers(state.now()).by_author(user.id),
         empty_ok: true,
+        front: None,
     };
     list(&state, settings, spec, query).await
 }
@@ -203,6 +237,7 @@ async fn archive(
         filter: ArticleFilter::readers(state.now())
             .published_between(start_of(from, &tz)?, start_of(to, &tz)?),
         empty_ok: false,
+        front: None,
     };
     list(&state, settings, spec, query).await
 }

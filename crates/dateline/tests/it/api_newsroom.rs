@@ -583,5 +583,39 @@ async fn trash_review_and_the_front_page(backend: Backend) {
     assert_eq!(leads["items"][0]["id"], b["id"]);
     let (s, e) = put(&a["id"], &eve, "top").await;
     assert_eq!((s, e["error"]["field"].as_str()), (422, Some("prominence")));
+
+    // The home page: the lead large with its dek, then the featured, then the rest by date,
+    // each once.
+    let c = app
+        .publish(&eve, "Third", json!({"dek": "Featured dek."}))
+        .await;
+    let (s, _) = put(&c["id"], &eve, "featured").await;
+    assert_eq!(s, 200);
+    let (s, _) = app
+        .patch_json(
+            &format!("/api/v1/articles/{}", b["id"]),
+            &eve,
+            &json!({"dek": "The lead's dek."}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, home) = app.get_text("/").await;
+    let doc = scraper::Html::parse_document(&home);
+    let titles = |css: &str| -> Vec<String> {
+        doc.select(&scraper::Selector::parse(css).unwrap())
+            .map(|e| e.text().collect::<String>())
+            .collect()
+    };
+    assert_eq!(titles(".lead-story-title"), ["Second"]);
+    assert_eq!(titles(".lead-story .dek"), ["The lead's dek."]);
+    assert_eq!(titles(".featured .teaser-title"), ["Third"]);
+    let all = titles(".teaser-title, .lead-story-title");
+    assert_eq!(all.iter().filter(|t| *t == "Second").count(), 1);
+    assert_eq!(all.iter().filter(|t| *t == "Third").count(), 1);
+    let order: Vec<usize> = ["Second", "Third", "Binned"]
+        .iter()
+        .map(|t| all.iter().position(|x| x == t).unwrap())
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{all:?}");
     app.stop().await;
 }
