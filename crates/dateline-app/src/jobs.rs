@@ -11,7 +11,7 @@ use dateline_store::{ClaimedJob, NewJob};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::{App, articles};
+use crate::{App, articles, media};
 
 /// Every kind of job, with its arguments. The serialised form is what the table stores.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +21,11 @@ pub enum Job {
     PublishScheduled {
         /// The article.
         article_id: i64,
+    },
+    /// Make the responsive variants of an uploaded image ([`media::make_variants`]).
+    MediaVariants {
+        /// The media item.
+        media_id: i64,
     },
 }
 
@@ -37,6 +42,7 @@ impl Job {
     pub fn kind(&self) -> &'static str {
         match self {
             Job::PublishScheduled { .. } => "publish_scheduled",
+            Job::MediaVariants { .. } => "media_variants",
         }
     }
 
@@ -44,6 +50,7 @@ impl Job {
     fn unique_key(&self) -> String {
         match self {
             Job::PublishScheduled { article_id } => format!("publish_scheduled:{article_id}"),
+            Job::MediaVariants { media_id } => format!("media_variants:{media_id}"),
         }
     }
 
@@ -51,6 +58,7 @@ impl Job {
     pub fn at(&self, run_at: Timestamp) -> NewJob {
         let args = match self {
             Job::PublishScheduled { article_id } => serde_json::json!({ "article_id": article_id }),
+            Job::MediaVariants { media_id } => serde_json::json!({ "media_id": media_id }),
         };
         NewJob {
             kind: self.kind(),
@@ -85,6 +93,7 @@ impl Job {
                 }
                 Ok(())
             }
+            Job::MediaVariants { media_id } => media::make_variants(app, *media_id).await,
         }
     }
 }

@@ -304,9 +304,10 @@ pub struct LeadImageForm {
     /// Id returned by the media upload.
     #[serde(deserialize_with = "crate::wire::whole_number")]
     pub media_id: i64,
-    /// Caption.
+    /// Caption; may be empty.
+    #[serde(default)]
     pub caption: String,
-    /// Alt text.
+    /// Alt text; may be blank while the article is a draft.
     pub alt: String,
     /// Credit.
     #[serde(default)]
@@ -411,10 +412,26 @@ impl ArticleForm {
             .lead_image
             .as_ref()
             .map(|l| -> Result<_> {
+                // A draft may wait for its alt text; readers never see an image without one.
+                let alt = match status {
+                    ArticleStatus::Draft => {
+                        text::optional_text("lead_image.alt", Some(&l.alt), 500)?
+                            .unwrap_or_default()
+                    }
+                    _ if l.alt.trim().is_empty() => {
+                        return Err(Error::invalid(
+                            "lead_image.alt",
+                            "Describe the lead image in its alt text before publishing: \
+                             readers who cannot see it depend on it.",
+                        ));
+                    }
+                    _ => text::required_text("lead_image.alt", &l.alt, 500)?,
+                };
                 Ok((
                     l.media_id,
-                    text::required_text("lead_image.caption", &l.caption, 500)?,
-                    text::required_text("lead_image.alt", &l.alt, 500)?,
+                    text::optional_text("lead_image.caption", Some(&l.caption), 500)?
+                        .unwrap_or_default(),
+                    alt,
                     text::optional_text("lead_image.credit", l.credit.as_deref(), 200)?,
                 ))
             })

@@ -8,7 +8,8 @@
 //! | edit, delete others' articles      | yes   | yes    | no     | no          | yes    | yes      |
 //! | write in another author's name     | yes   | yes    | no     | no          | yes    | yes      |
 //! | change a published article (own)  | yes   | yes    | yes    | no          | yes    | yes      |
-//! | upload media                       | yes   | yes    | yes    | no          | yes    | no       |
+//! | upload media, describe it          | yes   | yes    | yes    | no          | yes    | no       |
+//! | delete media                       | yes   | yes    | no     | no          | yes    | no       |
 //! | set a comment's time or status     | yes   | yes    | no     | no          | yes    | yes      |
 //! | add accounts, change settings      | yes   | no     | no     | no          | yes    | no       |
 //! | create, revoke own API tokens      | yes   | yes    | yes    | yes         | yes    | no       |
@@ -93,6 +94,18 @@ pub fn may_upload_media(actor: &Actor) -> Result<()> {
             "Contributors may not upload media; ask an editor.",
         )),
         Actor::Importer { .. } => Err(forbidden("Imports do not upload media.")),
+        Actor::Reader(_) => Err(Error::Unauthorized),
+    }
+}
+
+/// May delete files from the media library.
+pub fn may_delete_media(actor: &Actor) -> Result<()> {
+    match actor {
+        Actor::System => Ok(()),
+        Actor::Staff(u) if u.role.can_edit_others() => Ok(()),
+        Actor::Staff(_) | Actor::Importer { .. } => {
+            Err(forbidden("Only editors and the owner may delete media."))
+        }
         Actor::Reader(_) => Err(Error::Unauthorized),
     }
 }

@@ -17,7 +17,11 @@ use sqlx::{
     error::BoxDynError,
 };
 
-use crate::{Db, WriteTx, db_error, media::media_from_row, sql::Sql};
+use crate::{
+    Db, WriteTx, db_error,
+    media::{MEDIA_COLUMN_COUNT, MEDIA_COLUMNS, media_from_row},
+    sql::Sql,
+};
 
 /// Which articles a list shows. Built from [`ArticleFilter::readers`] or
 /// [`ArticleFilter::staff`], so that no list forgets whose view it is; there is no default.
@@ -135,14 +139,19 @@ pub enum ArticleLookup {
 }
 
 // Column order read by `article_from_row`.
-const SELECT_ARTICLE: &str = "SELECT a.id, a.slug, a.title, a.dek, a.body_markdown, a.body_html, a.status, \
-     a.published_at, a.created_at, a.updated_at, u.id, u.name, u.slug, \
-     m.id, m.path, m.content_type, m.width, m.height, m.size_bytes, m.checksum, m.thumb_path, \
-     m.thumb_width, m.thumb_height, a.lead_caption, a.lead_alt, a.lead_credit, \
-     (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND c.status = 'approved'), \
-     a.deleted_at, a.version, a.updated_by, ub.name, a.review_requested_at, a.prominence \
-     FROM articles a JOIN users u ON u.id = a.author_id LEFT JOIN media m ON m.id = a.lead_media_id \
-     LEFT JOIN users ub ON ub.id = a.updated_by";
+static SELECT_ARTICLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT a.id, a.slug, a.title, a.dek, a.body_markdown, a.body_html, a.status, \
+         a.published_at, a.created_at, a.updated_at, u.id, u.name, u.slug, {MEDIA_COLUMNS}, \
+         a.lead_caption, a.lead_alt, a.lead_credit, \
+         (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND c.status = 'approved'), \
+         a.deleted_at, a.version, a.updated_by, ub.name, a.review_requested_at, a.prominence \
+         FROM articles a JOIN users u ON u.id = a.author_id \
+         LEFT JOIN media m ON m.id = a.lead_media_id LEFT JOIN users ub ON ub.id = a.updated_by"
+    )
+});
+/// Where the columns after the lead image's begin.
+const AFTER_MEDIA: usize = 13 + MEDIA_COLUMN_COUNT;
 
 fn article_from_row(row: &AnyRow) -> Result<(Article, bool), Error> {
     let status: String = row.try_get(6).map_err(db_error)?;
@@ -150,19 +159,19 @@ fn article_from_row(row: &AnyRow) -> Result<(Article, bool), Error> {
         Some(media) => Some(LeadImage {
             media,
             caption: row
-                .try_get::<Option<String>, _>(23)
+                .try_get::<Option<String>, _>(AFTER_MEDIA)
                 .map_err(db_error)?
                 .unwrap_or_default(),
             alt: row
-                .try_get::<Option<String>, _>(24)
+                .try_get::<Option<String>, _>(AFTER_MEDIA + 1)
                 .map_err(db_error)?
                 .unwrap_or_default(),
-            credit: row.try_get(25).map_err(db_error)?,
+            credit: row.try_get(AFTER_MEDIA + 2).map_err(db_error)?,
         }),
         None => None,
     };
     let deleted = row
-        .try_get::<Option<i64>, _>(27)
+        .try_get::<Option<i64>, _>(AFTER_MEDIA + 4)
         .map_err(db_error)?
         .is_some();
     let article = Article {
@@ -188,20 +197,23 @@ fn article_from_row(row: &AnyRow) -> Result<(Article, bool), Error> {
         lead_image,
         sources: Vec::new(),
         topics: Vec::new(),
-        comment_count: row.try_get(26).map_err(db_error)?,
-        version: row.try_get(28).map_err(db_error)?,
-        updated_by: match row.try_get::<Option<i64>, _>(29).map_err(db_error)? {
+        comment_count: row.try_get(AFTER_MEDIA + 3).map_err(db_error)?,
+        version: row.try_get(AFTER_MEDIA + 5).map_err(db_error)?,
+        updated_by: match row
+            .try_get::<Option<i64>, _>(AFTER_MEDIA + 6)
+            .map_err(db_error)?
+        {
             Some(id) => Some(Editor {
                 id,
-                name: row.try_get(30).map_err(db_error)?,
+                name: row.try_get(AFTER_MEDIA + 7).map_err(db_error)?,
             }),
             None => None,
         },
         review_requested: row
-            .try_get::<Option<i64>, _>(31)
+            .try_get::<Option<i64>, _>(AFTER_MEDIA + 8)
             .map_err(db_error)?
             .is_some(),
-        prominence: Prominence::from_i64(row.try_get(32).map_err(db_error)?),
+        prominence: Prominence::from_i64(row.try_get(AFTER_MEDIA + 9).map_err(db_error)?),
         corrections: Vec::new(),
     };
     Ok((article, deleted))
@@ -227,6 +239,20 @@ fn revision_from_row(row: &AnyRow) -> Result<Revision, Error> {
         snapshot: serde_json::from_str::<Snapshot>(&snapshot)
             .map_err(|e| Error::Internal(format!("revision snapshot: {e}")))?,
     })
+}
+
+/// A `LIKE … ESCAPE '\\'` pattern that finds `words` anywhere, in lower case. Written out for
+/// both engines: SQLite's LIKE ignores ASCII case, PostgreSQL's does not, so both sides are
+/// lowered (SQLite's LOWER lowers ASCII only).
+pub(crate) fn like_pattern(words: &str) -> String {
+    format!(
+        "%{}%",
+        words
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
 }
 
 /// Appends the reader-visibility condition for lists: [`Article::is_visible_at`] in SQL.
@@ -555,7 +581,7 @@ impl Db {
         now: Timestamp,
     ) -> Result<ArticleLookup, Error> {
         let mut conn = self.pool.acquire().await.map_err(db_error)?;
-        let mut q = Sql::new(SELECT_ARTICLE);
+        let mut q = Sql::new(&SELECT_ARTICLE);
         q.push(" WHERE a.slug = ").bind(slug.to_owned());
         let Some(row) = q
             .query()?
@@ -597,7 +623,7 @@ impl Db {
             .await
             .map_err(db_error)?;
 
-        let mut q = Sql::new(SELECT_ARTICLE);
+        let mut q = Sql::new(&SELECT_ARTICLE);
         q.push(" WHERE 1 = 1");
         push_filter(&mut q, filter);
         q.push(" ORDER BY COALESCE(a.published_at, a.updated_at) DESC, a.id DESC LIMIT ")
@@ -698,7 +724,7 @@ async fn article_where(
     id: i64,
     condition: &'static str,
 ) -> Result<Option<Article>, Error> {
-    let mut q = Sql::new(SELECT_ARTICLE);
+    let mut q = Sql::new(&SELECT_ARTICLE);
     q.push(" WHERE ")
         .push(condition)
         .push(" AND a.id = ")
@@ -802,15 +828,7 @@ fn push_filter(q: &mut Sql, f: &ArticleFilter) {
         }
     }
     if let Some(words) = &f.title_contains {
-        // Written out for both engines: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
-        let pattern = format!(
-            "%{}%",
-            words
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = like_pattern(words);
         q.push(" AND LOWER(a.title) LIKE ")
             .bind(pattern)
             .push(" ESCAPE '\\'");

@@ -36,6 +36,11 @@ pub(crate) fn migrator() -> Migrator {
             "newsroom",
             include_str!("../migrations/postgres/0004_newsroom.sql"),
         ),
+        migration(
+            5,
+            "media library",
+            include_str!("../migrations/postgres/0005_media_library.sql"),
+        ),
     ])
 }
 

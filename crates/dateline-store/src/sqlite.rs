@@ -82,5 +82,10 @@ fn migrator() -> Migrator {
             "newsroom",
             include_str!("../migrations/sqlite/0004_newsroom.sql"),
         ),
+        migration(
+            5,
+            "media library",
+            include_str!("../migrations/sqlite/0005_media_library.sql"),
+        ),
     ])
 }

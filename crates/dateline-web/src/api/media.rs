@@ -1,27 +1,187 @@
-//! `POST /media`: image uploads.
+//! `/media`: the media library. Upload, list and search, describe, delete.
 
 use axum::{
     Json,
     extract::{
-        Multipart, State,
+        Multipart, Path, State,
         multipart::{MultipartError, MultipartRejection},
     },
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use dateline_core::Error;
-use serde::Serialize;
+use dateline_app::media::{self, Description};
+use dateline_core::{Error, media::Media, patch::Patch};
+use serde::{Deserialize, Serialize};
 
 use super::Staff;
-use crate::{AppState, error::ApiError, extract::declared_length};
+use crate::{
+    AppState,
+    error::ApiError,
+    extract::{ApiJson, ApiQuery, KnownParams, declared_length, parse_id},
+};
 
+/// A media item as the API returns it.
 #[derive(Serialize)]
-struct Uploaded {
+pub struct MediaJson {
     id: i64,
     url: String,
     width: i64,
     height: i64,
     content_type: String,
+    size_bytes: i64,
+    file_name: String,
+    alt: String,
+    caption: String,
+    credit: Option<String>,
+    thumb_url: Option<String>,
+    variants: Vec<VariantJson>,
+}
+
+#[derive(Serialize)]
+struct VariantJson {
+    url: String,
+    width: i64,
+    height: i64,
+    content_type: String,
+}
+
+fn to_json(state: &AppState, m: Media) -> MediaJson {
+    let url = |path: &str| state.absolute(&format!("/media/{path}"));
+    MediaJson {
+        id: m.id,
+        url: url(&m.path),
+        width: m.width,
+        height: m.height,
+        content_type: m.content_type,
+        size_bytes: m.size_bytes,
+        file_name: m.file_name,
+        alt: m.alt,
+        caption: m.caption,
+        credit: m.credit,
+        thumb_url: m.thumb.map(|t| url(&t.path)),
+        variants: m
+            .variants
+            .into_iter()
+            .map(|v| VariantJson {
+                url: url(&v.path),
+                width: v.width,
+                height: v.height,
+                content_type: v.content_type,
+            })
+            .collect(),
+    }
+}
+
+/// Query of `GET /media`.
+#[derive(Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "dateline_core::wire::optional_whole_number_text"
+    )]
+    page: Option<i64>,
+    #[serde(
+        default,
+        deserialize_with = "dateline_core::wire::optional_whole_number_text"
+    )]
+    per_page: Option<i64>,
+}
+
+impl KnownParams for ListQuery {
+    const NAMES: &'static [&'static str] = &["q", "page", "per_page"];
+}
+
+/// `GET /media`: the library, newest first; `q` searches file names, alt texts and captions.
+pub async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    dateline_core::permissions::may_upload_media(&staff.actor())?;
+    let page = q.page.unwrap_or(1);
+    if !(1..=100_000).contains(&page) {
+        return Err(Error::invalid("page", "Use a page number from 1 to 100000.").into());
+    }
+    let per_page = q.per_page.unwrap_or(20);
+    if !(1..=100).contains(&per_page) {
+        return Err(Error::invalid("per_page", "Use a per_page from 1 to 100.").into());
+    }
+    if let Some(words) = q.q.as_deref() {
+        dateline_core::text::check_controls("q", words)?;
+        if words.chars().count() > 200 {
+            return Err(Error::invalid("q", "Search for at most 200 characters.").into());
+        }
+    }
+    let (items, total) = state
+        .db()
+        .list_media(q.q.as_deref(), per_page, (page - 1) * per_page)
+        .await?;
+    let items: Vec<MediaJson> = items.into_iter().map(|m| to_json(&state, m)).collect();
+    Ok(Json(serde_json::json!({
+        "items": items,
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+        "next_page": (page * per_page < total).then_some(page + 1),
+    })))
+}
+
+/// `GET /media/{id}`
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<Json<MediaJson>, ApiError> {
+    dateline_core::permissions::may_upload_media(&staff.actor())?;
+    let id = parse_id(&id)?;
+    let m = state.db().media_by_id(id).await?.ok_or(Error::NotFound)?;
+    Ok(Json(to_json(&state, m)))
+}
+
+/// Body of `PATCH /media/{id}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DescriptionPatch {
+    #[serde(default)]
+    alt: Patch<String>,
+    #[serde(default)]
+    caption: Patch<String>,
+    #[serde(default)]
+    credit: Patch<String>,
+}
+
+/// `PATCH /media/{id}`: the alt text, caption and credit offered with the image; absent fields
+/// keep their value, `null` or `""` clears one.
+pub async fn describe(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<DescriptionPatch>,
+) -> Result<Json<MediaJson>, ApiError> {
+    let id = parse_id(&id)?;
+    let current = state.db().media_by_id(id).await?.ok_or(Error::NotFound)?;
+    let d = Description {
+        alt: patch.alt.apply_required(current.alt),
+        caption: patch.caption.apply_required(current.caption),
+        credit: patch
+            .credit
+            .apply_optional(current.credit)
+            .unwrap_or_default(),
+    };
+    let m = media::describe(state.app(), &staff.actor(), id, &d).await?;
+    Ok(Json(to_json(&state, m)))
+}
+
+/// `DELETE /media/{id}`: 409 while an article or a profile shows it.
+pub async fn delete(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = parse_id(&id)?;
+    media::delete(state.app(), &staff.actor(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Room for the multipart boundaries and part headers around the file.
@@ -71,6 +231,7 @@ pub async fn upload(
         )
     })?;
     let mut bytes = None;
+    let mut file_name = String::new();
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
@@ -78,10 +239,13 @@ pub async fn upload(
             Err(e) => return Err(multipart_error(&e)),
         };
         match field.name() {
-            Some("file") if bytes.is_none() => match field.bytes().await {
-                Ok(b) => bytes = Some(b),
-                Err(e) => return Err(multipart_error(&e)),
-            },
+            Some("file") if bytes.is_none() => {
+                file_name = field.file_name().unwrap_or_default().to_owned();
+                match field.bytes().await {
+                    Ok(b) => bytes = Some(b),
+                    Err(e) => return Err(multipart_error(&e)),
+                }
+            }
             Some("file") => {
                 return Err(Error::invalid("file", "Send one file per upload.").into());
             }
@@ -101,14 +265,13 @@ pub async fn upload(
             "Add the image in a field named file.",
         ))
     })?;
-    let media = dateline_app::media::upload(state.app(), &staff.actor(), bytes.to_vec()).await?;
-    let url = state.absolute(&format!("/media/{}", media.path));
-    let body = Uploaded {
-        id: media.id,
-        url: url.clone(),
-        width: media.width,
-        height: media.height,
-        content_type: media.content_type,
-    };
-    Ok((StatusCode::CREATED, [(header::LOCATION, url)], Json(body)).into_response())
+    let media = media::upload(state.app(), &staff.actor(), bytes.to_vec(), &file_name).await?;
+    let location = state.absolute(&format!("/api/v1/media/{}", media.id));
+    let body = to_json(&state, media);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(body),
+    )
+        .into_response())
 }

@@ -48,9 +48,17 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/media",
-            post(media::upload).layer(DefaultBodyLimit::max(
-                dateline_core::media::MAX_UPLOAD_BYTES + 64 * 1024,
-            )),
+            get(media::list)
+                .post(media::upload)
+                .layer(DefaultBodyLimit::max(
+                    dateline_core::media::MAX_UPLOAD_BYTES + 64 * 1024,
+                )),
+        )
+        .route(
+            "/media/{id}",
+            get(media::show)
+                .patch(media::describe)
+                .delete(media::delete),
         )
         .layer(DefaultBodyLimit::max(crate::extract::MAX_JSON_BYTES))
         .fallback(|| async { ApiError::from(Error::NotFound) })

@@ -4,6 +4,7 @@
 use dateline_core::{
     Error,
     articles::{Article, Source},
+    media::Media,
     settings::SiteSettings,
 };
 use dateline_store::ArticleFilter;
@@ -12,13 +13,61 @@ use serde::Serialize;
 
 use crate::AppState;
 
-/// An image with its intrinsic size, so the browser reserves its space before it loads.
+/// An image with its intrinsic size, so the browser reserves its space before it loads, and
+/// its responsive copies: `srcset` in its own format, `webp_srcset` where WebP copies exist.
 #[derive(Debug, Serialize)]
 pub struct ImageView {
     pub src: String,
     pub width: i64,
     pub height: i64,
     pub alt: String,
+    pub srcset: Option<String>,
+    pub webp_srcset: Option<String>,
+}
+
+impl ImageView {
+    /// `media` shown from `src` (the file or its thumbnail) at `width` × `height`, offering
+    /// every copy of it to the browser.
+    pub fn of(media: &Media, src: &str, width: i64, height: i64, alt: &str) -> Self {
+        let url = |path: &str| format!("/media/{path}");
+        let mut own: Vec<(i64, String)> = media
+            .variants
+            .iter()
+            .filter(|v| v.content_type == media.content_type)
+            .map(|v| (v.width, url(&v.path)))
+            .collect();
+        if let Some(t) = &media.thumb {
+            own.push((t.width, url(&t.path)));
+        }
+        own.push((media.width, url(&media.path)));
+        own.sort();
+        own.dedup_by_key(|(w, _)| *w);
+        let mut webp: Vec<(i64, String)> = media
+            .variants
+            .iter()
+            .filter(|v| v.content_type == "image/webp" && media.content_type != "image/webp")
+            .map(|v| (v.width, url(&v.path)))
+            .collect();
+        webp.sort();
+        // No list for an image that has no other copy than the one in `src`.
+        let set = |list: Vec<(i64, String)>| {
+            let only_src = list.iter().all(|(_, u)| u == src);
+            (!only_src).then(|| {
+                list.iter()
+                    .map(|(w, u)| format!("{u} {w}w"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+        };
+        ImageView {
+            src: src.to_owned(),
+            width,
+            height,
+            alt: alt.to_owned(),
+            srcset: set(own),
+            webp_srcset: set(webp),
+        }
+    }
 }
 
 /// The lead image of an article page.
@@ -73,21 +122,33 @@ impl ArticleView {
     pub fn new(a: Article, tz: &TimeZone) -> Self {
         let published = a.published_at.unwrap_or(a.created_at);
         let url = a.path(tz).unwrap_or_default();
-        let image = |path: &str, width, height, alt: &str| ImageView {
-            src: format!("/media/{path}"),
-            width,
-            height,
-            alt: alt.to_owned(),
-        };
         let lead = a.lead_image.as_ref().map(|l| LeadView {
-            image: image(&l.media.path, l.media.width, l.media.height, &l.alt),
+            image: ImageView::of(
+                &l.media,
+                &format!("/media/{}", l.media.path),
+                l.media.width,
+                l.media.height,
+                &l.alt,
+            ),
             caption: l.caption.clone(),
             credit: l.credit.clone(),
         });
         // Lists show the thumbnail; an image too small to need one is its own thumbnail.
         let thumb = a.lead_image.as_ref().map(|l| match &l.media.thumb {
-            Some(t) => image(&t.path, t.width, t.height, &l.alt),
-            None => image(&l.media.path, l.media.width, l.media.height, &l.alt),
+            Some(t) => ImageView::of(
+                &l.media,
+                &format!("/media/{}", t.path),
+                t.width,
+                t.height,
+                &l.alt,
+            ),
+            None => ImageView::of(
+                &l.media,
+                &format!("/media/{}", l.media.path),
+                l.media.width,
+                l.media.height,
+                &l.alt,
+            ),
         });
         let corrected = !a.corrections.is_empty();
         ArticleView {

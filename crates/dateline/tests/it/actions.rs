@@ -208,7 +208,7 @@ async fn act(
         Case::ChangeSetting => {
             settings::change(app, actor, SettingKey::Tagline, &format!("Tagline {n}")).await
         }
-        Case::UploadMedia => media::upload(app, actor, jpeg(8 + n as u32, 8))
+        Case::UploadMedia => media::upload(app, actor, jpeg(8 + n as u32, 8), "a.jpg")
             .await
             .map(drop),
         Case::ReadActivity => activity::page(app, actor, &EventFilter::default(), 10)
@@ -529,7 +529,9 @@ async fn every_action_records_its_event_and_never_a_secret(backend: Backend) {
     settings::change(app, &owner, SettingKey::TimeZone, "Europe/Paris")
         .await
         .unwrap();
-    media::upload(app, &author, jpeg(40, 30)).await.unwrap();
+    media::upload(app, &author, jpeg(40, 30), "b.jpg")
+        .await
+        .unwrap();
     expected.push((EventKind::MediaUploaded, me));
     // The job publishes the scheduled article once its time has come, as the system.
     assert!(

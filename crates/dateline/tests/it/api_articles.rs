@@ -556,7 +556,7 @@ async fn openapi_describes_the_served_api(backend: Backend) {
             );
         }
     }
-    assert_eq!(operations, 17);
+    assert_eq!(operations, 21);
 
     // Responses have the documented shapes.
     let token = app.editor_token().await;
@@ -620,6 +620,7 @@ async fn openapi_describes_the_served_api(backend: Backend) {
         "/articles/{id}/revisions/{rev}",
         "/articles/{id}/revisions/{rev}/restore",
         "/media",
+        "/media/{id}",
         "/openapi.json",
         "/activity",
     ] {

@@ -21,6 +21,7 @@ mod cli;
 mod concurrent;
 mod connections;
 mod hostile;
+mod media_library;
 mod ops;
 mod scheduling;
 mod security;

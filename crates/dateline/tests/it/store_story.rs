@@ -220,6 +220,7 @@ async fn store_story(backend: Backend) {
                 size_bytes: 1234,
                 checksum: "abc".into(),
                 thumb: None,
+                ..Media::default()
             },
             Some(noel.id),
             now,

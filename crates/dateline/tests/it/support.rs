@@ -422,6 +422,97 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
+/// A JPEG with EXIF metadata: the given orientation (1 upright, 6 turned a quarter clockwise),
+/// a description that reads `SECRET-SERIAL-42`, and a GPS latitude. Returns the file and the
+/// length of its EXIF segment.
+pub fn jpeg_with_exif(width: u32, height: u32, orientation: u16) -> (Vec<u8>, usize) {
+    let mut tiff = b"II*\0".to_vec();
+    tiff.extend(8u32.to_le_bytes());
+    let entry = |tiff: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: [u8; 4]| {
+        tiff.extend(tag.to_le_bytes());
+        tiff.extend(kind.to_le_bytes());
+        tiff.extend(count.to_le_bytes());
+        tiff.extend(value);
+    };
+    let secret = b"SECRET-SERIAL-42\0";
+    // IFD0 at 8: three entries (2 + 36 bytes) and the next-IFD offset (4): ends at 50.
+    let text_at = 50u32;
+    let gps_at = text_at + secret.len() as u32 + 1;
+    tiff.extend(3u16.to_le_bytes());
+    let o = orientation.to_le_bytes();
+    entry(
+        &mut tiff,
+        0x010E,
+        2,
+        secret.len() as u32,
+        text_at.to_le_bytes(),
+    );
+    entry(&mut tiff, 0x0112, 3, 1, [o[0], o[1], 0, 0]);
+    entry(&mut tiff, 0x8825, 4, 1, gps_at.to_le_bytes());
+    tiff.extend(0u32.to_le_bytes());
+    tiff.extend(secret);
+    tiff.push(0);
+    // The GPS IFD: latitude reference "N".
+    tiff.extend(1u16.to_le_bytes());
+    entry(&mut tiff, 0x0001, 2, 2, *b"N\0\0\0");
+    tiff.extend(0u32.to_le_bytes());
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend(tiff);
+    let mut segment = vec![0xFF, 0xE1];
+    segment.extend(((app1.len() + 2) as u16).to_be_bytes());
+    segment.extend(app1);
+    let plain = jpeg(width, height);
+    let mut out = plain[..2].to_vec();
+    out.extend(&segment);
+    out.extend(&plain[2..]);
+    (out, segment.len())
+}
+
+/// A PNG with a text chunk that reads `GPS 51.5074 N` after its header.
+pub fn png_with_text(width: u32, height: u32) -> Vec<u8> {
+    let plain = png(width, height);
+    let data = b"tEXtComment\0GPS 51.5074 N";
+    let mut chunk = ((data.len() - 4) as u32).to_be_bytes().to_vec();
+    chunk.extend(data);
+    chunk.extend(crc32(data).to_be_bytes());
+    // Signature (8) and IHDR (25) come first.
+    let mut out = plain[..33].to_vec();
+    out.extend(chunk);
+    out.extend(&plain[33..]);
+    out
+}
+
+/// The CRC-32 a PNG chunk ends with.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for b in bytes {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// Waits until the background job has made the responsive variants of a media item; returns
+/// the item's API JSON. Panics after half a minute.
+pub async fn wait_for_variants(app: &TestApp, token: &str, media_id: i64) -> serde_json::Value {
+    for _ in 0..300 {
+        let (_, m) = app
+            .get_json(&format!("/api/v1/media/{media_id}"), Some(token))
+            .await;
+        if m["variants"].as_array().is_some_and(|v| !v.is_empty()) {
+            return m;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no variants for media {media_id} after 30 s");
+}
+
 /// Uploads an image through the API; returns the response JSON.
 pub async fn upload(
     app: &TestApp,
