@@ -3,7 +3,8 @@
 //! Chromium, looking for a dialog opened, a script or event handler that came from the payload,
 //! or a policy violation the browser reported (an injection the CSP stopped).
 //!
-//! `DATELINE_ATTACK_SAMPLE=N` tries every Nth payload (default: all 6,613);
+//! `DATELINE_ATTACK_SAMPLE=N` tries every Nth payload (default: all 6,613), starting from the
+//! `DATELINE_ATTACK_OFFSET`th (default 0);
 //! `DATELINE_ATTACK_BACKEND=postgres` uses PostgreSQL.
 
 use std::time::Instant;
@@ -34,10 +35,15 @@ async fn xss_payloads_in_every_field_never_run_in_a_browser() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1)
         .max(1);
+    let offset: usize = std::env::var("DATELINE_ATTACK_OFFSET")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let payloads: Vec<String> = std::fs::read_to_string(fixture("xss/payloadbox.txt"))
         .unwrap()
         .lines()
         .filter(|l| !l.trim().is_empty())
+        .skip(offset)
         .step_by(sample)
         .map(str::to_owned)
         .collect();
