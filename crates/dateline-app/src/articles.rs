@@ -78,8 +78,36 @@ pub async fn update(
     patch: ArticlePatch,
     read_version: Option<i64>,
 ) -> Result<Article> {
-    change(app, actor, id, read_version, "Edited", |_| patch).await
+    change(app, actor, id, read_version, "Edited", |_| Ok(patch)).await
 }
+
+/// Saves a draft as its writer types (the editor's script, every few seconds). Only drafts:
+/// a published article changes when someone presses its button. The autosaves of one person in
+/// a row keep one revision, the latest, rather than one every few seconds.
+pub async fn autosave(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    mut patch: ArticlePatch,
+    read_version: Option<i64>,
+) -> Result<Article> {
+    patch.status = Patch::Absent;
+    patch.published_at = Patch::Absent;
+    change(app, actor, id, read_version, AUTOSAVED, |before| {
+        if before.status == ArticleStatus::Draft {
+            Ok(patch)
+        } else {
+            Err(Error::invalid(
+                "status",
+                "Only drafts are saved automatically: save this article with its button.",
+            ))
+        }
+    })
+    .await
+}
+
+/// The note of an autosave's revision.
+const AUTOSAVED: &str = "Autosaved";
 
 /// Makes an article visible now. One already published keeps its time.
 pub async fn publish(app: &App, actor: &Actor, id: i64) -> Result<Article> {
@@ -90,7 +118,7 @@ pub async fn publish(app: &App, actor: &Actor, id: i64) -> Result<Article> {
             // A draft's old or future time is not its publication time: it is published now.
             patch.published_at = Patch::Null;
         }
-        patch
+        Ok(patch)
     })
     .await
 }
@@ -98,7 +126,7 @@ pub async fn publish(app: &App, actor: &Actor, id: i64) -> Result<Article> {
 /// Gives an article a future publication time; the jobs runner publishes it then.
 pub async fn schedule(app: &App, actor: &Actor, id: i64, at: Timestamp) -> Result<Article> {
     change(app, actor, id, None, "Edited", |_| {
-        ArticlePatch::status(ArticleStatus::Scheduled, Some(at))
+        Ok(ArticlePatch::status(ArticleStatus::Scheduled, Some(at)))
     })
     .await
 }
@@ -106,7 +134,7 @@ pub async fn schedule(app: &App, actor: &Actor, id: i64, at: Timestamp) -> Resul
 /// Takes an article back to draft: readers no longer see it.
 pub async fn unpublish(app: &App, actor: &Actor, id: i64) -> Result<Article> {
     change(app, actor, id, None, "Edited", |_| {
-        ArticlePatch::status(ArticleStatus::Draft, None)
+        Ok(ArticlePatch::status(ArticleStatus::Draft, None))
     })
     .await
 }
@@ -124,7 +152,7 @@ pub async fn restore_revision(
     let revision = revision(app, actor, id, number).await?;
     let note = format!("Restored revision {number}");
     change(app, actor, id, read_version, &note, |_| {
-        revision.snapshot.restoring_patch()
+        Ok(revision.snapshot.restoring_patch())
     })
     .await
 }
@@ -382,14 +410,14 @@ async fn change(
     id: i64,
     read_version: Option<i64>,
     note: &str,
-    make: impl FnOnce(&Article) -> ArticlePatch,
+    make: impl FnOnce(&Article) -> Result<ArticlePatch>,
 ) -> Result<Article> {
     let now = app.now();
     let mut tx = app.db().begin_write().await?;
     tx.lock_article(id).await?;
     let before = tx.article_by_id(id).await?.ok_or(Error::NotFound)?;
     permissions::may_edit_article(actor, &before)?;
-    let patch = make(&before);
+    let patch = make(&before)?;
     let new_author = match &patch.author_email {
         Patch::Value(e) if !e.trim().is_empty() => Some(e.clone()),
         _ => None,
@@ -467,12 +495,21 @@ async fn keep_revision(
     note: &str,
     now: Timestamp,
 ) -> Result<()> {
+    let snapshot = Snapshot::of(article);
+    if note == AUTOSAVED
+        && let Some(user) = editor_id(actor)
+        && tx
+            .replace_latest_revision(article.id, user, AUTOSAVED, &snapshot, now)
+            .await?
+    {
+        return Ok(());
+    }
     tx.insert_revision(
         article.id,
         editor_id(actor),
         actor.reference().kind.as_str(),
         note,
-        &Snapshot::of(article),
+        &snapshot,
         now,
     )
     .await?;

@@ -511,6 +511,34 @@ impl WriteTx {
         Ok(number)
     }
 
+    /// Replaces the snapshot of an article's latest revision if `saved_by` made it with
+    /// `note` (an autosave following an autosave); true if it did.
+    pub async fn replace_latest_revision(
+        &mut self,
+        article_id: i64,
+        saved_by: i64,
+        note: &str,
+        snapshot: &Snapshot,
+        now: Timestamp,
+    ) -> Result<bool, Error> {
+        let json = serde_json::to_string(snapshot)
+            .map_err(|e| Error::Internal(format!("revision snapshot: {e}")))?;
+        let r = sqlx::query(
+            "UPDATE article_revisions SET snapshot = $1, created_at = $2 \
+             WHERE article_id = $3 AND author_id = $4 AND note = $5 AND number = \
+             (SELECT MAX(number) FROM article_revisions WHERE article_id = $3)",
+        )
+        .bind(json)
+        .bind(to_micros(now))
+        .bind(article_id)
+        .bind(saved_by)
+        .bind(note.to_owned())
+        .execute(&mut *self.conn())
+        .await
+        .map_err(db_error)?;
+        Ok(r.rows_affected() > 0)
+    }
+
     /// Remembers that `old_slug` was an address of `article_id`, so that it keeps answering
     /// with a redirect; and forgets `current_slug` as an old address (an article may get an
     /// old slug back).
@@ -687,6 +715,22 @@ impl Db {
             Some(id) => self.visible_article_by_id(id, now).await,
             None => Ok(None),
         }
+    }
+
+    /// Every topic, by name: what an editor may choose from.
+    pub async fn topics(&self) -> Result<Vec<Topic>, Error> {
+        let rows = sqlx::query("SELECT name, slug FROM topics ORDER BY LOWER(name), slug")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Topic {
+                    name: r.try_get(0).map_err(db_error)?,
+                    slug: r.try_get(1).map_err(db_error)?,
+                })
+            })
+            .collect()
     }
 
     /// A topic by slug.

@@ -55,6 +55,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         "admin/users.html",
         include_str!("../templates/admin/users.html"),
     ),
+    (
+        "admin/articles.html",
+        include_str!("../templates/admin/articles.html"),
+    ),
+    (
+        "admin/editor.html",
+        include_str!("../templates/admin/editor.html"),
+    ),
+    (
+        "admin/revisions.html",
+        include_str!("../templates/admin/revisions.html"),
+    ),
 ];
 
 /// The default theme's static files: name, MIME type, content.
@@ -63,6 +75,11 @@ const STATIC_FILES: &[(&str, &str, &[u8])] = &[
         "style.css",
         "text/css; charset=utf-8",
         include_bytes!("../static/style.css"),
+    ),
+    (
+        "admin.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../static/admin.js"),
     ),
     (
         "favicon.svg",

@@ -3,12 +3,14 @@
 //! something carries the session's CSRF token, checked before anything else happens.
 
 mod accounts;
+mod articles;
+mod multipart;
 mod pages;
 pub mod session;
 
 use axum::{
     Router,
-    extract::Request,
+    extract::{DefaultBodyLimit, Request},
     http::{HeaderValue, header},
     middleware::{self, Next},
     response::Response,
@@ -46,6 +48,33 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/role", post(accounts::change_role))
         .route("/admin/users/{id}/active", post(accounts::set_active))
         .route("/admin/join", get(accounts::join_page).post(accounts::join))
+        .route(
+            "/admin/articles",
+            get(articles::list).post(articles::create),
+        )
+        .route("/admin/articles/new", get(articles::new))
+        .route(
+            "/admin/articles/{id}",
+            get(articles::edit).post(articles::update),
+        )
+        .route("/admin/articles/{id}/trash", post(articles::trash))
+        .route("/admin/articles/{id}/restore", post(articles::restore))
+        .route(
+            "/admin/articles/{id}/corrections",
+            post(articles::add_correction),
+        )
+        .route(
+            "/admin/articles/{id}/prominence",
+            post(articles::set_prominence),
+        )
+        .route("/admin/articles/{id}/revisions", get(articles::revisions))
+        .route(
+            "/admin/articles/{id}/revisions/{rev}/restore",
+            post(articles::restore_revision),
+        )
+        .route("/admin/preview", post(articles::preview))
+        // The editor and the library send files and long articles.
+        .layer(DefaultBodyLimit::max(multipart::MAX_BODY_BYTES))
         .layer(middleware::from_fn(private))
 }
 

@@ -82,6 +82,16 @@ fn notice(query: &str) -> Option<String> {
             "The account has been deactivated; its sessions and tokens no longer work."
         }
         "reactivated" => "The account is active again.",
+        "published" => "Published.",
+        "scheduled" => "Scheduled: it will be published at its time.",
+        "unpublished" => "Unpublished: readers no longer see it.",
+        "review" => "Saved and sent to the editors for review.",
+        "trashed" => "Moved to the trash. It can be restored from there.",
+        "restored" => "Restored.",
+        "corrected" => "The note has been added to the article.",
+        "placed" => "The front page has been changed.",
+        "uploaded" => "Uploaded.",
+        "deleted" => "Deleted.",
         _ => return None,
     };
     Some(text.to_owned())

@@ -4,7 +4,7 @@
 use dateline_core::users::Role;
 use serde_json::json;
 
-use crate::support::{Backend, Options, TestApp, form_token};
+use crate::support::{Backend, Options, TestApp, browser, csrf, form_token, page, sign_in};
 
 both_backends!(
     strangers_meet_the_login_page_and_staff_sign_in_and_out,
@@ -15,54 +15,6 @@ both_backends!(
 );
 
 const PASSWORD: &str = "correct horse battery";
-
-/// A browser of its own: its own cookies.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap()
-}
-
-/// Signs `email` in with `password` in `client`; returns the answer to the login form.
-async fn sign_in(
-    app: &TestApp,
-    client: &reqwest::Client,
-    email: &str,
-    password: &str,
-) -> reqwest::Response {
-    let page = client
-        .get(app.url("/admin/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    client
-        .post(app.url("/admin/login"))
-        .form(&[
-            ("email", email),
-            ("password", password),
-            ("form_token", &form_token(&page)),
-            ("next", "/admin"),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
-
-/// A page of the admin in `client`: status and HTML.
-async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> (u16, String) {
-    let r = client.get(app.url(path)).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
-/// The CSRF token of an admin page.
-async fn csrf(app: &TestApp, client: &reqwest::Client) -> String {
-    form_token(&page(app, client, "/admin/profile").await.1)
-}
 
 async fn strangers_meet_the_login_page_and_staff_sign_in_and_out(backend: Backend) {
     let app = TestApp::spawn(backend).await;

@@ -9,6 +9,7 @@ mod support;
 
 mod actions;
 mod admin_accounts;
+mod admin_articles;
 mod api_activity;
 mod api_articles;
 mod api_comments;

@@ -369,6 +369,54 @@ pub fn snapshot_settings() -> insta::Settings {
     s
 }
 
+/// A browser of its own: its own cookies.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+/// Signs `email` in with `password` in `client`; returns the answer to the login form.
+pub async fn sign_in(
+    app: &TestApp,
+    client: &reqwest::Client,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    let page = client
+        .get(app.url("/admin/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    client
+        .post(app.url("/admin/login"))
+        .form(&[
+            ("email", email),
+            ("password", password),
+            ("form_token", &form_token(&page)),
+            ("next", "/admin"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A page of the admin in `client`: status and HTML.
+pub async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> (u16, String) {
+    let r = client.get(app.url(path)).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// The CSRF token of an admin page.
+pub async fn csrf(app: &TestApp, client: &reqwest::Client) -> String {
+    form_token(&page(app, client, "/admin/profile").await.1)
+}
+
 /// The hidden form token (`form_token`, or `csrf`) of the first form in a page.
 pub fn form_token(html: &str) -> String {
     for name in ["form_token", "csrf"] {
