@@ -78,6 +78,11 @@ impl App {
         self.inner.decoding.peak()
     }
 
+    /// What an upload may be: its size in bytes and in pixels.
+    pub fn media_limits(&self) -> &media::MediaLimits {
+        &self.inner.decoding.limits
+    }
+
     /// The limits and turns of image decoding.
     pub(crate) fn decoding(&self) -> &media::Decoding {
         &self.inner.decoding

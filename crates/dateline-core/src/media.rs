@@ -61,7 +61,24 @@ pub struct Thumb {
     pub height: i64,
 }
 
-/// Largest upload accepted, in bytes.
-pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+/// Largest upload accepted unless the operator sets another limit, in bytes.
+pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+
+/// An upload limit as people read it ("20 MB").
+pub fn size_limit_text(limit: usize) -> String {
+    if limit >= 1024 * 1024 && limit.is_multiple_of(1024 * 1024) {
+        format!("{} MB", limit / (1024 * 1024))
+    } else {
+        format!("{limit} bytes")
+    }
+}
+
+/// What a person on any surface is told when a file is over `limit` bytes.
+pub fn too_large_message(limit: usize) -> String {
+    format!(
+        "The file is too large: files may be at most {}.",
+        size_limit_text(limit)
+    )
+}
 /// Width of list thumbnails.
 pub const THUMB_WIDTH: u32 = 480;

@@ -16,6 +16,16 @@ pub enum SettingKey {
     TimeZone,
     /// BCP 47 language tag of the site's own text.
     Language,
+    /// A paragraph about the site, for search engines and the home page's description.
+    Description,
+    /// Media id of the site's logo, shown in the header; empty for none.
+    Logo,
+    /// How dates are written on the public pages ([`DateFormat`]).
+    DateFormat,
+    /// The address readers reach the site at; empty for the one the server was started with.
+    BaseUrl,
+    /// Articles on one page of the home page, topics and authors.
+    ArticlesPerPage,
     /// Key of the keyed hash under which readers' IP addresses are stored; never shown.
     IpHashKey,
     /// Records that the welcome content of a new site was made (or claimed by another process).
@@ -26,11 +36,16 @@ pub enum SettingKey {
 
 impl SettingKey {
     /// The settings a staff member may read and change (the others are the system's own).
-    pub const EDITABLE: [SettingKey; 4] = [
+    pub const EDITABLE: [SettingKey; 9] = [
         SettingKey::Title,
         SettingKey::Tagline,
+        SettingKey::Description,
+        SettingKey::Logo,
         SettingKey::TimeZone,
+        SettingKey::DateFormat,
         SettingKey::Language,
+        SettingKey::BaseUrl,
+        SettingKey::ArticlesPerPage,
     ];
 
     /// The stored name.
@@ -40,6 +55,11 @@ impl SettingKey {
             SettingKey::Tagline => "tagline",
             SettingKey::TimeZone => "time_zone",
             SettingKey::Language => "language",
+            SettingKey::Description => "description",
+            SettingKey::Logo => "logo",
+            SettingKey::DateFormat => "date_format",
+            SettingKey::BaseUrl => "base_url",
+            SettingKey::ArticlesPerPage => "articles_per_page",
             SettingKey::IpHashKey => "ip_hash_key",
             SettingKey::Seeded => "seeded",
             SettingKey::SetupTokenHash => "setup_token_hash",
@@ -57,9 +77,10 @@ impl SettingKey {
             .into_iter()
             .find(|k| k.as_str() == name)
             .ok_or_else(|| {
+                let names: Vec<&str> = Self::EDITABLE.iter().map(|k| k.as_str()).collect();
                 Error::invalid(
                     field,
-                    "Use one of the settings title, tagline, time_zone or language.",
+                    format!("Use one of the settings {}.", names.join(", ")),
                 )
             })
     }
@@ -76,7 +97,7 @@ impl SettingKey {
             SettingKey::Language => {
                 let v = value.trim();
                 let ok = !v.is_empty()
-                    && v.len() <= 35
+                    && value.chars().count() <= 35
                     && v.split('-').all(|p| {
                         !p.is_empty()
                             && p.len() <= 8
@@ -91,9 +112,130 @@ impl SettingKey {
                     ))
                 }
             }
+            SettingKey::Description => {
+                Ok(crate::text::optional_text(field, Some(value), 1000)?.unwrap_or_default())
+            }
+            SettingKey::Logo => match value.trim() {
+                "" => Ok(String::new()),
+                v => v
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|id| *id > 0)
+                    .map(|id| id.to_string())
+                    .ok_or_else(|| {
+                        Error::invalid(field, "Choose an image from the media library.")
+                    }),
+            },
+            SettingKey::DateFormat => {
+                DateFormat::parse(field, value).map(|f| f.as_str().to_owned())
+            }
+            SettingKey::BaseUrl => parse_base_url(field, value),
+            SettingKey::ArticlesPerPage => value
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MAX_ARTICLES_PER_PAGE).contains(n))
+                .map(|n| n.to_string())
+                .ok_or_else(|| {
+                    Error::invalid(
+                        field,
+                        format!("Use a whole number from 1 to {MAX_ARTICLES_PER_PAGE}."),
+                    )
+                }),
             SettingKey::IpHashKey | SettingKey::Seeded | SettingKey::SetupTokenHash => Err(
                 Error::invalid(field, "This setting is managed by Dateline itself."),
             ),
+        }
+    }
+}
+
+/// The most articles a list page may show.
+pub const MAX_ARTICLES_PER_PAGE: u32 = 100;
+
+/// A base URL: empty (the server's own), or an http(s) origin with at most a path prefix, kept
+/// without its final slash so that paths can be appended.
+fn parse_base_url(field: &str, value: &str) -> Result<String> {
+    // Not trimmed: a browser's URL field sends none, and the API's schema names the shape.
+    if value.is_empty() {
+        return Ok(String::new());
+    }
+    let v = crate::text::parse_web_url(field, value)?;
+    if v.contains(['?', '#']) {
+        return Err(Error::invalid(
+            field,
+            "The base URL is an address without ? or #, such as https://news.example.org.",
+        ));
+    }
+    Ok(v.trim_end_matches('/').to_owned())
+}
+
+/// How the public pages write dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateFormat {
+    /// "Friday, July 31, 2009", as the seed page.
+    #[default]
+    MonthDayYear,
+    /// "Friday 31 July 2009".
+    DayMonthYear,
+    /// "2009-07-31".
+    Iso,
+}
+
+impl DateFormat {
+    /// Every format, in the order a settings page offers them.
+    pub const ALL: [DateFormat; 3] = [
+        DateFormat::MonthDayYear,
+        DateFormat::DayMonthYear,
+        DateFormat::Iso,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DateFormat::MonthDayYear => "month_day_year",
+            DateFormat::DayMonthYear => "day_month_year",
+            DateFormat::Iso => "iso",
+        }
+    }
+
+    /// A format by its stored name.
+    pub fn parse(field: &str, value: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str() == value.trim())
+            .ok_or_else(|| {
+                Error::invalid(
+                    field,
+                    "Use one of the date formats month_day_year, day_month_year or iso.",
+                )
+            })
+    }
+
+    /// A date with its weekday, as a dateline shows it.
+    pub fn long_date(self) -> &'static str {
+        match self {
+            DateFormat::MonthDayYear => "%A, %B %-d, %Y",
+            DateFormat::DayMonthYear => "%A %-d %B %Y",
+            DateFormat::Iso => "%Y-%m-%d",
+        }
+    }
+
+    /// A date without its weekday (corrections).
+    pub fn short_date(self) -> &'static str {
+        match self {
+            DateFormat::MonthDayYear => "%B %-d, %Y",
+            DateFormat::DayMonthYear => "%-d %B %Y",
+            DateFormat::Iso => "%Y-%m-%d",
+        }
+    }
+
+    /// A date and time to the minute, with the zone.
+    pub fn exact_time(self) -> &'static str {
+        match self {
+            DateFormat::MonthDayYear => "%A, %B %-d, %Y, %-I:%M %p %Z",
+            DateFormat::DayMonthYear => "%A %-d %B %Y, %H:%M %Z",
+            DateFormat::Iso => "%Y-%m-%d %H:%M %Z",
         }
     }
 }
@@ -109,6 +251,18 @@ pub struct SiteSettings {
     pub time_zone: String,
     /// BCP 47 language tag of the site's own text ("en").
     pub language: String,
+    /// A paragraph about the site; may be empty.
+    pub description: String,
+    /// The logo's media id, if the site has one.
+    pub logo: Option<i64>,
+    /// The logo's path under `/media/`, found by the store when the logo is set.
+    pub logo_path: Option<String>,
+    /// How the public pages write dates.
+    pub date_format: DateFormat,
+    /// The address readers reach the site at; empty for the server's own.
+    pub base_url: String,
+    /// Articles on one page of a list.
+    pub articles_per_page: u32,
 }
 
 impl Default for SiteSettings {
@@ -118,6 +272,12 @@ impl Default for SiteSettings {
             tagline: "News and analysis".to_owned(),
             time_zone: "UTC".to_owned(),
             language: "en".to_owned(),
+            description: String::new(),
+            logo: None,
+            logo_path: None,
+            date_format: DateFormat::default(),
+            base_url: String::new(),
+            articles_per_page: 10,
         }
     }
 }
@@ -135,6 +295,21 @@ impl SiteSettings {
             SettingKey::Tagline => self.tagline = value,
             SettingKey::TimeZone => self.time_zone = value,
             SettingKey::Language => self.language = value,
+            SettingKey::Description => self.description = value,
+            SettingKey::Logo => self.logo = value.parse().ok(),
+            SettingKey::DateFormat => {
+                self.date_format = DateFormat::parse("date_format", &value).unwrap_or_default();
+            }
+            SettingKey::BaseUrl => self.base_url = value,
+            SettingKey::ArticlesPerPage => {
+                if let Some(n) = value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=MAX_ARTICLES_PER_PAGE).contains(n))
+                {
+                    self.articles_per_page = n;
+                }
+            }
             SettingKey::IpHashKey | SettingKey::Seeded | SettingKey::SetupTokenHash => {}
         }
     }

@@ -146,7 +146,8 @@ impl WriteTx {
     }
 
     /// What still shows a media item, in words for the person who wants it deleted: the
-    /// title of an article (in the trash too, which may come back) or an account's picture.
+    /// title of an article (in the trash too, which may come back), an account's picture, or
+    /// the site's logo.
     pub async fn media_used_by(&mut self, id: i64) -> Result<Option<String>, Error> {
         let title: Option<String> = sqlx::query_scalar(
             "SELECT title FROM articles WHERE lead_media_id = $1 ORDER BY id LIMIT 1",
@@ -164,7 +165,16 @@ impl WriteTx {
                 .fetch_optional(&mut *self.conn())
                 .await
                 .map_err(db_error)?;
-        Ok(name.map(|n| format!("the profile of {n}")))
+        if let Some(n) = name {
+            return Ok(Some(format!("the profile of {n}")));
+        }
+        let logo: Option<String> =
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'logo' AND value = $1")
+                .bind(id.to_string())
+                .fetch_optional(&mut *self.conn())
+                .await
+                .map_err(db_error)?;
+        Ok(logo.map(|_| "the site's logo (see Settings)".to_owned()))
     }
 
     /// Deletes a media record. Returns the files no other record names any more (equal uploads

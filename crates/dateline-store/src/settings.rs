@@ -11,8 +11,10 @@ use crate::{Db, WriteTx, db_error};
 impl Db {
     /// The settings every page needs; missing keys take their defaults.
     pub async fn site_settings(&self) -> Result<SiteSettings, Error> {
+        // The secrets are not read here; the editable keys are picked out below.
         let rows = sqlx::query(
-            "SELECT key, value FROM settings WHERE key IN ('title', 'tagline', 'time_zone', 'language')",
+            "SELECT key, value FROM settings \
+             WHERE key NOT IN ('ip_hash_key', 'setup_token_hash', 'seeded')",
         )
         .fetch_all(&self.pool)
         .await
@@ -26,6 +28,13 @@ impl Db {
             if let Some(key) = SettingKey::EDITABLE.into_iter().find(|k| k.as_str() == key) {
                 s.set(key, value);
             }
+        }
+        if let Some(id) = s.logo {
+            s.logo_path = sqlx::query_scalar("SELECT path FROM media WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
         }
         Ok(s)
     }

@@ -10,7 +10,7 @@ use dateline_core::Error;
 use serde::Serialize;
 
 /// The HTTP status and machine-readable code of a domain error.
-fn classify(e: &Error) -> (StatusCode, &'static str) {
+pub(crate) fn classify(e: &Error) -> (StatusCode, &'static str) {
     match e {
         Error::NotFound => (StatusCode::NOT_FOUND, "not_found"),
         Error::Gone => (StatusCode::GONE, "gone"),
@@ -30,7 +30,7 @@ fn classify(e: &Error) -> (StatusCode, &'static str) {
 
 /// The message a person sees; internal details are logged instead. Always a sentence with a
 /// capital and a full stop, whoever wrote the reason.
-fn public_message(e: &Error) -> String {
+pub(crate) fn public_message(e: &Error) -> String {
     let text = match e {
         Error::NotFound => "There is nothing at this address.".to_owned(),
         Error::Gone => "This article has been removed.".to_owned(),

@@ -27,7 +27,8 @@ pub use theme::Theme;
 /// Settings of the web layer, fixed at start.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
-    /// Public address of the site without a trailing slash, for absolute links.
+    /// The server's own public address without a trailing slash (configured, or derived from
+    /// the listen address); the site's base URL setting, when set, takes its place.
     pub base_url: String,
     /// Folder holding uploaded media.
     pub media_dir: PathBuf,
@@ -55,6 +56,9 @@ struct Inner {
     theme: Theme,
     config: WebConfig,
     failed_auth: throttle::FailedAuth,
+    /// The base URL setting ("" for none), kept in step with the activity log by
+    /// [`AppState::follow_settings`], so links, cookies and HSTS follow it without a query.
+    base_url_setting: std::sync::RwLock<String>,
 }
 
 impl AppState {
@@ -66,6 +70,7 @@ impl AppState {
                 theme,
                 failed_auth: throttle::FailedAuth::new(config.auth_failures_per_minute),
                 config,
+                base_url_setting: std::sync::RwLock::default(),
             }),
         }
     }
@@ -100,9 +105,80 @@ impl AppState {
         &self.inner.config
     }
 
+    /// The address readers reach the site at, without a trailing slash: the base URL setting
+    /// when the owner has set one, else the server's own.
+    pub fn base_url(&self) -> String {
+        let set = self
+            .inner
+            .base_url_setting
+            .read()
+            .map(|s| s.clone())
+            .unwrap_or_default();
+        if set.is_empty() {
+            self.inner.config.base_url.clone()
+        } else {
+            set
+        }
+    }
+
+    /// Whether the base URL was neither configured nor set, so that a form may also come from
+    /// the host a request names.
+    pub fn trusts_host_header(&self) -> bool {
+        self.inner.config.trust_host_header
+            && self
+                .inner
+                .base_url_setting
+                .read()
+                .map_or(true, |s| s.is_empty())
+    }
+
     /// An absolute URL for a site path.
     pub fn absolute(&self, path: &str) -> String {
-        format!("{}{path}", self.inner.config.base_url)
+        format!("{}{path}", self.base_url())
+    }
+
+    /// Reads the base URL setting again (after a change here, or an event from elsewhere).
+    pub async fn reload_settings(&self) -> Result<(), dateline_core::Error> {
+        let value = self
+            .db()
+            .setting(dateline_core::settings::SettingKey::BaseUrl)
+            .await?
+            .unwrap_or_default();
+        if let Ok(mut s) = self.inner.base_url_setting.write() {
+            *s = value;
+        }
+        Ok(())
+    }
+
+    /// Keeps the base URL setting in step with the activity log: every `setting.changed` for
+    /// it, from this process or (on PostgreSQL) any other, is read again at once. On SQLite,
+    /// where other processes' commits are not announced, the log is also looked at every few
+    /// seconds.
+    pub fn follow_settings(&self) -> tokio::task::JoinHandle<()> {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut wake = state.db().subscribe_events();
+            let mut last = state.db().latest_event_id().await.unwrap_or(0);
+            let _ = state.reload_settings().await;
+            loop {
+                tokio::select! {
+                    _ = wake.recv() => {}
+                    () = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
+                }
+                let Ok(events) = state.db().events_after(last, 500).await else {
+                    continue;
+                };
+                let mut changed = false;
+                for e in events {
+                    last = e.id;
+                    changed |= e.kind == dateline_core::events::EventKind::SettingChanged
+                        && e.payload["key"] == "base_url";
+                }
+                if changed && let Err(e) = state.reload_settings().await {
+                    tracing::warn!(error = %e, "could not read the base URL setting");
+                }
+            }
+        })
     }
 }
 

@@ -46,7 +46,7 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
             h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
         }
     }
-    if config.base_url.starts_with("https://") {
+    if state.base_url().starts_with("https://") {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
@@ -89,9 +89,8 @@ pub fn check_same_origin(state: &AppState, headers: &HeaderMap) -> Result<(), Si
     let Some(origin) = named else {
         return Ok(());
     };
-    let config = state.config();
-    let ours = origin.eq_ignore_ascii_case(origin_of(&config.base_url))
-        || (config.trust_host_header
+    let ours = origin.eq_ignore_ascii_case(origin_of(&state.base_url()))
+        || (state.trusts_host_header()
             && headers
                 .get(header::HOST)
                 .and_then(|v| v.to_str().ok())

@@ -67,6 +67,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "admin/revisions.html",
         include_str!("../templates/admin/revisions.html"),
     ),
+    (
+        "admin/media.html",
+        include_str!("../templates/admin/media.html"),
+    ),
+    (
+        "admin/settings.html",
+        include_str!("../templates/admin/settings.html"),
+    ),
 ];
 
 /// The default theme's static files: name, MIME type, content.

@@ -147,11 +147,19 @@
         zone.classList.remove("dragging");
       });
     });
+    const hint = zone.querySelector(".drop-hint");
+    if (hint) {
+      hint.hidden = false;
+    }
     zone.addEventListener("drop", function (event) {
       event.preventDefault();
       if (event.dataTransfer && event.dataTransfer.files.length > 0) {
         input.files = event.dataTransfer.files;
-        form.requestSubmit();
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+        // The library uploads what is dropped; the editor keeps it for the next save.
+        if (zone.dataset.dropzone === "submit") {
+          form.requestSubmit();
+        }
       }
     });
   }

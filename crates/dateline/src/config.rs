@@ -80,6 +80,9 @@ pub struct ServeArgs {
     /// Most pixels (width × height) an uploaded image may have [default: 30000000]
     #[arg(long, env = "DATELINE_MAX_IMAGE_PIXELS", value_name = "N")]
     pub max_image_pixels: Option<u64>,
+    /// Largest file an upload may be, in megabytes [default: 20]
+    #[arg(long, env = "DATELINE_MAX_UPLOAD_MB", value_name = "MB")]
+    pub max_upload_mb: Option<usize>,
     /// Most frames an uploaded GIF may have [default: 1000]
     #[arg(long, env = "DATELINE_MAX_GIF_FRAMES", value_name = "N")]
     pub max_gif_frames: Option<usize>,
@@ -109,6 +112,7 @@ struct FileConfig {
     max_connections: Option<usize>,
     max_connections_per_address: Option<usize>,
     max_image_pixels: Option<u64>,
+    max_upload_mb: Option<usize>,
     max_gif_frames: Option<usize>,
     image_decoders: Option<usize>,
     auth_failures_per_minute: Option<u32>,
@@ -286,10 +290,21 @@ fn media_limits(
             .image_decoders
             .or(file.image_decoders)
             .unwrap_or(d.concurrent_decodes),
+        max_upload_bytes: match serve.max_upload_mb.or(file.max_upload_mb) {
+            Some(mb) => mb
+                .checked_mul(1024 * 1024)
+                .ok_or("max_upload_mb is too large")?,
+            None => d.max_upload_bytes,
+        },
     };
-    if m.max_pixels == 0 || m.max_gif_frames == 0 || m.concurrent_decodes == 0 {
+    if m.max_pixels == 0
+        || m.max_gif_frames == 0
+        || m.concurrent_decodes == 0
+        || m.max_upload_bytes == 0
+    {
         return Err(
-            "max_image_pixels, max_gif_frames and image_decoders must be at least 1".into(),
+            "max_image_pixels, max_upload_mb, max_gif_frames and image_decoders must be at least 1"
+                .into(),
         );
     }
     Ok(m)

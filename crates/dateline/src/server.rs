@@ -84,6 +84,8 @@ pub async fn start(
             auth_failures_per_minute: config.auth_failures_per_minute,
         },
     );
+    state.reload_settings().await?;
+    let settings_follower = state.follow_settings();
     let router = dateline_web::app(state);
     let limits = config.limits.clone();
     let (tx, rx) = oneshot::channel::<()>();
@@ -106,6 +108,7 @@ pub async fn start(
         let served = dateline_web::serve::serve(listener, router, limits, shutdown).await;
         // A job cut short is claimed again when its lease runs out; every job may run twice.
         runner.abort();
+        settings_follower.abort();
         if let Some(l) = listener_task {
             l.abort();
         }

@@ -15,7 +15,7 @@ use dateline_core::{
     Error, Result,
     actor::Actor,
     events::{EventKind, NewEvent},
-    media::{MAX_DESCRIPTION_CHARS, Media},
+    media::{DEFAULT_MAX_UPLOAD_BYTES, MAX_DESCRIPTION_CHARS, Media, too_large_message},
     permissions, text,
 };
 use serde_json::json;
@@ -36,6 +36,8 @@ pub struct MediaLimits {
     pub max_gif_frames: usize,
     /// Images decoded at once.
     pub concurrent_decodes: usize,
+    /// Largest file accepted, in bytes.
+    pub max_upload_bytes: usize,
 }
 
 impl Default for MediaLimits {
@@ -45,6 +47,7 @@ impl Default for MediaLimits {
             max_pixels: 30_000_000,
             max_gif_frames: 1000,
             concurrent_decodes: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
         }
     }
 }
@@ -84,10 +87,13 @@ pub async fn upload(app: &App, actor: &Actor, bytes: Vec<u8>, file_name: &str) -
     if bytes.is_empty() {
         return Err(Error::invalid("file", "The file is empty."));
     }
+    let limits = app.decoding().limits.clone();
+    if bytes.len() > limits.max_upload_bytes {
+        return Err(Error::TooLarge(too_large_message(limits.max_upload_bytes)));
+    }
     let file_name = clean_file_name(file_name);
     let dir = app.media_dir().to_path_buf();
     let now = app.now();
-    let limits = app.decoding().limits.clone();
     let mut media = decode_in_turn(
         app,
         move |limits| store_image(&dir, &bytes, now, limits),

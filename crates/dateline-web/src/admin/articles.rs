@@ -605,6 +605,8 @@ struct EditorPage {
     review_requested: bool,
     can_publish: bool,
     can_upload: bool,
+    /// The upload limit, as a sentence.
+    max_upload: String,
     is_editor: bool,
     view_url: Option<String>,
     authors: Vec<Choice>,
@@ -744,6 +746,7 @@ async fn editor_page(
         review_requested: stored.is_some_and(|a| a.review_requested),
         can_publish: role.can_publish(),
         can_upload: role.can_publish(),
+        max_upload: super::media::limit_sentence(state),
         is_editor: role.can_edit_others(),
         view_url: stored
             .filter(|a| a.is_visible_at(now))

@@ -4,9 +4,11 @@
 
 mod accounts;
 mod articles;
+mod media;
 mod multipart;
 mod pages;
 pub mod session;
+mod settings;
 
 use axum::{
     Router,
@@ -50,12 +52,16 @@ pub fn router() -> Router<AppState> {
         .route("/admin/join", get(accounts::join_page).post(accounts::join))
         .route(
             "/admin/articles",
-            get(articles::list).post(articles::create),
+            get(articles::list)
+                .post(articles::create)
+                .layer(DefaultBodyLimit::disable()),
         )
         .route("/admin/articles/new", get(articles::new))
         .route(
             "/admin/articles/{id}",
-            get(articles::edit).post(articles::update),
+            get(articles::edit)
+                .post(articles::update)
+                .layer(DefaultBodyLimit::disable()),
         )
         .route("/admin/articles/{id}/trash", post(articles::trash))
         .route("/admin/articles/{id}/restore", post(articles::restore))
@@ -72,9 +78,25 @@ pub fn router() -> Router<AppState> {
             "/admin/articles/{id}/revisions/{rev}/restore",
             post(articles::restore_revision),
         )
-        .route("/admin/preview", post(articles::preview))
-        // The editor and the library send files and long articles.
-        .layer(DefaultBodyLimit::max(multipart::MAX_BODY_BYTES))
+        .route(
+            "/admin/media",
+            get(media::library)
+                .post(media::upload)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/admin/settings",
+            get(settings::show).post(settings::change),
+        )
+        .route("/admin/media/{id}", post(media::describe))
+        .route("/admin/media/{id}/delete", post(media::delete))
+        .route(
+            "/admin/preview",
+            post(articles::preview).layer(DefaultBodyLimit::disable()),
+        )
+        // The forms with files count their own bytes against the upload limit (above); every
+        // other form is text.
+        .layer(DefaultBodyLimit::max(multipart::MAX_TEXT_BYTES))
         .layer(middleware::from_fn(private))
 }
 

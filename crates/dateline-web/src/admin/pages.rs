@@ -119,13 +119,14 @@ struct ActivityRow {
 struct Dashboard {
     frame: Frame,
     drafts: Vec<Row>,
+    for_review: Vec<Row>,
     scheduled: Vec<Row>,
     published: Vec<Row>,
     activity: Vec<ActivityRow>,
 }
 
-/// `GET /admin`: drafts in progress, scheduled articles, the latest published, and the latest
-/// activity.
+/// `GET /admin`: drafts in progress, articles waiting for review, scheduled articles with
+/// their times, the latest published, and the latest activity.
 pub async fn dashboard(
     State(state): State<AppState>,
     Admin(me): Admin,
@@ -151,6 +152,10 @@ pub async fn dashboard(
     let (drafts, _) = state
         .db()
         .list_articles(&scope().with_status(ArticleStatus::Draft), 10, 0)
+        .await?;
+    let (for_review, _) = state
+        .db()
+        .list_articles(&scope().for_review(), 10, 0)
         .await?;
     let (scheduled, _) = state
         .db()
@@ -185,6 +190,7 @@ pub async fn dashboard(
     let view = Dashboard {
         frame,
         drafts: rows(drafts, |a| a.updated_at),
+        for_review: rows(for_review, |a| a.updated_at),
         scheduled: rows(scheduled, |a| a.published_at.unwrap_or(a.updated_at)),
         published: rows(published, |a| a.published_at.unwrap_or(a.updated_at)),
         activity,

@@ -31,7 +31,7 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// A `Set-Cookie` value: `HttpOnly`, `SameSite=Lax` (`Strict` for form tokens), `Secure` when
 /// the site is served over https; `max_age` 0 removes it.
 pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.config().base_url.starts_with("https://") {
+    let secure = if state.base_url().starts_with("https://") {
         "; Secure"
     } else {
         ""

@@ -187,20 +187,17 @@ pub async fn delete(
 /// Room for the multipart boundaries and part headers around the file.
 pub const MULTIPART_OVERHEAD: usize = 64 * 1024;
 
-fn too_large() -> ApiError {
+fn too_large(limit: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
-        format!(
-            "Files may be at most {} MB.",
-            dateline_core::media::MAX_UPLOAD_BYTES / (1024 * 1024)
-        ),
+        dateline_core::media::too_large_message(limit),
     )
 }
 
-fn multipart_error(e: &MultipartError) -> ApiError {
+fn multipart_error(e: &MultipartError, limit: usize) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        too_large()
+        too_large(limit)
     } else {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -217,11 +214,10 @@ pub async fn upload(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
+    let limit = state.app().media_limits().max_upload_bytes;
     // Refuse an upload that announces its size before the client sends it.
-    if declared_length(&headers)
-        .is_some_and(|n| n > dateline_core::media::MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD)
-    {
-        return Err(too_large());
+    if declared_length(&headers).is_some_and(|n| n > limit.saturating_add(MULTIPART_OVERHEAD)) {
+        return Err(too_large(limit));
     }
     let mut multipart = multipart.map_err(|_| {
         ApiError::new(
@@ -233,18 +229,27 @@ pub async fn upload(
     let mut bytes = None;
     let mut file_name = String::new();
     loop {
-        let field = match multipart.next_field().await {
+        let mut field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(e) => return Err(multipart_error(&e)),
+            Err(e) => return Err(multipart_error(&e, limit)),
         };
         match field.name() {
             Some("file") if bytes.is_none() => {
                 file_name = field.file_name().unwrap_or_default().to_owned();
-                match field.bytes().await {
-                    Ok(b) => bytes = Some(b),
-                    Err(e) => return Err(multipart_error(&e)),
+                // Read in chunks and stop at the limit: nothing larger is ever held.
+                let mut b = Vec::new();
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(chunk)) if b.len() + chunk.len() > limit => {
+                            return Err(too_large(limit));
+                        }
+                        Ok(Some(chunk)) => b.extend_from_slice(&chunk),
+                        Ok(None) => break,
+                        Err(e) => return Err(multipart_error(&e, limit)),
+                    }
                 }
+                bytes = Some(b);
             }
             Some("file") => {
                 return Err(Error::invalid("file", "Send one file per upload.").into());
@@ -265,7 +270,7 @@ pub async fn upload(
             "Add the image in a field named file.",
         ))
     })?;
-    let media = media::upload(state.app(), &staff.actor(), bytes.to_vec(), &file_name).await?;
+    let media = media::upload(state.app(), &staff.actor(), bytes, &file_name).await?;
     let location = state.absolute(&format!("/api/v1/media/{}", media.id));
     let body = to_json(&state, media);
     Ok((

@@ -5,6 +5,7 @@ mod activity;
 mod articles;
 mod comments;
 mod media;
+mod settings;
 
 use std::net::SocketAddr;
 
@@ -50,10 +51,10 @@ pub fn router() -> Router<AppState> {
             "/media",
             get(media::list)
                 .post(media::upload)
-                .layer(DefaultBodyLimit::max(
-                    dateline_core::media::MAX_UPLOAD_BYTES + 64 * 1024,
-                )),
+                // The handler counts the file against the operator's upload limit.
+                .layer(DefaultBodyLimit::disable()),
         )
+        .route("/settings", get(settings::show).patch(settings::change))
         .route(
             "/media/{id}",
             get(media::show)

@@ -13,8 +13,6 @@ use serde::Serialize;
 use super::{render, views::ArticleView};
 use crate::{AppState, SiteError};
 
-/// Articles on one page of a list.
-const PER_PAGE: i64 = 10;
 /// Featured articles shown on the front page at most.
 const MAX_FEATURED: i64 = 6;
 
@@ -80,11 +78,12 @@ async fn list(
     query: Option<String>,
 ) -> Result<Html<String>, SiteError> {
     let page = page_number(query.as_deref())?;
+    let per_page = i64::from(settings.articles_per_page);
     let (articles, total) = state
         .db()
-        .list_articles(&spec.filter, PER_PAGE, (page - 1) * PER_PAGE)
+        .list_articles(&spec.filter, per_page, (page - 1) * per_page)
         .await?;
-    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let pages = ((total + per_page - 1) / per_page).max(1);
     if page > pages || (total == 0 && !spec.empty_ok) {
         return Err(SiteError(Error::NotFound));
     }
@@ -92,7 +91,6 @@ async fn list(
         Some(front) if page == 1 => front,
         _ => (None, Vec::new()),
     };
-    let tz = settings.tz();
     let url_of = |p: i64| {
         if p == 1 {
             spec.path.clone()
@@ -110,7 +108,7 @@ async fn list(
         intro: spec.intro,
         articles: articles
             .into_iter()
-            .map(|a| ArticleView::new(a, &tz))
+            .map(|a| ArticleView::new(a, &settings))
             .collect(),
         pagination: Pagination {
             page,
@@ -130,7 +128,6 @@ pub async fn home(
 ) -> Result<Html<String>, SiteError> {
     let settings = state.db().site_settings().await?;
     let now = state.now();
-    let tz = settings.tz();
     // The lead and the featured articles stand above the list, which holds the rest by date.
     let placed = |p| ArticleFilter::readers(now).with_prominence(p);
     let (lead, _) = state
@@ -141,7 +138,7 @@ pub async fn home(
         .db()
         .list_articles(&placed(Prominence::Featured), MAX_FEATURED, 0)
         .await?;
-    let view = |a| ArticleView::new(a, &tz);
+    let view = |a| ArticleView::new(a, &settings);
     let spec = ListSpec {
         path: "/".to_owned(),
         heading: settings.title.clone(),

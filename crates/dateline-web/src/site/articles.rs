@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     render,
-    views::{ArticleView, exact_time, iso},
+    views::{ArticleView, exact_time_in, iso},
 };
 use crate::{
     AppState, SiteError,
@@ -119,11 +119,11 @@ async fn page(
             body_html: c.body_html(),
             age: age_in_words(now, c.created_at, &tz),
             date_iso: iso(c.created_at),
-            exact: exact_time(c.created_at, &tz),
+            exact: exact_time_in(c.created_at, &tz, settings.date_format),
             author_name: c.author_name,
         })
         .collect();
-    let view = ArticleView::new(article, &tz);
+    let view = ArticleView::new(article, &settings);
     let (status, error, error_field) = match error {
         None => (StatusCode::OK, None, None),
         Some(Error::Invalid { field, reason }) => {

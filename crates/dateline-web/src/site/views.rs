@@ -5,7 +5,7 @@ use dateline_core::{
     Error,
     articles::{Article, Source},
     media::Media,
-    settings::SiteSettings,
+    settings::{DateFormat, SiteSettings},
 };
 use dateline_store::ArticleFilter;
 use jiff::{Timestamp, tz::TimeZone};
@@ -118,8 +118,11 @@ pub struct ArticleView {
 }
 
 impl ArticleView {
-    /// The view of a visible article (one with a publication time).
-    pub fn new(a: Article, tz: &TimeZone) -> Self {
+    /// The view of a visible article (one with a publication time), its dates written in the
+    /// site's time zone and date format.
+    pub fn new(a: Article, settings: &SiteSettings) -> Self {
+        let tz = &settings.tz();
+        let format = settings.date_format;
         let published = a.published_at.unwrap_or(a.created_at);
         let url = a.path(tz).unwrap_or_default();
         let lead = a.lead_image.as_ref().map(|l| LeadView {
@@ -153,7 +156,7 @@ impl ArticleView {
         let corrected = !a.corrections.is_empty();
         ArticleView {
             id: a.id,
-            updated_text: corrected.then(|| exact_time(a.updated_at, tz)),
+            updated_text: corrected.then(|| exact_time_in(a.updated_at, tz, format)),
             updated_iso: corrected.then(|| iso(a.updated_at)),
             corrections: a
                 .corrections
@@ -163,13 +166,13 @@ impl ArticleView {
                     date_text: c
                         .created_at
                         .to_zoned_datetime(tz.clone())
-                        .strftime("%B %-d, %Y")
+                        .strftime(format.short_date())
                         .to_string(),
                     date_iso: iso(c.created_at),
                     body: c.body,
                 })
                 .collect(),
-            date_text: long_date(published, tz),
+            date_text: long_date_in(published, tz, format),
             date_iso: iso(published),
             author_url: format!("/authors/{}/", a.author.slug),
             author_name: a.author.name,
@@ -199,18 +202,23 @@ pub fn iso(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// "Friday, July 31, 2009".
-pub fn long_date(t: Timestamp, tz: &TimeZone) -> String {
+/// "Friday, July 31, 2009", or as `format` writes it.
+pub fn long_date_in(t: Timestamp, tz: &TimeZone, format: DateFormat) -> String {
     t.to_zoned_datetime(tz.clone())
-        .strftime("%A, %B %-d, %Y")
+        .strftime(format.long_date())
         .to_string()
 }
 
-/// "Saturday, August 1, 2009, 6:12 AM PDT".
-pub fn exact_time(t: Timestamp, tz: &TimeZone) -> String {
+/// "Saturday, August 1, 2009, 6:12 AM PDT", or as `format` writes it.
+pub fn exact_time_in(t: Timestamp, tz: &TimeZone, format: DateFormat) -> String {
     t.to_zoned_datetime(tz.clone())
-        .strftime("%A, %B %-d, %Y, %-I:%M %p %Z")
+        .strftime(format.exact_time())
         .to_string()
+}
+
+/// "Saturday, August 1, 2009, 6:12 AM PDT": the newsroom's own pages.
+pub fn exact_time(t: Timestamp, tz: &TimeZone) -> String {
+    exact_time_in(t, tz, DateFormat::default())
 }
 
 /// The newest visible articles, for pages that suggest where to go next.
@@ -220,10 +228,9 @@ pub async fn latest(
     n: i64,
 ) -> Result<Vec<ArticleView>, Error> {
     let filter = ArticleFilter::readers(state.now());
-    let tz = settings.tz();
     let (articles, _) = state.db().list_articles(&filter, n, 0).await?;
     Ok(articles
         .into_iter()
-        .map(|a| ArticleView::new(a, &tz))
+        .map(|a| ArticleView::new(a, settings))
         .collect())
 }

@@ -23,7 +23,7 @@ both_backends!(
 const PASSWORD: &str = "correct horse battery";
 
 /// A signed-in browser for a new account with `role`.
-async fn staff(app: &TestApp, name: &str, role: Role) -> (reqwest::Client, String, i64) {
+pub(crate) async fn staff(app: &TestApp, name: &str, role: Role) -> (reqwest::Client, String, i64) {
     let email = format!("{}@example.org", name.to_lowercase());
     let (user, token) = app.user_with_token(name, &email, role).await;
     let client = browser();
@@ -41,7 +41,7 @@ fn editor_form(csrf: &str, fields: &[(&str, &str)]) -> Form {
     form
 }
 
-async fn post_editor(
+pub(crate) async fn post_editor(
     app: &TestApp,
     client: &reqwest::Client,
     path: &str,
@@ -515,6 +515,12 @@ async fn contributors_submit_for_review_and_editors_publish(backend: Backend) {
     let (_, queue) = page(&app, &eve, "/admin/articles?status=review").await;
     assert_eq!(titles(&queue), ["Please check"]);
     let id = id_of(&location);
+    // The editor's dashboard lists it under "For review", linking to the editor.
+    let (_, dashboard) = page(&app, &eve, "/admin").await;
+    let text = visible_text(&dashboard);
+    let review = &text[text.find("For review").unwrap()..text.find("Scheduled").unwrap()];
+    assert!(review.contains("Please check"), "{text}");
+    assert!(dashboard.contains(&format!("href=\"/admin/articles/{id}\"")));
     let (_, html) = page(&app, &eve, &format!("/admin/articles/{id}")).await;
     let form = editor_form(
         &crate::support::form_token(&html),

@@ -556,7 +556,7 @@ async fn openapi_describes_the_served_api(backend: Backend) {
             );
         }
     }
-    assert_eq!(operations, 21);
+    assert_eq!(operations, 23);
 
     // Responses have the documented shapes.
     let token = app.editor_token().await;
@@ -571,6 +571,8 @@ async fn openapi_describes_the_served_api(backend: Backend) {
     )
     .await;
     conforms(&spec, "Media", &media);
+    let (_, settings) = app.get_json("/api/v1/settings", Some(&token)).await;
+    conforms(&spec, "Settings", &settings);
     let (_, article) = app
         .post_json(
             "/api/v1/articles",

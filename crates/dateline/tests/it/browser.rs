@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::support::{Backend, TestApp};
 
-fn browser_enabled() -> bool {
+pub(crate) fn browser_enabled() -> bool {
     if std::env::var("DATELINE_TEST_BROWSER").as_deref() == Ok("1") {
         return true;
     }
@@ -28,14 +28,14 @@ fn browser_enabled() -> bool {
 }
 
 /// A chromedriver process and a headless Chromium session through it; both end on drop.
-struct Browser {
-    client: Client,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
     driver: Child,
 }
 
 impl Browser {
     /// A browser whose window is `width` pixels wide; `extra` adds command-line switches.
-    async fn start(width: u32, extra: &[&str]) -> Self {
+    pub(crate) async fn start(width: u32, extra: &[&str]) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -78,7 +78,7 @@ impl Browser {
         panic!("chromedriver did not start: {last_error:?}");
     }
 
-    async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
@@ -86,7 +86,7 @@ impl Browser {
 }
 
 /// Types `text` into the field with id `id`.
-async fn type_into(c: &fantoccini::Client, id: &str, text: &str) {
+pub(crate) async fn type_into(c: &fantoccini::Client, id: &str, text: &str) {
     c.find(Locator::Id(id))
         .await
         .unwrap()
@@ -96,7 +96,7 @@ async fn type_into(c: &fantoccini::Client, id: &str, text: &str) {
 }
 
 /// Clicks the element `css` selects.
-async fn click(c: &fantoccini::Client, css: &str) {
+pub(crate) async fn click(c: &fantoccini::Client, css: &str) {
     c.find(Locator::Css(css))
         .await
         .unwrap()
@@ -106,7 +106,7 @@ async fn click(c: &fantoccini::Client, css: &str) {
 }
 
 /// The text of the element `locator` finds, once it is there.
-async fn text_of(c: &fantoccini::Client, locator: Locator<'_>) -> String {
+pub(crate) async fn text_of(c: &fantoccini::Client, locator: Locator<'_>) -> String {
     c.wait()
         .for_element(locator)
         .await
@@ -247,7 +247,7 @@ async fn a_reader_sets_up_the_site_and_comments_in_a_browser() {
 
 /// The Content-Security-Policy violations the page in `c` has caused since it began to load, as
 /// the browser reports them.
-async fn csp_violations(c: &Client) -> Vec<String> {
+pub(crate) async fn csp_violations(c: &Client) -> Vec<String> {
     let seen = c
         .execute_async(
             "const done = arguments[arguments.length - 1]; const seen = []; \

@@ -1,0 +1,190 @@
+//! The owner's settings page: the site's name and description, logo, time zone and date
+//! format, language, base URL and list length. One form, changed in one action (one
+//! transaction, an event per changed key); every page reads the settings on its next request.
+
+use axum::{
+    extract::{RawQuery, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use dateline_app::{auth::SignedIn, settings};
+use dateline_core::{
+    Error, permissions,
+    settings::{DateFormat, SettingKey, SiteSettings},
+};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    pages::Frame,
+    session::{Admin, check_csrf},
+};
+use crate::{
+    AppState, SiteError,
+    error::public_message,
+    extract::{FormField, SiteForm},
+    site::render,
+};
+
+/// Images offered as the logo.
+const LOGO_CHOICES: i64 = 50;
+
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+pub struct SettingsFields {
+    #[serde(default, skip_serializing)]
+    csrf: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    tagline: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    logo: String,
+    #[serde(default)]
+    time_zone: String,
+    #[serde(default)]
+    date_format: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    base_url: String,
+    #[serde(default)]
+    articles_per_page: String,
+}
+
+impl FormField for SettingsFields {
+    const MAIN_FIELD: &'static str = "title";
+}
+
+impl SettingsFields {
+    fn of(s: &SiteSettings) -> Self {
+        SettingsFields {
+            csrf: String::new(),
+            title: s.title.clone(),
+            tagline: s.tagline.clone(),
+            description: s.description.clone(),
+            logo: s.logo.map(|id| id.to_string()).unwrap_or_default(),
+            time_zone: s.time_zone.clone(),
+            date_format: s.date_format.as_str().to_owned(),
+            language: s.language.clone(),
+            base_url: s.base_url.clone(),
+            articles_per_page: s.articles_per_page.to_string(),
+        }
+    }
+
+    fn changes(self) -> Vec<(SettingKey, String)> {
+        vec![
+            (SettingKey::Title, self.title),
+            (SettingKey::Tagline, self.tagline),
+            (SettingKey::Description, self.description),
+            (SettingKey::Logo, self.logo),
+            (SettingKey::TimeZone, self.time_zone),
+            (SettingKey::DateFormat, self.date_format),
+            (SettingKey::Language, self.language),
+            (SettingKey::BaseUrl, self.base_url),
+            (SettingKey::ArticlesPerPage, self.articles_per_page),
+        ]
+    }
+}
+
+#[derive(Serialize)]
+struct Choice {
+    value: String,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct SettingsPage {
+    frame: Frame,
+    values: SettingsFields,
+    logos: Vec<Choice>,
+    date_formats: Vec<Choice>,
+    /// The address the server was started with, used while the base URL is empty.
+    server_url: String,
+    error: Option<String>,
+    error_field: Option<String>,
+}
+
+async fn settings_page(
+    state: &AppState,
+    me: &SignedIn,
+    query: Option<&str>,
+    values: Option<SettingsFields>,
+    error: Option<Error>,
+) -> Result<Response, SiteError> {
+    permissions::may_administer(&me.actor())?;
+    let frame = Frame::new(state, me, "settings", query).await?;
+    let values = values.unwrap_or_else(|| SettingsFields::of(&frame.site));
+    let (images, _) = state.db().list_media(None, LOGO_CHOICES, 0).await?;
+    let logos = images
+        .into_iter()
+        .map(|m| Choice {
+            value: m.id.to_string(),
+            label: if m.file_name.is_empty() {
+                format!("Image {}", m.id)
+            } else {
+                format!("{} ({} × {})", m.file_name, m.width, m.height)
+            },
+        })
+        .collect();
+    let sample = jiff::civil::date(2009, 7, 31);
+    let date_formats = DateFormat::ALL
+        .into_iter()
+        .map(|f| Choice {
+            value: f.as_str().to_owned(),
+            label: sample.strftime(f.long_date()).to_string(),
+        })
+        .collect();
+    let (status, error, error_field) = match error {
+        None => (StatusCode::OK, None, None),
+        Some(e) => {
+            let field = match &e {
+                Error::Invalid { field, .. } => Some(field.clone()),
+                _ => None,
+            };
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(public_message(&e)),
+                field,
+            )
+        }
+    };
+    let view = SettingsPage {
+        frame,
+        values,
+        logos,
+        date_formats,
+        server_url: state.config().base_url.clone(),
+        error,
+        error_field,
+    };
+    Ok((status, render(state, "admin/settings.html", view)?).into_response())
+}
+
+/// `GET /admin/settings` (owner).
+pub async fn show(
+    State(state): State<AppState>,
+    Admin(me): Admin,
+    RawQuery(query): RawQuery,
+) -> Result<Response, SiteError> {
+    settings_page(&state, &me, query.as_deref(), None, None).await
+}
+
+/// `POST /admin/settings` (owner): a refused value is shown in place with everything typed.
+pub async fn change(
+    State(state): State<AppState>,
+    Admin(me): Admin,
+    SiteForm(f): SiteForm<SettingsFields>,
+) -> Result<Response, SiteError> {
+    check_csrf(&me, &f.csrf)?;
+    match settings::change_many(state.app(), &me.actor(), &f.clone().changes()).await {
+        Ok(changed) => {
+            if changed.contains(&SettingKey::BaseUrl) {
+                state.reload_settings().await?;
+            }
+            Ok(Redirect::to("/admin/settings?done=saved").into_response())
+        }
+        Err(e @ Error::Invalid { .. }) => settings_page(&state, &me, None, Some(f), Some(e)).await,
+        Err(e) => Err(e.into()),
+    }
+}

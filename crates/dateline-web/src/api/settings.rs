@@ -1,0 +1,136 @@
+//! `GET /settings` and `PATCH /settings`: the owner's settings page, over JSON. A PATCH checks
+//! every value before any changes, then changes them in one transaction, one
+//! `setting.changed` event per key that changed.
+
+use axum::{Json, extract::State};
+use dateline_app::settings;
+use dateline_core::{
+    Error, permissions,
+    settings::{SettingKey, SiteSettings},
+};
+use serde::{Deserialize, Serialize};
+
+use super::Staff;
+use crate::{ApiError, AppState, extract::ApiJson};
+use dateline_core::patch::Patch;
+
+/// The settings as the API shows them.
+#[derive(Serialize)]
+pub struct SettingsJson {
+    title: String,
+    tagline: String,
+    description: String,
+    logo_media_id: Option<i64>,
+    time_zone: String,
+    date_format: &'static str,
+    language: String,
+    /// Empty when the site uses the address the server was started with.
+    base_url: String,
+    articles_per_page: u32,
+}
+
+impl From<SiteSettings> for SettingsJson {
+    fn from(s: SiteSettings) -> Self {
+        SettingsJson {
+            title: s.title,
+            tagline: s.tagline,
+            description: s.description,
+            logo_media_id: s.logo,
+            time_zone: s.time_zone,
+            date_format: s.date_format.as_str(),
+            language: s.language,
+            base_url: s.base_url,
+            articles_per_page: s.articles_per_page,
+        }
+    }
+}
+
+/// `GET /settings`: any member of staff may read them (the owner changes them).
+pub async fn show(
+    State(state): State<AppState>,
+    _staff: Staff,
+) -> Result<Json<SettingsJson>, ApiError> {
+    Ok(Json(state.db().site_settings().await?.into()))
+}
+
+/// Body of `PATCH /settings`: the fields to change; absent ones keep their value.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsPatch {
+    title: Option<String>,
+    tagline: Option<String>,
+    description: Option<String>,
+    /// A number, so that `3.0` is read as 3 as the JSON Schema `integer` allows.
+    #[serde(default)]
+    logo_media_id: Patch<serde_json::Number>,
+    time_zone: Option<String>,
+    date_format: Option<String>,
+    language: Option<String>,
+    base_url: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "dateline_core::wire::optional_whole_number"
+    )]
+    articles_per_page: Option<i64>,
+}
+
+/// `PATCH /settings` (owner).
+pub async fn change(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiJson(p): ApiJson<SettingsPatch>,
+) -> Result<Json<SettingsJson>, ApiError> {
+    let actor = staff.actor();
+    permissions::may_administer(&actor)?;
+    let mut changes = Vec::new();
+    let mut text = |key: SettingKey, value: Option<String>| {
+        if let Some(v) = value {
+            changes.push((key, v));
+        }
+    };
+    text(SettingKey::Title, p.title);
+    text(SettingKey::Tagline, p.tagline);
+    text(SettingKey::Description, p.description);
+    text(SettingKey::TimeZone, p.time_zone);
+    text(SettingKey::DateFormat, p.date_format);
+    text(SettingKey::Language, p.language);
+    text(SettingKey::BaseUrl, p.base_url);
+    if let Some(n) = p.articles_per_page {
+        // The setting's own check judges the number, negative ones included.
+        changes.push((SettingKey::ArticlesPerPage, n.to_string()));
+    }
+    match p.logo_media_id {
+        Patch::Absent => {}
+        Patch::Null => changes.push((SettingKey::Logo, String::new())),
+        Patch::Value(n) => {
+            let id = n
+                .as_i64()
+                .or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                        .map(|f| f as i64)
+                })
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "logo_media_id",
+                        "Use the id of an image in the media library.",
+                    )
+                })?;
+            changes.push((SettingKey::Logo, id.to_string()));
+        }
+    }
+    let changed = settings::change_many(state.app(), &actor, &changes)
+        .await
+        .map_err(|e| match e {
+            // The stored key is `logo`; the API names the field by what it holds.
+            Error::Invalid { field, reason } if field == "logo" => Error::Invalid {
+                field: "logo_media_id".into(),
+                reason,
+            },
+            e => e,
+        })?;
+    if changed.contains(&SettingKey::BaseUrl) {
+        state.reload_settings().await?;
+    }
+    Ok(Json(state.db().site_settings().await?.into()))
+}

@@ -1,0 +1,310 @@
+//! The newsroom in a real browser (headless Chromium through chromedriver): an editor signs
+//! in, writes an article with an uploaded image and two sources, previews it, schedules it a
+//! moment ahead (the next whole minute), sees it on the home page once its time has passed, adds a correction,
+//! changes its slug and follows the old address. The scripts (live preview) run under the
+//! pages' Content-Security-Policy without a violation. Screenshots of the dashboard, the
+//! editor, the article list and the media library at desktop and phone widths are saved in
+//! `target/screenshots/` for a person to look at.
+
+use std::{path::PathBuf, time::Duration};
+
+use dateline_core::users::Role;
+use fantoccini::{Client, Locator};
+use serde_json::json;
+
+use crate::browser::{Browser, browser_enabled, click, csp_violations, text_of, type_into};
+use crate::support::{Backend, TestApp, jpeg};
+
+fn screenshot_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Saves what the browser shows of `path` at `width` pixels, the whole page tall.
+async fn screenshot(c: &Client, app: &TestApp, path: &str, name: &str, width: u32) {
+    c.set_window_size(width, 900).await.unwrap();
+    c.goto(&app.url(path)).await.unwrap();
+    let height = c
+        .execute("return document.documentElement.scrollHeight;", vec![])
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap_or(900)
+        .clamp(600, 6000) as u32;
+    c.set_window_size(width, height).await.unwrap();
+    let png = c.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "{name}: not a PNG");
+    std::fs::write(screenshot_dir().join(format!("{name}-{width}.png")), png).unwrap();
+}
+
+/// Clicks the button `css` selects and waits for the page it leads to.
+async fn press(c: &Client, css: &str) {
+    let old = c.find(Locator::Css("html")).await.unwrap();
+    click(c, css).await;
+    for _ in 0..200 {
+        // The old page's root is gone once the new page has replaced it.
+        if old.tag_name().await.is_err() {
+            let ready = c
+                .execute("return document.readyState;", vec![])
+                .await
+                .unwrap();
+            if ready == "complete" {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("pressing {css} led to no new page");
+}
+
+async fn value_of(c: &Client, id: &str) -> String {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+async fn set_value(c: &Client, id: &str, value: &str) {
+    c.execute(
+        "document.getElementById(arguments[0]).value = arguments[1];",
+        vec![json!(id), json!(value)],
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_editor_writes_schedules_corrects_and_renames_an_article_in_a_browser() {
+    if !browser_enabled() {
+        return;
+    }
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.user_with_token("Eve Editor", "eve@example.org", Role::Editor)
+        .await;
+    let browser = Browser::start(1280, &[]).await;
+    let c = &browser.client;
+
+    // A stranger at /admin is shown the login page.
+    c.goto(&app.url("/admin")).await.unwrap();
+    assert_eq!(c.current_url().await.unwrap().path(), "/admin/login");
+    type_into(c, "email", "eve@example.org").await;
+    type_into(c, "password", "correct horse battery").await;
+    press(c, "main button[type=submit]").await;
+    assert_eq!(text_of(c, Locator::Css("h1")).await, "Dashboard");
+
+    // A new article: title, dek, body, an uploaded image with its alt text and caption.
+    c.goto(&app.url("/admin/articles/new")).await.unwrap();
+    type_into(c, "title", "Iraqi troops raid Camp Ashraf").await;
+    type_into(
+        c,
+        "dek",
+        "Seven residents were killed, the camp's spokesmen say.",
+    )
+    .await;
+    type_into(
+        c,
+        "body_markdown",
+        "Iraqi security forces **stormed** the camp on Tuesday.",
+    )
+    .await;
+    // The live preview renders the body as the public page will, while typing.
+    let preview = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#preview-body strong"))
+        .await
+        .unwrap();
+    assert_eq!(preview.text().await.unwrap(), "stormed");
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("camp-gate.jpg");
+    std::fs::write(&image, jpeg(800, 600)).unwrap();
+    c.find(Locator::Id("lead_file"))
+        .await
+        .unwrap()
+        .send_keys(image.to_str().unwrap())
+        .await
+        .unwrap();
+    type_into(c, "lead_alt", "Soldiers at the gate of Camp Ashraf").await;
+    type_into(c, "lead_caption", "The camp's main gate in Diyala province").await;
+    // Two sources: the first row, then "Add a source" for the second.
+    type_into(
+        c,
+        "source-0-title",
+        "Iraqi Forces Raid Camp of Iranian Exiles",
+    )
+    .await;
+    type_into(c, "source-0-outlet", "The New York Times").await;
+    type_into(
+        c,
+        "source-0-url",
+        "https://www.nytimes.com/2009/07/29/world/middleeast/29iraq.html",
+    )
+    .await;
+    press(c, "button[value=add-source]").await;
+    c.wait()
+        .for_element(Locator::Id("source-1-title"))
+        .await
+        .unwrap();
+    type_into(c, "source-1-title", "Iraq raids Iranian exile camp").await;
+    type_into(c, "source-1-outlet", "BBC News").await;
+    // The image sent with the first press is kept in the form as the chosen one.
+    assert_eq!(
+        value_of(c, "source-0-title").await,
+        "Iraqi Forces Raid Camp of Iranian Exiles"
+    );
+
+    // Preview without the script's help: the button renders the body in the page.
+    press(c, "button[value=preview]").await;
+    let preview = text_of(c, Locator::Css("#preview-body")).await;
+    assert!(preview.contains("stormed the camp on Tuesday"), "{preview}");
+    assert!(csp_violations(c).await.is_empty());
+
+    // Saved as a draft: the editor's address names it, the upload is its lead image.
+    press(c, "button[value=save]").await;
+    let editor_url = c.current_url().await.unwrap();
+    let id: i64 = editor_url
+        .path()
+        .trim_start_matches("/admin/articles/")
+        .parse()
+        .unwrap();
+    let stored = app
+        .db
+        .article_by_id(id)
+        .await
+        .unwrap()
+        .expect("the draft was saved");
+    assert_eq!(stored.sources.len(), 2);
+    assert_eq!(
+        stored
+            .lead_image
+            .as_ref()
+            .map(|l| l.media.file_name.as_str()),
+        Some("camp-gate.jpg")
+    );
+
+    // Schedule it at the next whole minute, in the site's time zone (UTC here).
+    // The field takes minutes (its step), so the next whole minute at least 3 s away.
+    let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(63);
+    let local = soon
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string();
+    set_value(c, "publish_at", &local).await;
+    press(c, "button[value=schedule]").await;
+    let notice = text_of(c, Locator::Css(".notice")).await;
+    assert!(notice.starts_with("Scheduled"), "{notice}");
+    screenshot(c, &app, &format!("/admin/articles/{id}"), "editor", 1280).await;
+
+    // Once its time has passed, the job publishes it and the home page leads with it.
+    c.set_window_size(1280, 900).await.unwrap();
+    let mut on_home = false;
+    for _ in 0..150 {
+        c.goto(&app.url("/")).await.unwrap();
+        if c.source()
+            .await
+            .unwrap()
+            .contains("Iraqi troops raid Camp Ashraf")
+        {
+            on_home = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(on_home, "the scheduled article never reached the home page");
+    let link = c
+        .find(Locator::LinkText("Iraqi troops raid Camp Ashraf"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    c.goto(&app.url(&link)).await.unwrap();
+    let old_path = c.current_url().await.unwrap().path().to_owned();
+    let page = text_of(c, Locator::Css("main")).await;
+    assert!(
+        page.contains("The New York Times") && page.contains("BBC News"),
+        "{page}"
+    );
+    assert!(page.contains("The camp's main gate in Diyala province"));
+
+    // A correction from the editor, shown dated on the public page.
+    c.goto(&app.url(&format!("/admin/articles/{id}")))
+        .await
+        .unwrap();
+    type_into(
+        c,
+        "correction_body",
+        "An earlier version misstated the number of residents.",
+    )
+    .await;
+    press(c, "form[action$='/corrections'] button[type=submit]").await;
+    c.goto(&app.url(&old_path)).await.unwrap();
+    let page = text_of(c, Locator::Css("main")).await;
+    assert!(
+        page.contains("Correction, ") && page.contains("misstated the number of residents"),
+        "{page}"
+    );
+
+    // A new slug: the old address leads to the new one.
+    c.goto(&app.url(&format!("/admin/articles/{id}")))
+        .await
+        .unwrap();
+    let slug = c.find(Locator::Id("slug")).await.unwrap();
+    slug.clear().await.unwrap();
+    slug.send_keys("camp-ashraf-raid").await.unwrap();
+    press(c, "button[value=save]").await;
+    assert!(
+        text_of(c, Locator::Css(".notice"))
+            .await
+            .starts_with("Saved")
+    );
+    c.goto(&app.url(&old_path)).await.unwrap();
+    let now_at = c.current_url().await.unwrap();
+    assert!(now_at.path().ends_with("/camp-ashraf-raid/"), "{now_at}");
+    assert_eq!(
+        text_of(c, Locator::Css("h1")).await,
+        "Iraqi troops raid Camp Ashraf"
+    );
+
+    // Screenshots at desktop and phone widths.
+    for width in [1280, 360] {
+        screenshot(c, &app, "/admin", "dashboard", width).await;
+        screenshot(c, &app, &format!("/admin/articles/{id}"), "editor", width).await;
+        screenshot(c, &app, "/admin/articles", "articles", width).await;
+        screenshot(c, &app, "/admin/media", "media", width).await;
+        assert!(csp_violations(c).await.is_empty());
+    }
+    // The editor fits a phone: nothing wider than the window.
+    c.set_window_size(360, 800).await.unwrap();
+    c.goto(&app.url(&format!("/admin/articles/{id}")))
+        .await
+        .unwrap();
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        overflow.as_i64(),
+        Some(0),
+        "the editor scrolls sideways on a phone"
+    );
+    for name in ["dashboard", "editor", "articles", "media"] {
+        for width in [1280, 360] {
+            assert!(
+                screenshot_dir()
+                    .join(format!("{name}-{width}.png"))
+                    .exists()
+            );
+        }
+    }
+    browser.close().await;
+    app.stop().await;
+}
