@@ -33,6 +33,11 @@ PAST = "2009-07-31T16:00:00Z"
 FUTURE = "2999-01-01T00:00:00Z"
 AUTHOR_EMAIL = os.environ["DATELINE_ST_AUTHOR_EMAIL"]
 MEDIA_ID = int(os.environ["DATELINE_ST_MEDIA_ID"])
+# The account schemathesis acts as (the site's owner), its token and password: the run must
+# not deactivate, demote or lock itself out halfway.
+USER_ID = int(os.environ["DATELINE_ST_USER_ID"])
+TOKEN_ID = int(os.environ["DATELINE_ST_TOKEN_ID"])
+PASSWORD = os.environ["DATELINE_ST_PASSWORD"]
 with open(os.environ["DATELINE_ST_IMAGE"], "rb") as f:
     IMAGE = f.read()
 
@@ -67,9 +72,9 @@ def _comment(body):
         body["created_at"] = PAST
 
 
-def _names_shared_image(case):
+def _names(case, id):
     params = case.path_parameters or {}
-    return str(params.get("id")) == str(MEDIA_ID)
+    return str(params.get("id")) == str(id)
 
 
 def _negative(case):
@@ -88,11 +93,17 @@ def map_case(context, case):
     if operation is None:
         return case
     path, method = operation.path, operation.method.upper()
-    if path == "/media/{id}" and method == "DELETE" and _names_shared_image(case):
+    if path == "/media/{id}" and method == "DELETE" and _names(case, MEDIA_ID):
         # Every generated article points at the shared image; deleting it would make the
         # articles generated after it invalid through no fault of theirs. Other ids are deleted
         # as generated.
         case.path_parameters = {**case.path_parameters, "id": MEDIA_ID + 1_000_000}
+        return case
+    if (path == "/users/{id}" and _names(case, USER_ID)) or (
+        path == "/tokens/{id}" and _names(case, TOKEN_ID)
+    ):
+        # The run's own account and token: another id, which names nothing.
+        case.path_parameters = {**case.path_parameters, "id": 1_000_000}
         return case
     if not isinstance(case.body, dict):
         return case
@@ -103,6 +114,16 @@ def map_case(context, case):
         _comment(body)
     elif path == "/settings" and method == "PATCH":
         _settings(body)
+    elif path == "/me" and method == "PATCH":
+        if isinstance(body.get("avatar_media_id"), (int, float)) and not isinstance(body.get("avatar_media_id"), bool):
+            body["avatar_media_id"] = MEDIA_ID
+    elif path == "/me/password" and method == "POST":
+        # Only the account's own password opens it (no schema can say which), and the new one
+        # must not be a common one (a list no pattern states): change it to itself.
+        if isinstance(body.get("current_password"), str):
+            body["current_password"] = PASSWORD
+        if isinstance(body.get("new_password"), str) and len(body["new_password"]) >= 10:
+            body["new_password"] = PASSWORD
     elif path == "/media" and method == "POST" and "file" in body:
         if _negative(case):
             return case

@@ -241,7 +241,9 @@ async fn keep_an_owner(
         return Ok(());
     }
     if tx.active_owners().await? <= 1 {
-        return Err(Error::Conflict { field: "role" });
+        return Err(Error::InUse(
+            "The site needs an active owner: make another account owner first.".to_owned(),
+        ));
     }
     Ok(())
 }
@@ -361,14 +363,16 @@ pub async fn update_profile(
     tx.commit().await
 }
 
-/// Changes the signed-in member's password, given the current one; their other sessions end.
+/// Changes a member's own password, given the current one. Every session ends but
+/// `keep_session` (the one that asked, in the admin; none through the API).
 pub async fn change_password(
     app: &App,
-    signed_in: &crate::auth::SignedIn,
+    actor: &Actor,
     current: &str,
     new: &str,
+    keep_session: Option<i64>,
 ) -> Result<()> {
-    let user = &signed_in.user;
+    let user = actor.user().ok_or(Error::Unauthorized)?;
     let stored = app
         .db()
         .password_hash(user.id)
@@ -386,14 +390,7 @@ pub async fn change_password(
             "The current password is wrong.",
         ));
     }
-    set_password(
-        app,
-        &signed_in.actor(),
-        user.id,
-        new,
-        Some(signed_in.session.id),
-    )
-    .await
+    set_password(app, actor, user.id, new, keep_session).await
 }
 
 /// Sets a new password for the account with this e-mail address, from the command line (for an

@@ -159,14 +159,37 @@ fn parse_base_url(field: &str, value: &str) -> Result<String> {
     if value.is_empty() {
         return Ok(String::new());
     }
-    let v = crate::text::parse_web_url(field, value)?;
-    if v.contains(['?', '#']) {
-        return Err(Error::invalid(
+    // Written as on the wire: ASCII, a host name in another script in its xn-- form, so that
+    // every link made from it is a valid URI.
+    let refuse = || {
+        Error::invalid(
             field,
-            "The base URL is an address without ? or #, such as https://news.example.org.",
-        ));
+            "Use an http:// or https:// address in plain ASCII, without ? or #, such as \
+             https://news.example.org.",
+        )
+    };
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .ok_or_else(refuse)?;
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let (host, port) = match authority.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (authority, None),
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    let port_ok =
+        port.is_none_or(|p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    let path_ok = path
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"._~!$&'()*+,;=:@/-".contains(&b));
+    if !host_ok || !port_ok || !path_ok || value.len() > 2000 {
+        return Err(refuse());
     }
-    Ok(v.trim_end_matches('/').to_owned())
+    Ok(value.trim_end_matches('/').to_owned())
 }
 
 /// How the public pages write dates.
@@ -344,5 +367,27 @@ mod tests {
         assert!(SettingKey::Language.parse_value("en_US").is_err());
         assert!(SettingKey::Title.parse_value("  ").is_err());
         assert!(SettingKey::IpHashKey.is_secret());
+        let base = |v: &str| SettingKey::BaseUrl.parse_value(v);
+        assert_eq!(
+            base("https://news.example.org/").unwrap(),
+            "https://news.example.org"
+        );
+        assert_eq!(
+            base("http://127.0.0.1:8080/site").unwrap(),
+            "http://127.0.0.1:8080/site"
+        );
+        assert_eq!(base("").unwrap(), "");
+        for bad in [
+            "news.example.org",
+            "https://ĸ.example",
+            "https://a.org/?x",
+            "https://a.org:port",
+            "https:///path",
+        ] {
+            assert!(base(bad).is_err(), "{bad}");
+        }
+        assert!(SettingKey::ArticlesPerPage.parse_value("0").is_err());
+        assert!(SettingKey::ArticlesPerPage.parse_value("101").is_err());
+        assert_eq!(SettingKey::DateFormat.parse_value("iso").unwrap(), "iso");
     }
 }

@@ -403,7 +403,15 @@ pub async fn change_password(
     SiteForm(f): SiteForm<PasswordFields>,
 ) -> Result<Response, SiteError> {
     check_csrf(&me, &f.csrf)?;
-    match users::change_password(state.app(), &me, &f.current_password, &f.new_password).await {
+    let changed = users::change_password(
+        state.app(),
+        &me.actor(),
+        &f.current_password,
+        &f.new_password,
+        Some(me.session.id),
+    )
+    .await;
+    match changed {
         Ok(()) => Ok(Redirect::to("/admin/profile?done=password").into_response()),
         Err(Error::Invalid { field, reason }) => {
             let field = if field == "password" {
@@ -617,10 +625,7 @@ pub async fn change_role(
     };
     match outcome {
         Ok(()) => Ok(Redirect::to("/admin/users?done=role").into_response()),
-        Err(Error::Conflict { .. }) => {
-            let message = "The site needs an active owner: make another account owner first.";
-            users_page(&state, &me, None, None, Some(message.to_owned())).await
-        }
+        Err(Error::InUse(message)) => users_page(&state, &me, None, None, Some(message)).await,
         Err(Error::Invalid { reason, .. }) => {
             users_page(&state, &me, None, None, Some(reason)).await
         }
@@ -657,10 +662,7 @@ pub async fn set_active(
             "/admin/users?done=deactivated"
         })
         .into_response()),
-        Err(Error::Conflict { .. }) => {
-            let message = "The site needs an active owner: make another account owner first.";
-            users_page(&state, &me, None, None, Some(message.to_owned())).await
-        }
+        Err(Error::InUse(message)) => users_page(&state, &me, None, None, Some(message)).await,
         Err(e) => Err(SiteError(e)),
     }
 }

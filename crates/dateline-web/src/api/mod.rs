@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Reading published content and posting a reader comment need no
 //! credentials; everything else needs `Authorization: Bearer TOKEN`, and roles are enforced.
 
+mod accounts;
 mod activity;
 mod articles;
 mod comments;
@@ -15,7 +16,7 @@ use axum::{
     extract::{DefaultBodyLimit, FromRequestParts},
     http::{StatusCode, header, request::Parts},
     response::IntoResponse,
-    routing::{get, post, put},
+    routing::{delete, get, patch, post, put},
 };
 use dateline_core::{Error, actor::Actor, users::User};
 
@@ -55,6 +56,16 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::disable()),
         )
         .route("/settings", get(settings::show).patch(settings::change))
+        .route("/users", get(accounts::list))
+        .route("/users/invitations", post(accounts::invite))
+        .route("/users/{id}", patch(accounts::change))
+        .route("/me", get(accounts::me).patch(accounts::change_me))
+        .route("/me/password", post(accounts::change_password))
+        .route(
+            "/tokens",
+            get(accounts::tokens).post(accounts::create_token),
+        )
+        .route("/tokens/{id}", delete(accounts::revoke_token))
         .route(
             "/media/{id}",
             get(media::show)

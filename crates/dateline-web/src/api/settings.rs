@@ -57,21 +57,27 @@ pub async fn show(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsPatch {
-    title: Option<String>,
-    tagline: Option<String>,
-    description: Option<String>,
+    // Text fields: `null` empties them, which clears the optional ones and is refused, with
+    // the field's own message, for the required ones.
+    #[serde(default)]
+    title: Patch<String>,
+    #[serde(default)]
+    tagline: Patch<String>,
+    #[serde(default)]
+    description: Patch<String>,
     /// A number, so that `3.0` is read as 3 as the JSON Schema `integer` allows.
     #[serde(default)]
     logo_media_id: Patch<serde_json::Number>,
-    time_zone: Option<String>,
-    date_format: Option<String>,
-    language: Option<String>,
-    base_url: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "dateline_core::wire::optional_whole_number"
-    )]
-    articles_per_page: Option<i64>,
+    #[serde(default)]
+    time_zone: Patch<String>,
+    #[serde(default)]
+    date_format: Patch<String>,
+    #[serde(default)]
+    language: Patch<String>,
+    #[serde(default)]
+    base_url: Patch<String>,
+    #[serde(default)]
+    articles_per_page: Patch<serde_json::Number>,
 }
 
 /// `PATCH /settings` (owner).
@@ -83,9 +89,9 @@ pub async fn change(
     let actor = staff.actor();
     permissions::may_administer(&actor)?;
     let mut changes = Vec::new();
-    let mut text = |key: SettingKey, value: Option<String>| {
-        if let Some(v) = value {
-            changes.push((key, v));
+    let mut text = |key: SettingKey, value: Patch<String>| {
+        if value.is_given() {
+            changes.push((key, value.apply_required(String::new())));
         }
     };
     text(SettingKey::Title, p.title);
@@ -95,27 +101,25 @@ pub async fn change(
     text(SettingKey::DateFormat, p.date_format);
     text(SettingKey::Language, p.language);
     text(SettingKey::BaseUrl, p.base_url);
-    if let Some(n) = p.articles_per_page {
-        // The setting's own check judges the number, negative ones included.
-        changes.push((SettingKey::ArticlesPerPage, n.to_string()));
+    match p.articles_per_page {
+        Patch::Absent => {}
+        // The setting's own check judges the number: null, fractions and negatives included.
+        Patch::Null => changes.push((SettingKey::ArticlesPerPage, String::new())),
+        Patch::Value(n) => {
+            let n = n
+                .as_i64()
+                .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64));
+            changes.push((
+                SettingKey::ArticlesPerPage,
+                n.map(|n| n.to_string()).unwrap_or_default(),
+            ));
+        }
     }
     match p.logo_media_id {
         Patch::Absent => {}
         Patch::Null => changes.push((SettingKey::Logo, String::new())),
         Patch::Value(n) => {
-            let id = n
-                .as_i64()
-                .or_else(|| {
-                    n.as_f64()
-                        .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                        .map(|f| f as i64)
-                })
-                .ok_or_else(|| {
-                    Error::invalid(
-                        "logo_media_id",
-                        "Use the id of an image in the media library.",
-                    )
-                })?;
+            let id = super::accounts::whole_id("logo_media_id", &n)?;
             changes.push((SettingKey::Logo, id.to_string()));
         }
     }

@@ -78,6 +78,15 @@ enum Case {
     ChangeSetting,
     UploadMedia,
     ReadActivity,
+    SubmitOwnForReview,
+    CorrectOwnPublished,
+    ArrangeFrontPage,
+    RestoreOwnRevision,
+    DescribeMedia,
+    DeleteMedia,
+    InviteUser,
+    ChangeRole,
+    Deactivate,
 }
 
 const Y: bool = true;
@@ -106,6 +115,15 @@ const TABLE: &[(Case, [bool; 5])] = &[
     (Case::ChangeSetting, [Y, N, N, N, N]),
     (Case::UploadMedia, [Y, Y, Y, N, N]),
     (Case::ReadActivity, [Y, Y, N, N, N]),
+    (Case::SubmitOwnForReview, [Y, Y, Y, Y, N]),
+    (Case::CorrectOwnPublished, [Y, Y, Y, N, N]),
+    (Case::ArrangeFrontPage, [Y, Y, N, N, N]),
+    (Case::RestoreOwnRevision, [Y, Y, Y, Y, N]),
+    (Case::DescribeMedia, [Y, Y, Y, N, N]),
+    (Case::DeleteMedia, [Y, Y, N, N, N]),
+    (Case::InviteUser, [Y, N, N, N, N]),
+    (Case::ChangeRole, [Y, N, N, N, N]),
+    (Case::Deactivate, [Y, N, N, N, N]),
 ];
 
 /// Makes what `case` acts on (as the system): an article or a token, by `own` or by another
@@ -117,8 +135,31 @@ async fn prepare(site: &ActionsSite, case: Case, own: &User, n: usize) -> Option
         Case::EditAnothersPublished | Case::UnpublishAnothers | Case::DeleteAnothers => {
             (other, "published")
         }
-        Case::Comment | Case::CommentWithHistory => (other, "published"),
-        Case::EditOwnPublished => (own, "published"),
+        Case::Comment | Case::CommentWithHistory | Case::ArrangeFrontPage => (other, "published"),
+        Case::EditOwnPublished | Case::CorrectOwnPublished => (own, "published"),
+        Case::SubmitOwnForReview | Case::RestoreOwnRevision => (own, "draft"),
+        Case::DescribeMedia | Case::DeleteMedia => {
+            let m = media::upload(&site.app, &Actor::System, jpeg(100 + n as u32, 9), "m.jpg")
+                .await
+                .unwrap();
+            return Some(m.id);
+        }
+        Case::ChangeRole | Case::Deactivate => {
+            let u = users::add(
+                &site.app,
+                &Actor::System,
+                users::NewUser {
+                    name: format!("Target {n}"),
+                    email: format!("target{n}@example.org"),
+                    role: Role::Author,
+                    password: Some("correct horse battery".into()),
+                    bio: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+            return Some(u.id);
+        }
         Case::EditOwnDraft
         | Case::PublishOwnDraft
         | Case::ScheduleOwnDraft
@@ -214,6 +255,31 @@ async fn act(
         Case::ReadActivity => activity::page(app, actor, &EventFilter::default(), 10)
             .await
             .map(drop),
+        Case::SubmitOwnForReview => articles::submit_for_review(app, actor, id).await.map(drop),
+        Case::CorrectOwnPublished => {
+            articles::add_correction(app, actor, id, "correction", "A name was misspelt.")
+                .await
+                .map(drop)
+        }
+        Case::ArrangeFrontPage => {
+            articles::set_prominence(app, actor, id, dateline_core::articles::Prominence::Lead)
+                .await
+                .map(drop)
+        }
+        Case::RestoreOwnRevision => articles::restore_revision(app, actor, id, 1, None)
+            .await
+            .map(drop),
+        Case::DescribeMedia => {
+            let d = media::Description {
+                alt: format!("Described {n}"),
+                ..Default::default()
+            };
+            media::describe(app, actor, id, &d).await.map(drop)
+        }
+        Case::DeleteMedia => media::delete(app, actor, id).await,
+        Case::InviteUser => users::invite(app, actor, Role::Author).await.map(drop),
+        Case::ChangeRole => users::change_role(app, actor, id, Role::Editor).await,
+        Case::Deactivate => users::set_active(app, actor, id, false).await,
     }
 }
 

@@ -556,7 +556,7 @@ async fn openapi_describes_the_served_api(backend: Backend) {
             );
         }
     }
-    assert_eq!(operations, 23);
+    assert_eq!(operations, 32);
 
     // Responses have the documented shapes.
     let token = app.editor_token().await;
@@ -573,6 +573,10 @@ async fn openapi_describes_the_served_api(backend: Backend) {
     conforms(&spec, "Media", &media);
     let (_, settings) = app.get_json("/api/v1/settings", Some(&token)).await;
     conforms(&spec, "Settings", &settings);
+    let (_, me) = app.get_json("/api/v1/me", Some(&token)).await;
+    conforms(&spec, "Account", &me);
+    let (_, tokens) = app.get_json("/api/v1/tokens", Some(&token)).await;
+    conforms(&spec, "TokenList", &tokens);
     let (_, article) = app
         .post_json(
             "/api/v1/articles",

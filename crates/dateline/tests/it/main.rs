@@ -12,6 +12,7 @@ mod admin_accounts;
 mod admin_articles;
 mod admin_media;
 mod admin_settings;
+mod api_accounts;
 mod api_activity;
 mod api_articles;
 mod api_comments;
