@@ -249,6 +249,7 @@ struct ProfilePage {
     sessions: Vec<SessionRow>,
     tokens: Vec<TokenRow>,
     new_token: Option<String>,
+    images: Vec<super::media::ImageChoice>,
 }
 
 async fn profile_page(
@@ -274,6 +275,7 @@ async fn profile_page(
             .map(|id| id.to_string())
             .unwrap_or_default(),
     });
+    let images = super::media::choices(state, values.avatar_media_id.parse().ok()).await?;
     let sessions = state
         .db()
         .sessions_of(me.user.id, state.now())
@@ -314,6 +316,7 @@ async fn profile_page(
         sessions,
         tokens,
         new_token,
+        images,
     };
     Ok((status, render(state, "admin/profile.html", page)?).into_response())
 }

@@ -39,8 +39,6 @@ use crate::{
 
 /// Articles on one page of the list.
 const PER_PAGE: i64 = 20;
-/// Images offered in the editor's chooser (the library page has them all).
-const CHOOSER_IMAGES: i64 = 12;
 /// Empty source rows the editor offers below the filled ones.
 const BLANK_SOURCE_ROWS: usize = 1;
 
@@ -572,16 +570,6 @@ impl Values {
 }
 
 #[derive(Serialize)]
-struct ImageChoice {
-    id: i64,
-    src: String,
-    width: i64,
-    height: i64,
-    label: String,
-    selected: bool,
-}
-
-#[derive(Serialize)]
 struct ConflictView {
     current_version: i64,
     saved_by: Option<String>,
@@ -610,7 +598,7 @@ struct EditorPage {
     is_editor: bool,
     view_url: Option<String>,
     authors: Vec<Choice>,
-    images: Vec<ImageChoice>,
+    images: Vec<super::media::ImageChoice>,
     topic_names: Vec<String>,
     preview_html: Option<String>,
     error: Option<String>,
@@ -648,36 +636,7 @@ async fn editor_page(
     let tz = frame.site.tz();
     let now = state.now();
     let role = me.user.role;
-    let selected: Option<i64> = values.lead_media_id.parse().ok();
-    let (recent, _) = state.db().list_media(None, CHOOSER_IMAGES, 0).await?;
-    let mut library = recent;
-    if let Some(id) = selected
-        && !library.iter().any(|m| m.id == id)
-        && let Some(m) = state.db().media_by_id(id).await?
-    {
-        library.insert(0, m);
-    }
-    let images = library
-        .into_iter()
-        .map(|m| {
-            let (src, width, height) = match &m.thumb {
-                Some(t) => (t.path.clone(), t.width, t.height),
-                None => (m.path.clone(), m.width, m.height),
-            };
-            ImageChoice {
-                selected: Some(m.id) == selected,
-                id: m.id,
-                src: format!("/media/{src}"),
-                width,
-                height,
-                label: if m.file_name.is_empty() {
-                    format!("Image {}", m.id)
-                } else {
-                    m.file_name
-                },
-            }
-        })
-        .collect();
+    let images = super::media::choices(state, values.lead_media_id.parse().ok()).await?;
     let authors = if role.can_edit_others() {
         let current = stored.map(|a| a.author.id).unwrap_or(me.user.id);
         state

@@ -26,6 +26,48 @@ use crate::{
 
 /// Images on one page of the grid.
 const PER_PAGE: i64 = 24;
+/// Images offered where one is chosen (the lead image, a profile picture); the library page
+/// has them all.
+const CHOOSER_IMAGES: i64 = 12;
+
+/// An image offered by a chooser: a radio button with its thumbnail.
+#[derive(Serialize)]
+pub(super) struct ImageChoice {
+    id: i64,
+    src: String,
+    width: i64,
+    height: i64,
+    label: String,
+    selected: bool,
+}
+
+/// The newest images of the library, with `selected` among them even when it is older.
+pub(super) async fn choices(
+    state: &AppState,
+    selected: Option<i64>,
+) -> Result<Vec<ImageChoice>, SiteError> {
+    let (mut library, _) = state.db().list_media(None, CHOOSER_IMAGES, 0).await?;
+    if let Some(id) = selected
+        && !library.iter().any(|m| m.id == id)
+        && let Some(m) = state.db().media_by_id(id).await?
+    {
+        library.insert(0, m);
+    }
+    Ok(library
+        .into_iter()
+        .map(|m| {
+            let item = Item::of(m);
+            ImageChoice {
+                selected: Some(item.id) == selected,
+                id: item.id,
+                src: item.src,
+                width: item.width,
+                height: item.height,
+                label: item.file_name,
+            }
+        })
+        .collect())
+}
 
 #[derive(Serialize)]
 struct Item {

@@ -12,7 +12,64 @@ both_backends!(
     failed_logins_slow_down_without_telling_who_exists,
     the_owner_invites_changes_roles_and_deactivates,
     the_profile_page_changes_the_password_and_manages_tokens,
+    the_profile_picture_is_chosen_from_the_library,
 );
+
+async fn the_profile_picture_is_chosen_from_the_library(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (abe, api) = app
+        .user_with_token("Abe Author", "abe@example.org", Role::Author)
+        .await;
+    let client = browser();
+    sign_in(&app, &client, "abe@example.org", PASSWORD).await;
+    let (_, picture) = crate::support::upload(
+        &app,
+        &api,
+        crate::support::jpeg(200, 200),
+        "abe-portrait.jpg",
+        "image/jpeg",
+    )
+    .await;
+    let id = picture["id"].as_i64().unwrap();
+    let (_, profile) = page(&app, &client, "/admin/profile").await;
+    assert!(profile.contains(&format!(r#"name="avatar_media_id" value="{id}""#)));
+    assert!(profile.contains("abe-portrait.jpg"));
+    let token = csrf(&app, &client).await;
+    let id_text = id.to_string();
+    let r = client
+        .post(app.url("/admin/profile"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("name", "Abe Author"),
+            ("bio", ""),
+            ("avatar_media_id", id_text.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let account = app.db.account(abe.id).await.unwrap().unwrap();
+    assert_eq!(account.avatar_media_id, Some(id));
+    let (_, profile) = page(&app, &client, "/admin/profile").await;
+    assert!(profile.contains(&format!(r#"name="avatar_media_id" value="{id}" checked"#)));
+    // While it is his picture, the library keeps it.
+    let editor = app.editor_token().await;
+    let r = app
+        .client
+        .delete(app.url(&format!("/api/v1/media/{id}")))
+        .bearer_auth(&editor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("the profile of Abe Author")
+    );
+    app.stop().await;
+}
 
 const PASSWORD: &str = "correct horse battery";
 

@@ -186,6 +186,29 @@ async fn an_editor_writes_schedules_corrects_and_renames_an_article_in_a_browser
         Some("camp-gate.jpg")
     );
 
+    // Typing more is saved by the script within a few seconds, without a press.
+    c.find(Locator::Id("body_markdown"))
+        .await
+        .unwrap()
+        .send_keys(" Seven residents were killed.")
+        .await
+        .unwrap();
+    let mut autosaved = String::new();
+    for _ in 0..100 {
+        autosaved = text_of(c, Locator::Id("autosave-status")).await;
+        if autosaved.starts_with("Draft saved at") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(autosaved.starts_with("Draft saved at"), "{autosaved}");
+    let stored = app.db.article_by_id(id).await.unwrap().unwrap();
+    assert!(
+        stored
+            .body_markdown
+            .ends_with("Seven residents were killed.")
+    );
+
     // Schedule it at the next whole minute, in the site's time zone (UTC here).
     // The field takes minutes (its step), so the next whole minute at least 3 s away.
     let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(63);
