@@ -294,6 +294,49 @@ async fn an_editor_writes_schedules_corrects_and_renames_an_article_in_a_browser
         "Iraqi troops raid Camp Ashraf"
     );
 
+    // The keyboard alone: the first Tab reaches the skip link, drawn with a visible outline;
+    // Enter moves focus to the page's content, and the next Tab stops inside it.
+    c.goto(&app.url(&format!("/admin/articles/{id}")))
+        .await
+        .unwrap();
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys(&fantoccini::key::Key::Tab.to_string())
+        .await
+        .unwrap();
+    let focused = c.active_element().await.unwrap();
+    assert_eq!(focused.text().await.unwrap(), "Skip to content");
+    let outline = c
+        .execute(
+            "return getComputedStyle(document.activeElement).outlineStyle;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_ne!(outline, "none", "the focused skip link shows no outline");
+    focused
+        .send_keys(&fantoccini::key::Key::Enter.to_string())
+        .await
+        .unwrap();
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&fantoccini::key::Key::Tab.to_string())
+        .await
+        .unwrap();
+    let inside_main = c
+        .execute(
+            "return document.getElementById('main').contains(document.activeElement);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        inside_main, true,
+        "Tab after the skip link left the content"
+    );
+
     // Screenshots at desktop and phone widths.
     for width in [1280, 360] {
         screenshot(c, &app, "/admin", "dashboard", width).await;
