@@ -13,6 +13,7 @@ both_backends!(
     the_owner_invites_changes_roles_and_deactivates,
     the_profile_page_changes_the_password_and_manages_tokens,
     the_profile_picture_is_chosen_from_the_library,
+    no_admin_change_happens_without_the_form_token,
 );
 
 async fn the_profile_picture_is_chosen_from_the_library(backend: Backend) {
@@ -266,6 +267,125 @@ async fn every_admin_form_needs_its_csrf_token(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    app.stop().await;
+}
+
+/// Every form that changes something, sent without its token by the owner (who may do
+/// anything): 403, and the activity log is unchanged.
+async fn no_admin_change_happens_without_the_form_token(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (olga, api) = app
+        .user_with_token("Olga Owner", "olga@example.org", Role::Owner)
+        .await;
+    let client = browser();
+    sign_in(&app, &client, "olga@example.org", PASSWORD).await;
+    let article = app
+        .publish(
+            &api,
+            "A story",
+            json!({"published_at": "2009-07-31T16:00:00Z"}),
+        )
+        .await;
+    let a = article["id"].as_i64().unwrap();
+    let (_, media) = crate::support::upload(
+        &app,
+        &api,
+        crate::support::jpeg(50, 50),
+        "m.jpg",
+        "image/jpeg",
+    )
+    .await;
+    let m = media["id"].as_i64().unwrap();
+    let (_, tokens) = app.get_json("/api/v1/tokens", Some(&api)).await;
+    let t = tokens[0]["id"].as_i64().unwrap();
+    let before = app.db.latest_event_id().await.unwrap();
+    let text_forms: Vec<(String, Vec<(&str, &str)>)> = vec![
+        ("/admin/logout".into(), vec![("everywhere", "1")]),
+        (
+            "/admin/profile".into(),
+            vec![("name", "Mallory"), ("bio", "")],
+        ),
+        (
+            "/admin/profile/password".into(),
+            vec![
+                ("current_password", PASSWORD),
+                ("new_password", "mallory was here"),
+            ],
+        ),
+        ("/admin/profile/tokens".into(), vec![("label", "mallory")]),
+        (format!("/admin/profile/tokens/{t}/revoke"), vec![]),
+        ("/admin/profile/sessions/1/end".into(), vec![]),
+        ("/admin/users/invite".into(), vec![("role", "owner")]),
+        (
+            format!("/admin/users/{}/role", olga.id),
+            vec![("role", "editor")],
+        ),
+        (
+            format!("/admin/users/{}/active", olga.id),
+            vec![("active", "0")],
+        ),
+        (format!("/admin/articles/{a}/trash"), vec![]),
+        (format!("/admin/articles/{a}/restore"), vec![]),
+        (
+            format!("/admin/articles/{a}/corrections"),
+            vec![("kind", "correction"), ("body", "Mallory")],
+        ),
+        (
+            format!("/admin/articles/{a}/prominence"),
+            vec![("prominence", "lead")],
+        ),
+        (format!("/admin/articles/{a}/revisions/1/restore"), vec![]),
+        (format!("/admin/media/{m}"), vec![("alt", "Mallory")]),
+        (format!("/admin/media/{m}/delete"), vec![]),
+        (
+            "/admin/settings".into(),
+            vec![
+                ("title", "Mallory's site"),
+                ("time_zone", "UTC"),
+                ("articles_per_page", "10"),
+            ],
+        ),
+    ];
+    for (path, fields) in &text_forms {
+        let r = client
+            .post(app.url(path))
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{path}");
+    }
+    for path in [
+        "/admin/articles".to_owned(),
+        format!("/admin/articles/{a}"),
+        "/admin/media".to_owned(),
+    ] {
+        let form = reqwest::multipart::Form::new()
+            .text("title", "Mallory")
+            .text("body_markdown", "Mallory.")
+            .text("intent", "publish")
+            .part(
+                "files",
+                reqwest::multipart::Part::bytes(crate::support::jpeg(40, 40)).file_name("x.jpg"),
+            );
+        let r = client
+            .post(app.url(&path))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{path}");
+    }
+    assert_eq!(
+        app.db.latest_event_id().await.unwrap(),
+        before,
+        "something changed"
+    );
+    assert_eq!(
+        page(&app, &client, "/admin").await.0,
+        200,
+        "still signed in"
+    );
     app.stop().await;
 }
 

@@ -709,6 +709,23 @@ async fn corrections_front_page_trash_and_revisions_from_the_editor(backend: Bac
     let r = post_form(format!("{edit}/restore"), vec![]).await.unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(app.get(&app.path_of(&a)).await.status(), 200);
+
+    // The welcome article of the first start goes to the trash like any other.
+    let (_, all) = app.get_json("/api/v1/articles", None).await;
+    let welcome = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["title"] == "Welcome to Dateline")
+        .unwrap()
+        .clone();
+    let r = post_form(format!("/admin/articles/{}/trash", welcome["id"]), vec![])
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.get(&app.path_of(&welcome)).await.status(), 410);
+    let (_, home) = app.get_text("/").await;
+    assert!(!home.contains("Welcome to Dateline"));
     app.stop().await;
 }
 
