@@ -337,6 +337,39 @@ async fn an_editor_writes_schedules_corrects_and_renames_an_article_in_a_browser
         "Tab after the skip link left the content"
     );
 
+    // An image dropped on the media library is uploaded (the script hands the dropped files to
+    // the form's file input and sends it). The drop is made as a browser makes one, with a
+    // DataTransfer holding a PNG the page draws.
+    c.goto(&app.url("/admin/media")).await.unwrap();
+    let before = app.db.list_media(None, 100, 0).await.unwrap().1;
+    let old = c.find(Locator::Css("html")).await.unwrap();
+    c.execute_async(
+        "const done = arguments[arguments.length - 1]; \
+         const canvas = document.createElement('canvas'); canvas.width = 64; canvas.height = 48; \
+         const g = canvas.getContext('2d'); g.fillStyle = '#8a1111'; g.fillRect(0, 0, 64, 48); \
+         canvas.toBlob((blob) => { \
+           const data = new DataTransfer(); \
+           data.items.add(new File([blob], 'dropped-map.png', {type: 'image/png'})); \
+           const zone = document.querySelector('[data-dropzone]'); \
+           zone.dispatchEvent(new DragEvent('dragover', {dataTransfer: data, bubbles: true, cancelable: true})); \
+           zone.dispatchEvent(new DragEvent('drop', {dataTransfer: data, bubbles: true, cancelable: true})); \
+           done(true); \
+         }, 'image/png');",
+        vec![],
+    )
+    .await
+    .unwrap();
+    for _ in 0..100 {
+        if old.tag_name().await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(text_of(c, Locator::Css(".notice")).await, "Uploaded.");
+    let (library, after) = app.db.list_media(None, 100, 0).await.unwrap();
+    assert_eq!(after, before + 1);
+    assert_eq!(library[0].file_name, "dropped-map.png");
+
     // Screenshots at desktop and phone widths.
     for width in [1280, 360] {
         screenshot(c, &app, "/admin", "dashboard", width).await;
