@@ -98,7 +98,20 @@ async fn an_editor_writes_schedules_corrects_and_renames_an_article_in_a_browser
 
     // A new article: title, dek, body, an uploaded image with its alt text and caption.
     c.goto(&app.url("/admin/articles/new")).await.unwrap();
+    // Leaving asks first once something was typed (the page cancels `beforeunload`), and not
+    // before.
+    let leaving_is_held = || async {
+        c.execute(
+            "const e = new Event('beforeunload', {cancelable: true}); \
+             window.dispatchEvent(e); return e.defaultPrevented;",
+            vec![],
+        )
+        .await
+        .unwrap()
+    };
+    assert_eq!(leaving_is_held().await, false);
     type_into(c, "title", "Iraqi troops raid Camp Ashraf").await;
+    assert_eq!(leaving_is_held().await, true);
     type_into(
         c,
         "dek",
