@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use axum::{
-    extract::{ConnectInfo, Path, State},
+    extract::{ConnectInfo, Path, RawQuery, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -27,7 +27,11 @@ use crate::{
     extract::{FormField, SiteForm, parse_id},
 };
 
-/// A comment as the page shows it.
+/// Replies nest inside their parent's thread down to this depth; deeper ones are shown at the
+/// last level, naming whom they answer.
+pub const THREAD_DEPTH: usize = 4;
+
+/// A comment as the page shows it, with the replies shown inside its thread.
 #[derive(Serialize)]
 struct CommentView {
     id: i64,
@@ -36,6 +40,54 @@ struct CommentView {
     date_iso: String,
     exact: String,
     body_html: String,
+    /// Whom it answers, named when it is shown flat below a thread's last level.
+    in_reply_to: Option<String>,
+    replies: Vec<CommentView>,
+}
+
+/// Arranges comments (oldest first) into threads: each reply inside its parent's, down to
+/// `depth` levels; a reply to a comment at the last level joins that level, after its parent,
+/// and names whom it answers. A reply whose parent is not shown (held, or removed) starts its
+/// own thread.
+fn threads(comments: Vec<(Comment, CommentView)>, depth: usize) -> Vec<CommentView> {
+    use std::collections::HashMap;
+    let shown: HashMap<i64, String> = comments
+        .iter()
+        .map(|(c, _)| (c.id, c.author_name.clone()))
+        .collect();
+    let mut children: HashMap<Option<i64>, Vec<(Comment, CommentView)>> = HashMap::new();
+    for (c, v) in comments {
+        let parent = c.parent_id.filter(|p| shown.contains_key(p));
+        children.entry(parent).or_default().push((c, v));
+    }
+    fn build(
+        parent: Option<i64>,
+        level: usize,
+        depth: usize,
+        children: &mut HashMap<Option<i64>, Vec<(Comment, CommentView)>>,
+        shown: &HashMap<i64, String>,
+    ) -> Vec<CommentView> {
+        let mut out = Vec::new();
+        for (c, mut v) in children.remove(&parent).unwrap_or_default() {
+            if level + 1 < depth {
+                v.replies = build(Some(c.id), level + 1, depth, children, shown);
+                out.push(v);
+            } else {
+                // The last level: this comment, then every reply below it, flat and in order.
+                let id = c.id;
+                out.push(v);
+                let mut flat = build(Some(id), level, depth, children, shown);
+                for r in &mut flat {
+                    if r.in_reply_to.is_none() {
+                        r.in_reply_to = shown.get(&id).cloned();
+                    }
+                }
+                out.extend(flat);
+            }
+        }
+        out
+    }
+    build(None, 0, depth.max(1), &mut children, &shown)
 }
 
 impl FormField for CommentFields {
@@ -51,6 +103,9 @@ pub struct CommentFields {
     author_email: String,
     #[serde(default)]
     body: String,
+    /// The comment answered ("" for none).
+    #[serde(default)]
+    parent_id: String,
 }
 
 #[derive(Serialize)]
@@ -59,6 +114,8 @@ struct FormView {
     values: CommentFields,
     error: Option<String>,
     error_field: Option<String>,
+    /// The name of the commenter being answered, when the form is a reply.
+    replying_to: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -104,25 +161,42 @@ async fn page(
     state: &AppState,
     article: Article,
     settings: SiteSettings,
-    values: CommentFields,
+    mut values: CommentFields,
     error: Option<Error>,
 ) -> Result<Response, SiteError> {
     let tz = settings.tz();
     let now = state.now();
-    let comments = state
-        .db()
-        .approved_comments(article.id)
-        .await?
-        .into_iter()
-        .map(|c: Comment| CommentView {
-            id: c.id,
-            body_html: c.body_html(),
-            age: age_in_words(now, c.created_at, &tz),
-            date_iso: iso(c.created_at),
-            exact: exact_time_in(c.created_at, &tz, settings.date_format),
-            author_name: c.author_name,
-        })
-        .collect();
+    let approved = state.db().approved_comments(article.id).await?;
+    // The form answers a comment when the reader followed its Reply link (or sent a reply that
+    // needs correcting); an id that names no comment shown here is ignored.
+    let replying_to = values
+        .parent_id
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| approved.iter().find(|c| c.id == id))
+        .map(|c| c.author_name.clone());
+    if replying_to.is_none() {
+        values.parent_id.clear();
+    }
+    let comments = threads(
+        approved
+            .into_iter()
+            .map(|c: Comment| {
+                let view = CommentView {
+                    id: c.id,
+                    body_html: c.body_html(),
+                    age: age_in_words(now, c.created_at, &tz),
+                    date_iso: iso(c.created_at),
+                    exact: exact_time_in(c.created_at, &tz, settings.date_format),
+                    author_name: c.author_name.clone(),
+                    in_reply_to: None,
+                    replies: Vec::new(),
+                };
+                (c, view)
+            })
+            .collect(),
+        THREAD_DEPTH,
+    );
     let view = ArticleView::new(article, &settings);
     let (status, error, error_field) = match error {
         None => (StatusCode::OK, None, None),
@@ -139,6 +213,7 @@ async fn page(
             values,
             error,
             error_field,
+            replying_to,
         },
         article: view,
         comments,
@@ -146,14 +221,24 @@ async fn page(
     Ok((status, render(state, "site/articles/show.html", page)?).into_response())
 }
 
-/// `GET /{year}/{month}/{day}/{slug}/`
+/// `GET /{year}/{month}/{day}/{slug}/`; `?reply_to=ID` sets the form to answer that comment
+/// (the Reply link under each, which works without JavaScript).
 pub async fn show(
     State(state): State<AppState>,
     Path(path): ArticlePath,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, SiteError> {
+    let reply_to = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "reply_to")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
     match find(&state, &path).await? {
         Ok((article, settings)) => {
-            page(&state, article, settings, CommentFields::default(), None).await
+            let values = CommentFields {
+                parent_id: reply_to,
+                ..Default::default()
+            };
+            page(&state, article, settings, values, None).await
         }
         Err(redirect) => Ok(redirect),
     }
@@ -210,6 +295,12 @@ async fn submit(
         // Browsers trim an e-mail field; a reader's stray space is forgiven.
         author_email: Some(fields.author_email.trim().to_owned()),
         body: fields.body.clone(),
+        parent_id: match fields.parent_id.trim() {
+            "" => None,
+            id => Some(id.parse::<i64>().map_err(|_| {
+                Error::invalid("parent_id", "No comment on this article has this id.")
+            })?),
+        },
         ..Default::default()
     };
     let user_agent = headers

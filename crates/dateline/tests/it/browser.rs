@@ -181,7 +181,7 @@ async fn a_reader_sets_up_the_site_and_comments_in_a_browser() {
     let link = comment.find(Locator::Css("a")).await.unwrap();
     assert_eq!(
         link.attr("rel").await.unwrap().as_deref(),
-        Some("nofollow ugc")
+        Some("nofollow ugc noopener")
     );
 
     // A comment the server refuses comes back with what was typed, and the focus on the
