@@ -80,3 +80,127 @@ pub async fn submit(
     tx.commit().await?;
     Ok(stored)
 }
+
+/// What a moderator decides about a comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Readers see it.
+    Approve,
+    /// It is spam (and, later, teaches the classifier so).
+    Spam,
+    /// Out of sight, kept until deleted for good.
+    Trash,
+    /// Out of the spam or the trash, back to pending.
+    Restore,
+}
+
+impl Decision {
+    /// The decision a path segment names (`/comments/{id}/approve`).
+    pub fn parse(field: &str, s: &str) -> Result<Self> {
+        match s {
+            "approve" => Ok(Decision::Approve),
+            "spam" => Ok(Decision::Spam),
+            "trash" => Ok(Decision::Trash),
+            "restore" => Ok(Decision::Restore),
+            _ => Err(Error::invalid(
+                field,
+                "The decision must be approve, spam, trash or restore.",
+            )),
+        }
+    }
+}
+
+/// Applies a moderator's decision; records `comment.approved`, `comment.spammed`,
+/// `comment.trashed` or `comment.restored` with the status before and after (the moderation
+/// log). A decision that changes nothing records nothing.
+pub async fn moderate(app: &App, actor: &Actor, id: i64, decision: Decision) -> Result<Comment> {
+    permissions::may_moderate(actor)?;
+    let now = app.now();
+    let mut tx = app.db().begin_write().await?;
+    let comment = tx.comment_for_update(id).await?.ok_or(Error::NotFound)?;
+    let (to, kind) = match decision {
+        Decision::Approve => (CommentStatus::Approved, EventKind::CommentApproved),
+        Decision::Spam => (CommentStatus::Spam, EventKind::CommentSpammed),
+        Decision::Trash => (CommentStatus::Trash, EventKind::CommentTrashed),
+        Decision::Restore => {
+            if !matches!(comment.status, CommentStatus::Spam | CommentStatus::Trash) {
+                return Err(Error::invalid(
+                    "status",
+                    "Only a comment in the spam or the trash can be restored.",
+                ));
+            }
+            (CommentStatus::Pending, EventKind::CommentRestored)
+        }
+    };
+    if comment.status == to {
+        return Ok(comment);
+    }
+    tx.set_comment_status(id, to).await?;
+    tx.record(
+        &NewEvent::new(
+            kind,
+            actor.reference(),
+            Some(id),
+            json!({
+                "article_id": comment.article_id,
+                "from": comment.status.as_str(),
+                "to": to.as_str(),
+            }),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Comment {
+        status: to,
+        ..comment
+    })
+}
+
+/// Changes a comment's text, keeping the moderator's note of why; records `comment.edited`.
+pub async fn edit(app: &App, actor: &Actor, id: i64, body: &str, note: &str) -> Result<Comment> {
+    permissions::may_moderate(actor)?;
+    let body =
+        dateline_core::text::required_text("body", body, dateline_core::comments::MAX_BODY_CHARS)?;
+    let note = dateline_core::text::optional_text("note", Some(note), 300)?.unwrap_or_default();
+    let now = app.now();
+    let mut tx = app.db().begin_write().await?;
+    let comment = tx.comment_for_update(id).await?.ok_or(Error::NotFound)?;
+    if comment.body == body {
+        return Ok(comment);
+    }
+    tx.edit_comment(id, &body, &note, now).await?;
+    tx.record(
+        &NewEvent::new(
+            EventKind::CommentEdited,
+            actor.reference(),
+            Some(id),
+            json!({ "article_id": comment.article_id, "note": note }),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Comment { body, ..comment })
+}
+
+/// Deletes a comment for good (its replies stay, answering nothing); records
+/// `comment.deleted`.
+pub async fn delete(app: &App, actor: &Actor, id: i64) -> Result<()> {
+    permissions::may_moderate(actor)?;
+    let now = app.now();
+    let mut tx = app.db().begin_write().await?;
+    let comment = tx.comment_for_update(id).await?.ok_or(Error::NotFound)?;
+    tx.delete_comment(id).await?;
+    tx.record(
+        &NewEvent::new(
+            EventKind::CommentDeleted,
+            actor.reference(),
+            Some(id),
+            json!({ "article_id": comment.article_id, "status": comment.status.as_str() }),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await
+}

@@ -33,6 +33,18 @@ pub enum EventKind {
     ArticleProminenceChanged,
     /// A comment was accepted (whatever its moderation status).
     CommentSubmitted,
+    /// A moderator approved a comment: readers see it.
+    CommentApproved,
+    /// A moderator marked a comment as spam.
+    CommentSpammed,
+    /// A moderator moved a comment to the trash.
+    CommentTrashed,
+    /// A moderator took a comment out of the spam or the trash, back to pending.
+    CommentRestored,
+    /// A moderator deleted a comment for good.
+    CommentDeleted,
+    /// A moderator changed a comment's text.
+    CommentEdited,
     /// An account was created.
     UserCreated,
     /// An account's name, biography or picture changed.
@@ -67,7 +79,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, in the order the documentation lists them.
-    pub const ALL: [EventKind; 26] = [
+    pub const ALL: [EventKind; 32] = [
         EventKind::ArticleCreated,
         EventKind::ArticleUpdated,
         EventKind::ArticlePublished,
@@ -79,6 +91,12 @@ impl EventKind {
         EventKind::ArticleReviewRequested,
         EventKind::ArticleProminenceChanged,
         EventKind::CommentSubmitted,
+        EventKind::CommentApproved,
+        EventKind::CommentSpammed,
+        EventKind::CommentTrashed,
+        EventKind::CommentRestored,
+        EventKind::CommentDeleted,
+        EventKind::CommentEdited,
         EventKind::UserCreated,
         EventKind::UserUpdated,
         EventKind::UserRoleChanged,
@@ -110,6 +128,12 @@ impl EventKind {
             EventKind::ArticleReviewRequested => "article.review_requested",
             EventKind::ArticleProminenceChanged => "article.prominence_changed",
             EventKind::CommentSubmitted => "comment.submitted",
+            EventKind::CommentApproved => "comment.approved",
+            EventKind::CommentSpammed => "comment.spammed",
+            EventKind::CommentTrashed => "comment.trashed",
+            EventKind::CommentRestored => "comment.restored",
+            EventKind::CommentDeleted => "comment.deleted",
+            EventKind::CommentEdited => "comment.edited",
             EventKind::UserCreated => "user.created",
             EventKind::UserUpdated => "user.updated",
             EventKind::UserRoleChanged => "user.role_changed",
@@ -154,7 +178,13 @@ impl EventKind {
             | EventKind::ArticleCorrected
             | EventKind::ArticleReviewRequested
             | EventKind::ArticleProminenceChanged => SubjectKind::Article,
-            EventKind::CommentSubmitted => SubjectKind::Comment,
+            EventKind::CommentSubmitted
+            | EventKind::CommentApproved
+            | EventKind::CommentSpammed
+            | EventKind::CommentTrashed
+            | EventKind::CommentRestored
+            | EventKind::CommentDeleted
+            | EventKind::CommentEdited => SubjectKind::Comment,
             EventKind::UserCreated
             | EventKind::UserUpdated
             | EventKind::UserRoleChanged

@@ -121,6 +121,19 @@ pub fn may_set_comment_history(actor: &Actor) -> Result<()> {
     }
 }
 
+/// May moderate comments: read the queue with commenters' e-mail and address hashes, approve,
+/// mark spam, trash, restore, edit and delete. Editors and the owner.
+pub fn may_moderate(actor: &Actor) -> Result<()> {
+    match actor {
+        Actor::System => Ok(()),
+        Actor::Staff(u) if u.role.can_edit_others() => Ok(()),
+        Actor::Staff(_) | Actor::Importer { .. } => Err(forbidden(
+            "Only editors and the owner may moderate comments.",
+        )),
+        Actor::Reader(_) => Err(Error::Unauthorized),
+    }
+}
+
 /// May create accounts and change site settings.
 pub fn may_administer(actor: &Actor) -> Result<()> {
     match actor {

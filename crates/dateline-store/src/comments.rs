@@ -147,3 +147,175 @@ impl Db {
             .map_err(db_error)
     }
 }
+
+/// A comment as moderators see it: with the private facts the intake recorded.
+#[derive(Debug, Clone)]
+pub struct ModerationItem {
+    /// The comment.
+    pub comment: Comment,
+    /// The title of its article.
+    pub article_title: String,
+    /// The e-mail address the commenter gave.
+    pub author_email: Option<String>,
+    /// Keyed hash of the sender's address.
+    pub ip_hash: Option<String>,
+    /// Why the intake held it ("3 links > 2"); empty for none.
+    pub reasons: Vec<String>,
+    /// When a moderator last changed its text, and their note.
+    pub edited: Option<(Timestamp, String)>,
+}
+
+const MODERATION_COLUMNS: &str = "c.id, c.article_id, c.parent_id, c.author_name, c.body, \
+     c.status, c.created_at, a.title, c.author_email, c.ip_hash, c.reasons, c.edited_at, c.edit_note";
+
+fn moderation_item(r: &AnyRow) -> Result<ModerationItem, Error> {
+    let reasons: String = r.try_get(10).map_err(db_error)?;
+    let edited_at: Option<i64> = r.try_get(11).map_err(db_error)?;
+    let edit_note: Option<String> = r.try_get(12).map_err(db_error)?;
+    Ok(ModerationItem {
+        comment: comment_from_row(r)?,
+        article_title: r.try_get(7).map_err(db_error)?,
+        author_email: r.try_get(8).map_err(db_error)?,
+        ip_hash: r.try_get(9).map_err(db_error)?,
+        reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+        edited: edited_at.map(|t| (from_micros(t), edit_note.unwrap_or_default())),
+    })
+}
+
+impl WriteTx {
+    /// A comment by id, locked for this transaction's change on PostgreSQL.
+    pub async fn comment_for_update(&mut self, id: i64) -> Result<Option<Comment>, Error> {
+        let sql = match self.backend() {
+            crate::Backend::Postgres => {
+                "SELECT id, article_id, parent_id, author_name, body, status, created_at \
+                 FROM comments WHERE id = $1 FOR UPDATE"
+            }
+            crate::Backend::Sqlite => {
+                "SELECT id, article_id, parent_id, author_name, body, status, created_at \
+                 FROM comments WHERE id = $1"
+            }
+        };
+        let row = sqlx::query(sql)
+            .bind(id)
+            .fetch_optional(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        row.as_ref().map(comment_from_row).transpose()
+    }
+
+    /// Moves a comment to another moderation status.
+    pub async fn set_comment_status(
+        &mut self,
+        id: i64,
+        status: CommentStatus,
+    ) -> Result<(), Error> {
+        sqlx::query("UPDATE comments SET status = $1 WHERE id = $2")
+            .bind(status.as_str())
+            .bind(id)
+            .execute(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Replaces a comment's text, keeping when and why.
+    pub async fn edit_comment(
+        &mut self,
+        id: i64,
+        body: &str,
+        note: &str,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        sqlx::query("UPDATE comments SET body = $1, edit_note = $2, edited_at = $3 WHERE id = $4")
+            .bind(body.to_owned())
+            .bind(note.to_owned())
+            .bind(to_micros(at))
+            .bind(id)
+            .execute(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// Deletes a comment for good; its replies stay, answering nothing.
+    pub async fn delete_comment(&mut self, id: i64) -> Result<(), Error> {
+        sqlx::query("UPDATE comments SET parent_id = NULL WHERE parent_id = $1")
+            .bind(id)
+            .execute(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        sqlx::query("DELETE FROM comments WHERE id = $1")
+            .bind(id)
+            .execute(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}
+
+impl Db {
+    /// One page of the moderation queue: comments in `status` (on one article, if given),
+    /// newest first, with the total.
+    pub async fn moderation_queue(
+        &self,
+        status: CommentStatus,
+        article_id: Option<i64>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<ModerationItem>, i64), Error> {
+        let filter = |q: &mut crate::sql::Sql| {
+            q.push(" WHERE c.status = ")
+                .bind(status.as_str().to_owned());
+            if let Some(a) = article_id {
+                q.push(" AND c.article_id = ").bind(a);
+            }
+        };
+        let mut count = crate::sql::Sql::new("SELECT COUNT(*) FROM comments c");
+        filter(&mut count);
+        let total: i64 = count
+            .query_scalar()?
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+        let mut q = crate::sql::Sql::new(&format!(
+            "SELECT {MODERATION_COLUMNS} FROM comments c JOIN articles a ON a.id = c.article_id"
+        ));
+        filter(&mut q);
+        q.push(" ORDER BY c.created_at DESC, c.id DESC LIMIT ")
+            .bind(limit)
+            .push(" OFFSET ")
+            .bind(offset);
+        let rows = q.query()?.fetch_all(&self.pool).await.map_err(db_error)?;
+        let items = rows.iter().map(moderation_item).collect::<Result<_, _>>()?;
+        Ok((items, total))
+    }
+
+    /// A comment as moderators see it.
+    pub async fn moderation_item(&self, id: i64) -> Result<Option<ModerationItem>, Error> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {MODERATION_COLUMNS} FROM comments c JOIN articles a ON a.id = c.article_id \
+             WHERE c.id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        row.as_ref().map(moderation_item).transpose()
+    }
+
+    /// How many comments each moderation status holds.
+    pub async fn comment_counts(&self) -> Result<Vec<(CommentStatus, i64)>, Error> {
+        let rows = sqlx::query("SELECT status, COUNT(*) FROM comments GROUP BY status")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        let mut counts = Vec::new();
+        for r in rows {
+            let status: String = r.try_get(0).map_err(db_error)?;
+            if let Ok(s) = CommentStatus::parse("status", &status) {
+                counts.push((s, r.try_get(1).map_err(db_error)?));
+            }
+        }
+        Ok(counts)
+    }
+}

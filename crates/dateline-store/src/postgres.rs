@@ -41,6 +41,11 @@ pub(crate) fn migrator() -> Migrator {
             "media library",
             include_str!("../migrations/postgres/0005_media_library.sql"),
         ),
+        migration(
+            6,
+            "comment moderation",
+            include_str!("../migrations/postgres/0006_comment_moderation.sql"),
+        ),
     ])
 }
 

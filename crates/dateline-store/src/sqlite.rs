@@ -87,5 +87,10 @@ fn migrator() -> Migrator {
             "media library",
             include_str!("../migrations/sqlite/0005_media_library.sql"),
         ),
+        migration(
+            6,
+            "comment moderation",
+            include_str!("../migrations/sqlite/0006_comment_moderation.sql"),
+        ),
     ])
 }

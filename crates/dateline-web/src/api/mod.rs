@@ -6,6 +6,7 @@ mod activity;
 mod articles;
 mod comments;
 mod media;
+mod moderation;
 mod settings;
 
 use std::net::SocketAddr;
@@ -56,6 +57,17 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::disable()),
         )
         .route("/settings", get(settings::show).patch(settings::change))
+        .route("/comments", get(moderation::queue))
+        .route(
+            "/comments/{id}",
+            get(moderation::show)
+                .patch(moderation::edit)
+                .delete(moderation::delete),
+        )
+        .route("/comments/{id}/approve", post(moderation::approve))
+        .route("/comments/{id}/spam", post(moderation::spam))
+        .route("/comments/{id}/trash", post(moderation::trash))
+        .route("/comments/{id}/restore", post(moderation::restore))
         .route("/users", get(accounts::list))
         .route("/users/invitations", post(accounts::invite))
         .route("/users/{id}", patch(accounts::change))

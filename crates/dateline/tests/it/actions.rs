@@ -87,6 +87,9 @@ enum Case {
     InviteUser,
     ChangeRole,
     Deactivate,
+    ModerateComment,
+    EditComment,
+    DeleteComment,
 }
 
 const Y: bool = true;
@@ -124,6 +127,9 @@ const TABLE: &[(Case, [bool; 5])] = &[
     (Case::InviteUser, [Y, N, N, N, N]),
     (Case::ChangeRole, [Y, N, N, N, N]),
     (Case::Deactivate, [Y, N, N, N, N]),
+    (Case::ModerateComment, [Y, Y, N, N, N]),
+    (Case::EditComment, [Y, Y, N, N, N]),
+    (Case::DeleteComment, [Y, Y, N, N, N]),
 ];
 
 /// Makes what `case` acts on (as the system): an article or a token, by `own` or by another
@@ -143,6 +149,23 @@ async fn prepare(site: &ActionsSite, case: Case, own: &User, n: usize) -> Option
                 .await
                 .unwrap();
             return Some(m.id);
+        }
+        Case::ModerateComment | Case::EditComment | Case::DeleteComment => {
+            let article = article_by(site, other, "published", &slug).await;
+            let c = comments::submit(
+                &site.app,
+                &Actor::System,
+                article.id,
+                &CommentForm {
+                    author_name: "Someone".into(),
+                    body: format!("Comment {n}"),
+                    status: Some("pending".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            return Some(c.id);
         }
         Case::ChangeRole | Case::Deactivate => {
             let u = users::add(
@@ -280,6 +303,13 @@ async fn act(
         Case::InviteUser => users::invite(app, actor, Role::Author).await.map(drop),
         Case::ChangeRole => users::change_role(app, actor, id, Role::Editor).await,
         Case::Deactivate => users::set_active(app, actor, id, false).await,
+        Case::ModerateComment => comments::moderate(app, actor, id, comments::Decision::Approve)
+            .await
+            .map(drop),
+        Case::EditComment => comments::edit(app, actor, id, "Edited.", "typo")
+            .await
+            .map(drop),
+        Case::DeleteComment => comments::delete(app, actor, id).await,
     }
 }
 

@@ -28,6 +28,7 @@ mod concurrent;
 mod connections;
 mod hostile;
 mod media_library;
+mod moderation_api;
 mod ops;
 mod scheduling;
 mod security;
