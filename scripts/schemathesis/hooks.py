@@ -8,6 +8,7 @@ environment: an existing account's address and an uploaded image's id.
 """
 
 import copy
+import itertools
 import os
 
 import schemathesis
@@ -63,9 +64,15 @@ def _article(body, is_patch):
         body.pop("published_at", None)
 
 
+_comments_sent = itertools.count()
+
+
 def _comment(body):
-    """A comment body that answers no comment (one on the same article cannot be named here)
-    and, when it brings in history, was written in the past."""
+    """A comment body that answers no comment (one on the same article cannot be named here),
+    says something new (the same text twice on an article is refused as a duplicate) and, when
+    it brings in history, was written in the past."""
+    if isinstance(body.get("body"), str) and body["body"].strip():
+        body["body"] = body["body"][:9980] + f" #{next(_comments_sent)}"
     if isinstance(body.get("parent_id"), (int, float)) and not isinstance(body.get("parent_id"), bool):
         body["parent_id"] = None
     if isinstance(body.get("created_at"), str):

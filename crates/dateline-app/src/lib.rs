@@ -113,6 +113,12 @@ impl App {
         Actor::Reader(Reader::new(self.ip_hash(ip), user_agent))
     }
 
+    /// A signature of `value` for `purpose`, keyed by the site's secret: what a cookie carries so
+    /// that the server can trust it came from here.
+    pub fn sign(&self, purpose: &str, value: &str) -> String {
+        keyed_hash(&self.inner.ip_key, &format!("{purpose}\n{value}"))
+    }
+
     /// The keyed hash under which an address is stored.
     pub fn ip_hash(&self, ip: IpAddr) -> String {
         keyed_hash(&self.inner.ip_key, &ip.to_string())

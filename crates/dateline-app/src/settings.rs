@@ -83,6 +83,9 @@ fn default_value(key: SettingKey) -> String {
         SettingKey::DateFormat => d.date_format.as_str().to_owned(),
         SettingKey::BaseUrl => d.base_url,
         SettingKey::ArticlesPerPage => d.articles_per_page.to_string(),
+        SettingKey::CommentMaxLinks => d.comment_max_links.to_string(),
+        SettingKey::CommentHoldWords => d.comment_hold_words,
+        SettingKey::CommentSpamWords => d.comment_spam_words,
         SettingKey::IpHashKey | SettingKey::Seeded | SettingKey::SetupTokenHash => String::new(),
     }
 }

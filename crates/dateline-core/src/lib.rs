@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod markdown;
 pub mod media;
+pub mod moderation;
 pub mod patch;
 pub mod permissions;
 pub mod revisions;

@@ -26,6 +26,12 @@ pub enum SettingKey {
     BaseUrl,
     /// Articles on one page of the home page, topics and authors.
     ArticlesPerPage,
+    /// A comment with more links than this is held for a moderator.
+    CommentMaxLinks,
+    /// Words or patterns, one per line, that hold a comment for a moderator.
+    CommentHoldWords,
+    /// Words or patterns, one per line, that mark a comment as spam.
+    CommentSpamWords,
     /// Key of the keyed hash under which readers' IP addresses are stored; never shown.
     IpHashKey,
     /// Records that the welcome content of a new site was made (or claimed by another process).
@@ -36,7 +42,7 @@ pub enum SettingKey {
 
 impl SettingKey {
     /// The settings a staff member may read and change (the others are the system's own).
-    pub const EDITABLE: [SettingKey; 9] = [
+    pub const EDITABLE: [SettingKey; 12] = [
         SettingKey::Title,
         SettingKey::Tagline,
         SettingKey::Description,
@@ -46,6 +52,9 @@ impl SettingKey {
         SettingKey::Language,
         SettingKey::BaseUrl,
         SettingKey::ArticlesPerPage,
+        SettingKey::CommentMaxLinks,
+        SettingKey::CommentHoldWords,
+        SettingKey::CommentSpamWords,
     ];
 
     /// The stored name.
@@ -60,6 +69,9 @@ impl SettingKey {
             SettingKey::DateFormat => "date_format",
             SettingKey::BaseUrl => "base_url",
             SettingKey::ArticlesPerPage => "articles_per_page",
+            SettingKey::CommentMaxLinks => "comment_max_links",
+            SettingKey::CommentHoldWords => "comment_hold_words",
+            SettingKey::CommentSpamWords => "comment_spam_words",
             SettingKey::IpHashKey => "ip_hash_key",
             SettingKey::Seeded => "seeded",
             SettingKey::SetupTokenHash => "setup_token_hash",
@@ -142,6 +154,29 @@ impl SettingKey {
                         format!("Use a whole number from 1 to {MAX_ARTICLES_PER_PAGE}."),
                     )
                 }),
+            SettingKey::CommentMaxLinks => value
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n <= 1000)
+                .map(|n| n.to_string())
+                .ok_or_else(|| Error::invalid(field, "Use a whole number from 0 to 1000.")),
+            SettingKey::CommentHoldWords | SettingKey::CommentSpamWords => {
+                if value.chars().count() > 20_000 {
+                    return Err(Error::invalid(
+                        field,
+                        "The list is too long: keep it under 20,000 characters.",
+                    ));
+                }
+                crate::text::check_controls(field, value)?;
+                // One entry per line, as the moderators will read it back.
+                Ok(value
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("\n"))
+            }
             SettingKey::IpHashKey | SettingKey::Seeded | SettingKey::SetupTokenHash => Err(
                 Error::invalid(field, "This setting is managed by Dateline itself."),
             ),
@@ -286,6 +321,12 @@ pub struct SiteSettings {
     pub base_url: String,
     /// Articles on one page of a list.
     pub articles_per_page: u32,
+    /// A comment with more links than this is held.
+    pub comment_max_links: u32,
+    /// Words or patterns, one per line, that hold a comment.
+    pub comment_hold_words: String,
+    /// Words or patterns, one per line, that mark a comment as spam.
+    pub comment_spam_words: String,
 }
 
 impl Default for SiteSettings {
@@ -301,6 +342,9 @@ impl Default for SiteSettings {
             date_format: DateFormat::default(),
             base_url: String::new(),
             articles_per_page: 10,
+            comment_max_links: 2,
+            comment_hold_words: String::new(),
+            comment_spam_words: String::new(),
         }
     }
 }
@@ -333,7 +377,23 @@ impl SiteSettings {
                     self.articles_per_page = n;
                 }
             }
+            SettingKey::CommentMaxLinks => {
+                if let Ok(n) = value.parse() {
+                    self.comment_max_links = n;
+                }
+            }
+            SettingKey::CommentHoldWords => self.comment_hold_words = value,
+            SettingKey::CommentSpamWords => self.comment_spam_words = value,
             SettingKey::IpHashKey | SettingKey::Seeded | SettingKey::SetupTokenHash => {}
+        }
+    }
+
+    /// The comment rules the intake applies.
+    pub fn comment_rules(&self) -> crate::moderation::CommentRules {
+        crate::moderation::CommentRules {
+            max_links: self.comment_max_links as usize,
+            hold_words: crate::moderation::parse_word_list(&self.comment_hold_words),
+            spam_words: crate::moderation::parse_word_list(&self.comment_spam_words),
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct NewComment {
     pub ip_hash: Option<String>,
     /// The sender's user agent.
     pub user_agent: Option<String>,
+    /// Why the intake held it or marked it as spam; empty for none.
+    pub reasons: Vec<String>,
 }
 
 fn comment_from_row(r: &AnyRow) -> Result<Comment, Error> {
@@ -55,7 +57,8 @@ impl WriteTx {
     pub async fn insert_comment(&mut self, c: &NewComment) -> Result<Comment, Error> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO comments (article_id, parent_id, author_name, author_email, body, status, \
-             created_at, ip_hash, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+             created_at, ip_hash, user_agent, reasons) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .bind(c.article_id)
         .bind(c.parent_id)
@@ -66,6 +69,7 @@ impl WriteTx {
         .bind(to_micros(c.created_at))
         .bind(c.ip_hash.clone())
         .bind(c.user_agent.clone())
+        .bind(serde_json::to_string(&c.reasons).map_err(|e| Error::Internal(e.to_string()))?)
         .fetch_one(&mut *self.conn())
         .await
         .map_err(db_error)?;
@@ -78,6 +82,26 @@ impl WriteTx {
             status: c.status,
             created_at: c.created_at,
         })
+    }
+
+    /// Whether the same text was posted on the article since `since` (trashed ones aside).
+    pub async fn has_recent_comment(
+        &mut self,
+        article_id: i64,
+        body: &str,
+        since: Timestamp,
+    ) -> Result<bool, Error> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM comments WHERE article_id = $1 AND body = $2 \
+             AND created_at > $3 AND status <> 'trash'",
+        )
+        .bind(article_id)
+        .bind(body.to_owned())
+        .bind(to_micros(since))
+        .fetch_one(&mut *self.conn())
+        .await
+        .map_err(db_error)?;
+        Ok(n > 0)
     }
 
     /// The article a comment belongs to, if the comment exists.

@@ -50,6 +50,12 @@ pub struct SettingsFields {
     base_url: String,
     #[serde(default)]
     articles_per_page: String,
+    #[serde(default)]
+    comment_max_links: String,
+    #[serde(default)]
+    comment_hold_words: String,
+    #[serde(default)]
+    comment_spam_words: String,
 }
 
 impl FormField for SettingsFields {
@@ -69,6 +75,9 @@ impl SettingsFields {
             language: s.language.clone(),
             base_url: s.base_url.clone(),
             articles_per_page: s.articles_per_page.to_string(),
+            comment_max_links: s.comment_max_links.to_string(),
+            comment_hold_words: s.comment_hold_words.clone(),
+            comment_spam_words: s.comment_spam_words.clone(),
         }
     }
 
@@ -83,6 +92,9 @@ impl SettingsFields {
             (SettingKey::Language, self.language),
             (SettingKey::BaseUrl, self.base_url),
             (SettingKey::ArticlesPerPage, self.articles_per_page),
+            (SettingKey::CommentMaxLinks, self.comment_max_links),
+            (SettingKey::CommentHoldWords, self.comment_hold_words),
+            (SettingKey::CommentSpamWords, self.comment_spam_words),
         ]
     }
 }

@@ -27,6 +27,9 @@ pub struct SettingsJson {
     /// Empty when the site uses the address the server was started with.
     base_url: String,
     articles_per_page: u32,
+    comment_max_links: u32,
+    comment_hold_words: String,
+    comment_spam_words: String,
 }
 
 impl From<SiteSettings> for SettingsJson {
@@ -41,6 +44,9 @@ impl From<SiteSettings> for SettingsJson {
             language: s.language,
             base_url: s.base_url,
             articles_per_page: s.articles_per_page,
+            comment_max_links: s.comment_max_links,
+            comment_hold_words: s.comment_hold_words,
+            comment_spam_words: s.comment_spam_words,
         }
     }
 }
@@ -78,6 +84,12 @@ pub struct SettingsPatch {
     base_url: Patch<String>,
     #[serde(default)]
     articles_per_page: Patch<serde_json::Number>,
+    #[serde(default)]
+    comment_max_links: Patch<serde_json::Number>,
+    #[serde(default)]
+    comment_hold_words: Patch<String>,
+    #[serde(default)]
+    comment_spam_words: Patch<String>,
 }
 
 /// `PATCH /settings` (owner).
@@ -101,18 +113,22 @@ pub async fn change(
     text(SettingKey::DateFormat, p.date_format);
     text(SettingKey::Language, p.language);
     text(SettingKey::BaseUrl, p.base_url);
-    match p.articles_per_page {
-        Patch::Absent => {}
-        // The setting's own check judges the number: null, fractions and negatives included.
-        Patch::Null => changes.push((SettingKey::ArticlesPerPage, String::new())),
-        Patch::Value(n) => {
-            let n = n
-                .as_i64()
-                .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64));
-            changes.push((
-                SettingKey::ArticlesPerPage,
-                n.map(|n| n.to_string()).unwrap_or_default(),
-            ));
+    text(SettingKey::CommentHoldWords, p.comment_hold_words);
+    text(SettingKey::CommentSpamWords, p.comment_spam_words);
+    for (key, number) in [
+        (SettingKey::ArticlesPerPage, p.articles_per_page),
+        (SettingKey::CommentMaxLinks, p.comment_max_links),
+    ] {
+        match number {
+            Patch::Absent => {}
+            // The setting's own check judges the number: null, fractions and negatives too.
+            Patch::Null => changes.push((key, String::new())),
+            Patch::Value(n) => {
+                let n = n
+                    .as_i64()
+                    .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64));
+                changes.push((key, n.map(|n| n.to_string()).unwrap_or_default()));
+            }
         }
     }
     match p.logo_media_id {

@@ -42,7 +42,41 @@ struct CommentView {
     body_html: String,
     /// Whom it answers, named when it is shown flat below a thread's last level.
     in_reply_to: Option<String>,
+    /// Held for a moderator: shown only to the reader who wrote it.
+    pending: bool,
     replies: Vec<CommentView>,
+}
+
+/// The cookie that names a reader's comments awaiting moderation, so that they, and nobody
+/// else, see them: `ID.ID.ID~signature`.
+const PENDING_COOKIE: &str = "dateline_pending";
+/// How many held comments the cookie remembers (the newest).
+const PENDING_REMEMBERED: usize = 20;
+
+/// The ids of held comments the reader's cookie names, if its signature is ours.
+fn pending_ids(state: &AppState, headers: &HeaderMap) -> Vec<i64> {
+    let Some(value) = crate::admin::session::cookie(headers, PENDING_COOKIE) else {
+        return Vec::new();
+    };
+    let Some((ids, signature)) = value.split_once('~') else {
+        return Vec::new();
+    };
+    if !dateline_core::secrets::constant_time_eq(&state.app().sign(PENDING_COOKIE, ids), signature)
+    {
+        return Vec::new();
+    }
+    ids.split('.').filter_map(|id| id.parse().ok()).collect()
+}
+
+/// The cookie after a reader's comment `id` was held: the ones it named, and this one.
+fn pending_cookie(state: &AppState, headers: &HeaderMap, id: i64) -> header::HeaderValue {
+    let mut ids = pending_ids(state, headers);
+    ids.push(id);
+    let keep = ids.len().saturating_sub(PENDING_REMEMBERED);
+    let ids: Vec<String> = ids[keep..].iter().map(i64::to_string).collect();
+    let ids = ids.join(".");
+    let value = format!("{ids}~{}", state.app().sign(PENDING_COOKIE, &ids));
+    crate::admin::session::set_cookie(state, PENDING_COOKIE, &value, 30 * 24 * 3600)
 }
 
 /// Arranges comments (oldest first) into threads: each reply inside its parent's, down to
@@ -106,6 +140,9 @@ pub struct CommentFields {
     /// The comment answered ("" for none).
     #[serde(default)]
     parent_id: String,
+    /// The field people never see and leave empty; never shown again.
+    #[serde(default, skip_serializing)]
+    website: String,
 }
 
 #[derive(Serialize)]
@@ -163,10 +200,23 @@ async fn page(
     settings: SiteSettings,
     mut values: CommentFields,
     error: Option<Error>,
+    pending: &[i64],
 ) -> Result<Response, SiteError> {
     let tz = settings.tz();
     let now = state.now();
-    let approved = state.db().approved_comments(article.id).await?;
+    let mut approved = state.db().approved_comments(article.id).await?;
+    // The reader's own comments awaiting moderation, shown to them alone.
+    let mut own_pending = Vec::new();
+    for id in pending {
+        if let Some(c) = state.db().comment_by_id(*id).await?
+            && c.article_id == article.id
+            && c.status == dateline_core::comments::CommentStatus::Pending
+        {
+            own_pending.push(c.id);
+            approved.push(c);
+        }
+    }
+    approved.sort_by_key(|c| (c.created_at, c.id));
     // The form answers a comment when the reader followed its Reply link (or sent a reply that
     // needs correcting); an id that names no comment shown here is ignored.
     let replying_to = values
@@ -190,6 +240,7 @@ async fn page(
                     exact: exact_time_in(c.created_at, &tz, settings.date_format),
                     author_name: c.author_name.clone(),
                     in_reply_to: None,
+                    pending: own_pending.contains(&c.id),
                     replies: Vec::new(),
                 };
                 (c, view)
@@ -218,7 +269,15 @@ async fn page(
         article: view,
         comments,
     };
-    Ok((status, render(state, "site/articles/show.html", page)?).into_response())
+    let mut response = (status, render(state, "site/articles/show.html", page)?).into_response();
+    if !own_pending.is_empty() {
+        // This page shows what only this reader may see: no cache may keep it for others.
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("private, no-store"),
+        );
+    }
+    Ok(response)
 }
 
 /// `GET /{year}/{month}/{day}/{slug}/`; `?reply_to=ID` sets the form to answer that comment
@@ -227,6 +286,7 @@ pub async fn show(
     State(state): State<AppState>,
     Path(path): ArticlePath,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
 ) -> Result<Response, SiteError> {
     let reply_to = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .find(|(k, _)| k == "reply_to")
@@ -238,7 +298,8 @@ pub async fn show(
                 parent_id: reply_to,
                 ..Default::default()
             };
-            page(&state, article, settings, values, None).await
+            let pending = pending_ids(&state, &headers);
+            page(&state, article, settings, values, None, &pending).await
         }
         Err(redirect) => Ok(redirect),
     }
@@ -307,14 +368,29 @@ async fn submit(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
     let reader = state.app().reader(peer.ip(), user_agent);
-    let comment = match comments::submit(state.app(), &reader, article.id, &form).await {
+    let facts = comments::FormFacts {
+        honeypot: fields.website.clone(),
+    };
+    let submitted =
+        comments::submit_with(state.app(), &reader, article.id, &form, Some(&facts)).await;
+    let comment = match submitted {
         Ok(c) => c,
         Err(e @ Error::Invalid { .. }) => {
-            return page(state, article, settings, fields, Some(e)).await;
+            let pending = pending_ids(state, headers);
+            return page(state, article, settings, fields, Some(e), &pending).await;
         }
         Err(e) => return Err(SiteError(e)),
     };
     metrics::counter!("comments_posted_total").increment(1);
     let url = article.path(&settings.tz()).unwrap_or_default();
-    Ok(Redirect::to(&format!("{url}#comment-{}", comment.id)).into_response())
+    let mut response = Redirect::to(&format!("{url}#comment-{}", comment.id)).into_response();
+    // A held comment is shown to its writer alone, named by a signed cookie. Spam is not: a
+    // robot learns nothing from the answer.
+    if comment.status == dateline_core::comments::CommentStatus::Pending {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            pending_cookie(state, headers, comment.id),
+        );
+    }
+    Ok(response)
 }

@@ -29,6 +29,9 @@ fn settings_form<'a>(csrf: &'a str, changes: &[(&'a str, &'a str)]) -> Vec<(&'a 
         ("language", "en"),
         ("base_url", ""),
         ("articles_per_page", "10"),
+        ("comment_max_links", "2"),
+        ("comment_hold_words", ""),
+        ("comment_spam_words", ""),
     ];
     for (k, v) in changes {
         form.iter_mut().find(|(f, _)| f == k).unwrap().1 = v;

@@ -42,7 +42,7 @@ async fn screenshot(c: &Client, app: &TestApp, path: &str, name: &str, width: u3
 async fn press(c: &Client, css: &str) {
     let old = c.find(Locator::Css("html")).await.unwrap();
     click(c, css).await;
-    for _ in 0..200 {
+    for _ in 0..600 {
         // The old page's root is gone once the new page has replaced it.
         if old.tag_name().await.is_err() {
             let ready = c
@@ -207,7 +207,7 @@ async fn an_editor_writes_schedules_corrects_and_renames_an_article_in_a_browser
         .await
         .unwrap();
     let mut autosaved = String::new();
-    for _ in 0..100 {
+    for _ in 0..150 {
         autosaved = text_of(c, Locator::Id("autosave-status")).await;
         if autosaved.starts_with("Draft saved at") {
             break;
@@ -238,7 +238,7 @@ async fn an_editor_writes_schedules_corrects_and_renames_an_article_in_a_browser
     // Once its time has passed, the job publishes it and the home page leads with it.
     c.set_window_size(1280, 900).await.unwrap();
     let mut on_home = false;
-    for _ in 0..150 {
+    for _ in 0..240 {
         c.goto(&app.url("/")).await.unwrap();
         if c.source()
             .await
@@ -372,7 +372,7 @@ async fn an_editor_writes_schedules_corrects_and_renames_an_article_in_a_browser
     )
     .await
     .unwrap();
-    for _ in 0..100 {
+    for _ in 0..600 {
         if old.tag_name().await.is_err() {
             break;
         }

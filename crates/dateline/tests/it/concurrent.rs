@@ -55,7 +55,7 @@ async fn eight_writers_of_each_kind_at_once_see_no_error(backend: Backend) {
                             (s, v.to_string())
                         }
                         "api comment" => {
-                            let body = json!({"author_name": format!("api {w}"), "body": format!("Comment {i}")});
+                            let body = json!({"author_name": format!("api {w}"), "body": format!("API comment {i} of writer {w}")});
                             let (s, v) = app
                                 .post_json(&format!("/api/v1/articles/{article_id}/comments"), None, &body)
                                 .await;
@@ -65,7 +65,7 @@ async fn eight_writers_of_each_kind_at_once_see_no_error(backend: Backend) {
                             let r = app
                                 .client
                                 .post(app.url(&format!("/articles/{article_id}/comments")))
-                                .form(&[("author_name", format!("form {w}")), ("body", format!("Comment {i}"))])
+                                .form(&[("author_name", format!("form {w}")), ("body", format!("Form comment {i} of writer {w}"))])
                                 .send()
                                 .await
                                 .unwrap();

@@ -23,6 +23,7 @@ mod attack;
 mod browser;
 mod browser_newsroom;
 mod cli;
+mod comment_intake;
 mod comment_threads;
 mod concurrent;
 mod connections;

@@ -94,11 +94,17 @@ async fn forms_from_other_sites_are_refused(backend: Backend) {
     let token = app.editor_token().await;
     let a = app.publish(&token, "Guarded", json!({})).await;
     let id = a["id"].as_i64().unwrap();
+    // Each post says something new: the same text twice is refused as a duplicate.
+    let sent = std::sync::atomic::AtomicUsize::new(0);
     let post = |headers: Vec<(&'static str, String)>| {
+        let n = sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut req = app
             .client
             .post(app.url(&format!("/articles/{id}/comments")))
-            .form(&[("author_name", "Ali"), ("body", "Hello")]);
+            .form(&[
+                ("author_name", "Ali".to_owned()),
+                ("body", format!("Hello {n}")),
+            ]);
         for (k, v) in headers {
             req = req.header(k, v);
         }

@@ -482,6 +482,7 @@ async fn store_story(backend: Backend) {
         created_at: now,
         ip_hash: Some("iphash".into()),
         user_agent: Some("UA".into()),
+        reasons: Vec::new(),
     };
     let mut tx = db.begin_write().await.unwrap();
     let first = tx

@@ -1,6 +1,12 @@
 //! The one intake of comments: whoever sends a comment and through whichever surface (the form
 //! under an article, the API, staff, an importer), it goes through [`submit`], which runs the
-//! same checks in the same order and records the same facts.
+//! same checks in the same order and records the same facts. A reader's comment passes the
+//! checks of [`checks::PIPELINE`]; its status and their reasons are stored with it. Staff are
+//! trusted, and importers bring the status the comment already had.
+
+mod checks;
+
+pub use checks::FormFacts;
 
 use dateline_core::{
     Error, Result,
@@ -24,6 +30,17 @@ pub async fn submit(
     article_id: i64,
     form: &CommentForm,
 ) -> Result<Comment> {
+    submit_with(app, actor, article_id, form, None).await
+}
+
+/// [`submit`], with what the form under an article adds (the field people leave empty).
+pub async fn submit_with(
+    app: &App,
+    actor: &Actor,
+    article_id: i64,
+    form: &CommentForm,
+    facts: Option<&FormFacts>,
+) -> Result<Comment> {
     let now = app.now();
     let article = app
         .db()
@@ -39,18 +56,36 @@ pub async fn submit(
         Actor::Reader(r) => (Some(r.ip_hash.clone()), r.user_agent.clone()),
         _ => (None, None),
     };
+    let rules = app.db().site_settings().await?.comment_rules();
+    let mut tx = app.db().begin_write().await?;
+    let outcome = match actor {
+        Actor::Reader(_) => {
+            let submission = checks::Submission {
+                article_id: article.id,
+                input: &input,
+                form: facts,
+                rules: &rules,
+                now,
+            };
+            checks::run(&submission, &mut tx).await?
+        }
+        _ => checks::Outcome {
+            status: input.status.unwrap_or(CommentStatus::Approved),
+            reasons: Vec::new(),
+        },
+    };
     let comment = NewComment {
         article_id: article.id,
         parent_id: input.parent_id,
         author_name: input.author_name,
         author_email: input.author_email,
         body: input.body,
-        status: input.status.unwrap_or(CommentStatus::Approved),
+        status: outcome.status,
         created_at: input.created_at.unwrap_or(now),
         ip_hash,
         user_agent,
+        reasons: outcome.reasons,
     };
-    let mut tx = app.db().begin_write().await?;
     if let Some(parent) = comment.parent_id
         && tx.article_of_comment(parent).await? != Some(article.id)
     {

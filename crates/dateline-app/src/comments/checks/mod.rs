@@ -1,0 +1,79 @@
+//! The checks a reader's comment goes through, in order, whichever surface it came by (the
+//! form under an article or the API). Each is a small unit that returns a [`Verdict`] with a
+//! reason a moderator can read; adding one is a file here and a line in [`PIPELINE`].
+
+mod duplicate;
+mod honeypot;
+mod links;
+mod words;
+
+use std::{future::Future, pin::Pin};
+
+use dateline_core::{
+    Result,
+    comments::{CommentInput, CommentStatus},
+    moderation::{CommentRules, Verdict},
+};
+use dateline_store::WriteTx;
+use jiff::Timestamp;
+
+/// What the form under an article adds to a comment (the API has none of it).
+#[derive(Debug, Clone, Default)]
+pub struct FormFacts {
+    /// The field people never see and leave empty.
+    pub honeypot: String,
+}
+
+/// A comment on its way in, with what the checks may need to know.
+pub(crate) struct Submission<'a> {
+    pub article_id: i64,
+    pub input: &'a CommentInput,
+    pub form: Option<&'a FormFacts>,
+    pub rules: &'a CommentRules,
+    pub now: Timestamp,
+}
+
+type Checked<'a> = Pin<Box<dyn Future<Output = Result<Verdict>> + Send + 'a>>;
+
+/// One check: it reads the submission and, within the comment's transaction, the database.
+pub(crate) type Check = for<'a> fn(&'a Submission<'a>, &'a mut WriteTx) -> Checked<'a>;
+
+/// The checks, in the order they run.
+pub(crate) const PIPELINE: &[(&str, Check)] = &[
+    ("honeypot", honeypot::check),
+    ("duplicate", duplicate::check),
+    ("links", links::check),
+    ("words", words::check),
+];
+
+/// What the checks decided together: the status the comment is stored with, and every reason.
+pub(crate) struct Outcome {
+    pub status: CommentStatus,
+    pub reasons: Vec<String>,
+}
+
+/// Runs every check; the first refusal stops the intake, a spam verdict outweighs a hold, and
+/// each reason is kept.
+pub(crate) async fn run(s: &Submission<'_>, tx: &mut WriteTx) -> Result<Outcome> {
+    let mut outcome = Outcome {
+        status: CommentStatus::Approved,
+        reasons: Vec::new(),
+    };
+    for (_, check) in PIPELINE {
+        match check(s, tx).await? {
+            Verdict::Pass => {}
+            Verdict::Hold(reason) => {
+                if outcome.status != CommentStatus::Spam {
+                    outcome.status = CommentStatus::Pending;
+                }
+                outcome.reasons.push(reason);
+            }
+            Verdict::Spam(reason) => {
+                outcome.status = CommentStatus::Spam;
+                outcome.reasons.push(reason);
+            }
+            Verdict::Refuse(error) => return Err(error),
+        }
+    }
+    Ok(outcome)
+}

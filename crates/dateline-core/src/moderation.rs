@@ -1,0 +1,142 @@
+//! What the comment intake decides, and the site's rules it decides by. Each check of the
+//! intake (in `dateline-app`) returns a [`Verdict`] with a reason a moderator can read; the
+//! rules here are the ones a site sets on its settings page.
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::Error;
+
+/// What one check says about a comment.
+#[derive(Debug)]
+pub enum Verdict {
+    /// Nothing to say.
+    Pass,
+    /// A moderator should look first; the reason says why ("3 links > 2").
+    Hold(String),
+    /// Spam: kept out of sight, with the reason.
+    Spam(String),
+    /// Not accepted at all: the error says why (a duplicate, a closed thread).
+    Refuse(Error),
+}
+
+/// The site's comment rules, from its settings.
+#[derive(Debug, Clone)]
+pub struct CommentRules {
+    /// A comment with more links than this is held.
+    pub max_links: usize,
+    /// Words or patterns that hold a comment for a moderator.
+    pub hold_words: Vec<String>,
+    /// Words or patterns that mark a comment as spam.
+    pub spam_words: Vec<String>,
+}
+
+impl Default for CommentRules {
+    fn default() -> Self {
+        CommentRules {
+            max_links: 2,
+            hold_words: Vec::new(),
+            spam_words: Vec::new(),
+        }
+    }
+}
+
+/// A word list as typed on the settings page: one entry per line, blank lines ignored.
+pub fn parse_word_list(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| normalise(l.trim()))
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// Text as the word lists match it: Unicode-normalised (NFKC, so that full-width or styled
+/// letters are the plain ones) and lower-case.
+pub fn normalise(text: &str) -> String {
+    text.nfkc().collect::<String>().to_lowercase()
+}
+
+/// How many web addresses a text holds (`http://`, `https://` and `www.`), as a moderator
+/// would count them.
+pub fn count_links(text: &str) -> usize {
+    let lower = text.to_lowercase();
+    lower.matches("http://").count()
+        + lower.matches("https://").count()
+        + lower
+            .match_indices("www.")
+            .filter(|(i, _)| !lower[..*i].ends_with("://"))
+            .count()
+}
+
+/// The first entry of `list` that `text` holds: an entry is matched as whole words (a phrase
+/// of several words matches them in a row); `*` at its start or end matches any letters there
+/// ("casino*" matches "casinos").
+pub fn first_match<'a>(text: &str, list: &'a [String]) -> Option<&'a str> {
+    let normalised = normalise(text);
+    let words: Vec<&str> = normalised
+        .split(|c: char| !c.is_alphanumeric() && c != '*')
+        .filter(|w| !w.is_empty())
+        .collect();
+    list.iter().map(String::as_str).find(|entry| {
+        let parts: Vec<&str> = entry
+            .split(|c: char| !c.is_alphanumeric() && c != '*')
+            .filter(|w| !w.is_empty())
+            .collect();
+        !parts.is_empty()
+            && words.windows(parts.len()).any(|window| {
+                window
+                    .iter()
+                    .zip(&parts)
+                    .all(|(word, part)| word_matches(word, part))
+            })
+    })
+}
+
+fn word_matches(word: &str, pattern: &str) -> bool {
+    let core = pattern.trim_matches('*');
+    match (pattern.starts_with('*'), pattern.ends_with('*')) {
+        (true, true) => word.contains(core),
+        (true, false) => word.ends_with(core),
+        (false, true) => word.starts_with(core),
+        (false, false) => word == core,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_counted_as_a_reader_sees_them() {
+        assert_eq!(count_links("no links"), 0);
+        assert_eq!(
+            count_links("see https://a.org and http://b.org and www.c.org, HTTPS://D.ORG"),
+            4
+        );
+        assert_eq!(count_links("https://www.a.org once"), 1);
+    }
+
+    #[test]
+    fn words_match_whole_normalised_and_by_pattern() {
+        let list = parse_word_list("Casino*\n\ncheap pills\n*coin\n");
+        assert_eq!(
+            first_match("Visit our CASINOS today", &list),
+            Some("casino*")
+        );
+        assert_eq!(
+            first_match("ＣＡＳＩＮＯ night", &list),
+            Some("casino*"),
+            "full-width letters"
+        );
+        assert_eq!(
+            first_match("Buy cheap   pills!", &list),
+            Some("cheap pills")
+        );
+        assert_eq!(first_match("cheap, effective pills", &list), None);
+        assert_eq!(first_match("get bitcoin", &list), Some("*coin"));
+        assert_eq!(
+            first_match("the occasion was grim", &list),
+            None,
+            "not inside a word"
+        );
+        assert_eq!(first_match("pills are cheap", &list), None);
+    }
+}

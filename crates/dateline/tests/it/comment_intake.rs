@@ -1,0 +1,280 @@
+//! The intake's checks, each tripping and not: too many links and the word lists hold or mark
+//! spam with their reasons, a duplicate is refused, the hidden field catches robots; the form
+//! and the API record the same facts; staff are trusted; a held comment is shown to its writer
+//! alone, never to anyone else or a cache.
+
+use dateline_core::users::Role;
+use serde_json::{Value, json};
+
+use crate::support::{Backend, TestApp, browser, visible_text};
+
+both_backends!(
+    links_and_word_lists_hold_or_spam_with_their_reasons,
+    duplicates_are_refused_and_robots_fill_the_hidden_field,
+    a_held_comment_is_shown_to_its_writer_alone,
+);
+
+async fn api_comment(app: &TestApp, article: i64, body: Value) -> (u16, Value) {
+    app.post_json(&format!("/api/v1/articles/{article}/comments"), None, &body)
+        .await
+}
+
+async fn moderation(app: &TestApp, token: &str, id: i64) -> Value {
+    let (s, c) = app
+        .get_json(&format!("/api/v1/comments/{id}"), Some(token))
+        .await;
+    assert_eq!(s, 200, "{c}");
+    c
+}
+
+async fn links_and_word_lists_hold_or_spam_with_their_reasons(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let editor = app.editor_token().await;
+    let (_, owner) = app
+        .user_with_token("Olga", "olga@example.org", Role::Owner)
+        .await;
+    let article = app.publish(&editor, "Open", json!({})).await;
+    let a = article["id"].as_i64().unwrap();
+
+    // Two links pass; three are held, and say so.
+    let (s, ok) = api_comment(
+        &app,
+        a,
+        json!({"author_name": "Ann", "body": "See https://a.org and www.b.org."}),
+    )
+    .await;
+    assert_eq!((s, ok["status"].as_str()), (201, Some("approved")));
+    let three = "Links: https://a.org http://b.org www.c.org";
+    let (_, held) = api_comment(&app, a, json!({"author_name": "Bob", "body": three})).await;
+    assert_eq!(held["status"], "pending");
+    let held = moderation(&app, &editor, held["id"].as_i64().unwrap()).await;
+    assert_eq!(held["reasons"], json!(["3 links > 2"]));
+    // The same text through the form records the same facts.
+    let r = app
+        .client
+        .post(app.url(&format!("/articles/{a}/comments")))
+        .form(&[
+            ("author_name", "Bob"),
+            ("body", "Form links: https://a.org http://b.org www.c.org"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, queue) = app
+        .get_json("/api/v1/comments?status=pending", Some(&editor))
+        .await;
+    let reasons: Vec<&Value> = queue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["reasons"])
+        .collect();
+    assert_eq!(reasons, [&json!(["3 links > 2"]), &json!(["3 links > 2"])]);
+    // Held ones are not on the page (for anyone but the form's writer, whose client this is).
+    let page = browser()
+        .get(app.url(&app.path_of(&article)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("www.c.org") && page.contains("www.b.org"));
+    // The owner allows more links: the same count passes.
+    let r = app
+        .client
+        .patch(app.url("/api/v1/settings"))
+        .bearer_auth(&owner)
+        .json(&json!({"comment_max_links": 3, "comment_hold_words": "casino*\n", "comment_spam_words": "cheap pills"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let (_, now_ok) = api_comment(
+        &app,
+        a,
+        json!({"author_name": "Bob", "body": "Again: https://a.org http://b.org www.c.org"}),
+    )
+    .await;
+    assert_eq!(now_ok["status"], "approved");
+
+    // Word lists: on the text, the name and the e-mail; spam outweighs a hold.
+    for (body, status, reason) in [
+        (
+            json!({"author_name": "Cy", "body": "Our CASINOS pay out."}),
+            "pending",
+            "matched hold word 'casino*'",
+        ),
+        (
+            json!({"author_name": "Cheap Pills", "body": "Hello there."}),
+            "spam",
+            "matched spam word 'cheap pills'",
+        ),
+        (
+            json!({"author_name": "Di", "author_email": "casino@example.org", "body": "Hi all."}),
+            "pending",
+            "matched hold word 'casino*'",
+        ),
+        (
+            json!({"author_name": "Ed", "body": "casino and cheap pills"}),
+            "spam",
+            "matched spam word 'cheap pills'",
+        ),
+    ] {
+        let (s, c) = api_comment(&app, a, body.clone()).await;
+        assert_eq!((s, c["status"].as_str()), (201, Some(status)), "{body}");
+        let m = moderation(&app, &editor, c["id"].as_i64().unwrap()).await;
+        assert_eq!(m["reasons"], json!([reason]), "{body}");
+    }
+    let (_, plain) = api_comment(
+        &app,
+        a,
+        json!({"author_name": "Fay", "body": "The occasion was grim."}),
+    )
+    .await;
+    assert_eq!(plain["status"], "approved");
+    // Staff are trusted: no check holds them.
+    let (_, staff) = app
+        .post_json(&format!("/api/v1/articles/{a}/comments"), Some(&editor), &json!({"author_name": "Desk", "body": "casino https://a.org https://b.org https://c.org https://d.org"}))
+        .await;
+    assert_eq!(staff["status"], "approved");
+    app.stop().await;
+}
+
+async fn duplicates_are_refused_and_robots_fill_the_hidden_field(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let editor = app.editor_token().await;
+    let article = app.publish(&editor, "Once", json!({})).await;
+    let other = app.publish(&editor, "Twice", json!({})).await;
+    let a = article["id"].as_i64().unwrap();
+    let body = json!({"author_name": "Ann", "body": "Said once."});
+    let (s, _) = api_comment(&app, a, body.clone()).await;
+    assert_eq!(s, 201);
+    let (s, e) = api_comment(&app, a, body.clone()).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("body")));
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already posted")
+    );
+    // Elsewhere it is new.
+    let (s, _) = api_comment(&app, other["id"].as_i64().unwrap(), body).await;
+    assert_eq!(s, 201);
+    // The form shows the refusal with what was typed.
+    let r = app
+        .client
+        .post(app.url(&format!("/articles/{a}/comments")))
+        .form(&[("author_name", "Ann"), ("body", "Said once.")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(visible_text(&html).contains("You have already posted this comment here."));
+    assert!(html.contains(">Said once.</textarea>"));
+
+    // The hidden field: a person leaves it empty; a robot's comment is stored as spam, and the
+    // robot is answered as if it had worked.
+    let (_, page) = app.get_text(&app.path_of(&article)).await;
+    assert!(page.contains(r#"<p class="hp" aria-hidden="true">"#));
+    let r = app
+        .client
+        .post(app.url(&format!("/articles/{a}/comments")))
+        .form(&[
+            ("author_name", "Bot"),
+            ("body", "Great post!"),
+            ("website", "https://spam.example"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, spam) = app
+        .get_json("/api/v1/comments?status=spam", Some(&editor))
+        .await;
+    assert_eq!(spam["items"][0]["author_name"], "Bot");
+    assert_eq!(
+        spam["items"][0]["reasons"],
+        json!(["filled in the hidden field that people leave empty"])
+    );
+    assert!(
+        r.headers().get("set-cookie").is_none(),
+        "spam is not shown to its sender"
+    );
+    let (_, page) = app.get_text(&app.path_of(&article)).await;
+    assert!(!page.contains("Great post!"));
+    app.stop().await;
+}
+
+async fn a_held_comment_is_shown_to_its_writer_alone(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let editor = app.editor_token().await;
+    let article = app.publish(&editor, "Held", json!({})).await;
+    let a = article["id"].as_i64().unwrap();
+    let path = app.path_of(&article);
+    let writer = browser();
+    let r = writer
+        .post(app.url(&format!("/articles/{a}/comments")))
+        .form(&[
+            ("author_name", "Ann"),
+            ("body", "Mine: https://a.org https://b.org https://c.org"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.starts_with("dateline_pending=") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    // Its writer sees it, marked, on a page no cache may keep.
+    let r = writer.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(r.headers()["cache-control"], "private, no-store");
+    let html = r.text().await.unwrap();
+    assert!(visible_text(&html).contains("Awaiting moderation"));
+    assert!(html.contains("https://c.org"));
+    // Nobody else does, and their page may be cached as usual.
+    let r = browser().get(app.url(&path)).send().await.unwrap();
+    assert_ne!(
+        r.headers()
+            .get("cache-control")
+            .map(|v| v.to_str().unwrap()),
+        Some("private, no-store")
+    );
+    assert!(!r.text().await.unwrap().contains("https://c.org"));
+    // A forged cookie names nothing.
+    let (_, held) = app
+        .get_json("/api/v1/comments?status=pending", Some(&editor))
+        .await;
+    let id = held["items"][0]["id"].as_i64().unwrap();
+    let r = app
+        .client
+        .get(app.url(&path))
+        .header("cookie", format!("dateline_pending={id}~0000"))
+        .send()
+        .await
+        .unwrap();
+    assert!(!r.text().await.unwrap().contains("https://c.org"));
+    // Once approved, everyone sees it, and it is no longer marked.
+    app.client
+        .post(app.url(&format!("/api/v1/comments/{id}/approve")))
+        .bearer_auth(&editor)
+        .send()
+        .await
+        .unwrap();
+    let html = writer
+        .get(app.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!visible_text(&html).contains("Awaiting moderation"));
+    let (_, html) = app.get_text(&path).await;
+    assert!(html.contains("https://c.org"));
+    app.stop().await;
+}
