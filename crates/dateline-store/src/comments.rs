@@ -343,3 +343,23 @@ impl Db {
         Ok(counts)
     }
 }
+
+impl Db {
+    /// How many of a commenter's comments (by e-mail address, ignoring case) were approved and
+    /// how many were spam: their history, as moderators weigh it.
+    pub async fn commenter_history(&self, email: &str) -> Result<(i64, i64), Error> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN status = 'spam' THEN 1 ELSE 0 END), 0) \
+             FROM comments WHERE LOWER(author_email) = LOWER($1)",
+        )
+        .bind(email.to_owned())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok((
+            row.try_get(0).map_err(db_error)?,
+            row.try_get(1).map_err(db_error)?,
+        ))
+    }
+}

@@ -75,6 +75,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "admin/settings.html",
         include_str!("../templates/admin/settings.html"),
     ),
+    (
+        "admin/comments.html",
+        include_str!("../templates/admin/comments.html"),
+    ),
 ];
 
 /// The default theme's static files: name, MIME type, content.

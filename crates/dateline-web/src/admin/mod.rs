@@ -5,6 +5,7 @@
 mod accounts;
 mod articles;
 mod media;
+mod moderation;
 mod multipart;
 mod pages;
 pub mod session;
@@ -88,6 +89,9 @@ pub fn router() -> Router<AppState> {
             "/admin/settings",
             get(settings::show).post(settings::change),
         )
+        .route("/admin/comments", get(moderation::queue))
+        .route("/admin/comments/decide", post(moderation::decide))
+        .route("/admin/comments/{id}/edit", post(moderation::edit))
         .route("/admin/media/{id}", post(media::describe))
         .route("/admin/media/{id}/delete", post(media::delete))
         .route(

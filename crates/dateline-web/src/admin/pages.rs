@@ -92,6 +92,7 @@ fn notice(query: &str) -> Option<String> {
         "placed" => "The front page has been changed.",
         "uploaded" => "Uploaded.",
         "deleted" => "Deleted.",
+        "moderated" => "Done.",
         _ => return None,
     };
     Some(text.to_owned())

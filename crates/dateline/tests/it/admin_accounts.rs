@@ -338,6 +338,14 @@ async fn no_admin_change_happens_without_the_form_token(backend: Backend) {
         (format!("/admin/media/{m}"), vec![("alt", "Mallory")]),
         (format!("/admin/media/{m}/delete"), vec![]),
         (
+            "/admin/comments/decide".into(),
+            vec![("decision", "trash"), ("ids", "1")],
+        ),
+        (
+            "/admin/comments/1/edit".into(),
+            vec![("body", "Mallory"), ("note", "")],
+        ),
+        (
             "/admin/settings".into(),
             vec![
                 ("title", "Mallory's site"),

@@ -11,6 +11,7 @@ mod actions;
 mod admin_accounts;
 mod admin_articles;
 mod admin_media;
+mod admin_moderation;
 mod admin_settings;
 mod api_accounts;
 mod api_activity;
