@@ -22,7 +22,10 @@ use super::{
 use crate::{
     AppState, SiteError,
     extract::{FormField, SiteForm, parse_id},
-    site::{render, views::exact_time},
+    site::{
+        render,
+        views::{exact_time, iso},
+    },
 };
 
 /// Comments on one page of a tab.
@@ -47,6 +50,7 @@ struct Row {
     approved_before: i64,
     spam_before: i64,
     when: String,
+    when_iso: String,
     body: String,
     body_html: String,
     reasons: Vec<String>,
@@ -123,6 +127,7 @@ async fn desk(state: &AppState, me: &SignedIn, query: Option<&str>) -> Result<Re
             approved_before,
             spam_before,
             when: exact_time(c.created_at, &tz),
+            when_iso: iso(c.created_at),
             body: c.body,
             reasons: m.reasons,
             edit_note: m.edited.map(|(_, note)| note),
