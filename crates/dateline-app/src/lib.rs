@@ -110,7 +110,9 @@ impl App {
 
     /// An anonymous reader at `ip`: only the keyed hash of the address is kept.
     pub fn reader(&self, ip: IpAddr, user_agent: Option<&str>) -> Actor {
-        Actor::Reader(Reader::new(self.ip_hash(ip), user_agent))
+        let network = dateline_core::actor::network_of(ip);
+        let network_hash = keyed_hash(&self.inner.ip_key, &format!("net {network}"));
+        Actor::Reader(Reader::new(self.ip_hash(ip), network_hash, user_agent))
     }
 
     /// A signature of `value` for `purpose`, keyed by the site's secret: what a cookie carries so

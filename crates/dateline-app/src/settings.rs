@@ -86,6 +86,8 @@ fn default_value(key: SettingKey) -> String {
         SettingKey::CommentMaxLinks => d.comment_max_links.to_string(),
         SettingKey::CommentHoldWords => d.comment_hold_words,
         SettingKey::CommentSpamWords => d.comment_spam_words,
+        SettingKey::CommentRateAddress => d.comment_rate_address.to_string(),
+        SettingKey::CommentRateArticle => d.comment_rate_article.to_string(),
         SettingKey::IpHashKey | SettingKey::Seeded | SettingKey::SetupTokenHash => String::new(),
     }
 }

@@ -25,15 +25,34 @@ pub enum Actor {
 pub struct Reader {
     /// Keyed hash of the reader's IP address (see `secrets::keyed_hash`).
     pub ip_hash: String,
+    /// Keyed hash of the reader's network: the address itself for IPv4, its /64 for IPv6 (one
+    /// household or machine holds a whole /64), which rate limits count by.
+    pub network_hash: String,
     /// The `User-Agent` header, cut to 500 characters.
     pub user_agent: Option<String>,
 }
 
+/// The network a rate limit counts an address by: the address itself for IPv4 (an IPv4-mapped
+/// IPv6 address is its IPv4 one), the /64 for IPv6, which one machine or household holds whole.
+pub fn network_of(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
 impl Reader {
-    /// A reader from their hashed address and raw user agent.
-    pub fn new(ip_hash: String, user_agent: Option<&str>) -> Self {
+    /// A reader from their hashed address and network and raw user agent.
+    pub fn new(ip_hash: String, network_hash: String, user_agent: Option<&str>) -> Self {
         Reader {
             ip_hash,
+            network_hash,
             user_agent: user_agent.map(|ua| ua.chars().take(500).collect()),
         }
     }
@@ -45,6 +64,7 @@ impl Actor {
     pub fn anonymous() -> Self {
         Actor::Reader(Reader {
             ip_hash: String::new(),
+            network_hash: String::new(),
             user_agent: None,
         })
     }
@@ -125,4 +145,27 @@ pub struct ActorRef {
     pub kind: ActorKind,
     /// The user id, for staff.
     pub id: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv6_network_is_its_slash_64() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        assert_eq!(
+            network_of(ip("2001:db8:1:2:aaaa::1")),
+            network_of(ip("2001:db8:1:2:ffff:ffff:ffff:ffff"))
+        );
+        assert_ne!(
+            network_of(ip("2001:db8:1:2::1")),
+            network_of(ip("2001:db8:1:3::1"))
+        );
+        assert_eq!(
+            network_of(ip("::ffff:192.0.2.7")),
+            network_of(ip("192.0.2.7"))
+        );
+        assert_ne!(network_of(ip("192.0.2.7")), network_of(ip("192.0.2.8")));
+    }
 }

@@ -28,7 +28,17 @@ pub struct CommentRules {
     pub hold_words: Vec<String>,
     /// Words or patterns that mark a comment as spam.
     pub spam_words: Vec<String>,
+    /// Comments an hour one address may post (a burst of [`ADDRESS_BURST`] at once).
+    pub per_address_hourly: u32,
+    /// Comments an hour one article may receive (a burst of [`ARTICLE_BURST`] at once).
+    pub per_article_hourly: u32,
 }
+
+/// Comments one address may post in a row before its hourly rate applies: a person answering
+/// a few others, not a flood.
+pub const ADDRESS_BURST: f64 = 5.0;
+/// Comments one article may receive in a row before its hourly rate applies.
+pub const ARTICLE_BURST: f64 = 30.0;
 
 impl Default for CommentRules {
     fn default() -> Self {
@@ -36,6 +46,8 @@ impl Default for CommentRules {
             max_links: 2,
             hold_words: Vec::new(),
             spam_words: Vec::new(),
+            per_address_hourly: 20,
+            per_article_hourly: 120,
         }
     }
 }

@@ -32,6 +32,10 @@ pub enum SettingKey {
     CommentHoldWords,
     /// Words or patterns, one per line, that mark a comment as spam.
     CommentSpamWords,
+    /// Comments an hour one address (an IPv6 /64) may post.
+    CommentRateAddress,
+    /// Comments an hour one article may receive.
+    CommentRateArticle,
     /// Key of the keyed hash under which readers' IP addresses are stored; never shown.
     IpHashKey,
     /// Records that the welcome content of a new site was made (or claimed by another process).
@@ -42,7 +46,7 @@ pub enum SettingKey {
 
 impl SettingKey {
     /// The settings a staff member may read and change (the others are the system's own).
-    pub const EDITABLE: [SettingKey; 12] = [
+    pub const EDITABLE: [SettingKey; 14] = [
         SettingKey::Title,
         SettingKey::Tagline,
         SettingKey::Description,
@@ -55,6 +59,8 @@ impl SettingKey {
         SettingKey::CommentMaxLinks,
         SettingKey::CommentHoldWords,
         SettingKey::CommentSpamWords,
+        SettingKey::CommentRateAddress,
+        SettingKey::CommentRateArticle,
     ];
 
     /// The stored name.
@@ -72,6 +78,8 @@ impl SettingKey {
             SettingKey::CommentMaxLinks => "comment_max_links",
             SettingKey::CommentHoldWords => "comment_hold_words",
             SettingKey::CommentSpamWords => "comment_spam_words",
+            SettingKey::CommentRateAddress => "comment_rate_address",
+            SettingKey::CommentRateArticle => "comment_rate_article",
             SettingKey::IpHashKey => "ip_hash_key",
             SettingKey::Seeded => "seeded",
             SettingKey::SetupTokenHash => "setup_token_hash",
@@ -154,6 +162,13 @@ impl SettingKey {
                         format!("Use a whole number from 1 to {MAX_ARTICLES_PER_PAGE}."),
                     )
                 }),
+            SettingKey::CommentRateAddress | SettingKey::CommentRateArticle => value
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=100_000).contains(n))
+                .map(|n| n.to_string())
+                .ok_or_else(|| Error::invalid(field, "Use a whole number from 1 to 100000.")),
             SettingKey::CommentMaxLinks => value
                 .trim()
                 .parse::<u32>()
@@ -327,6 +342,10 @@ pub struct SiteSettings {
     pub comment_hold_words: String,
     /// Words or patterns, one per line, that mark a comment as spam.
     pub comment_spam_words: String,
+    /// Comments an hour from one address (an IPv6 /64).
+    pub comment_rate_address: u32,
+    /// Comments an hour on one article.
+    pub comment_rate_article: u32,
 }
 
 impl Default for SiteSettings {
@@ -345,6 +364,8 @@ impl Default for SiteSettings {
             comment_max_links: 2,
             comment_hold_words: String::new(),
             comment_spam_words: String::new(),
+            comment_rate_address: 20,
+            comment_rate_article: 120,
         }
     }
 }
@@ -383,6 +404,16 @@ impl SiteSettings {
                 }
             }
             SettingKey::CommentHoldWords => self.comment_hold_words = value,
+            SettingKey::CommentRateAddress => {
+                if let Ok(n) = value.parse() {
+                    self.comment_rate_address = n;
+                }
+            }
+            SettingKey::CommentRateArticle => {
+                if let Ok(n) = value.parse() {
+                    self.comment_rate_article = n;
+                }
+            }
             SettingKey::CommentSpamWords => self.comment_spam_words = value,
             SettingKey::IpHashKey | SettingKey::Seeded | SettingKey::SetupTokenHash => {}
         }
@@ -392,6 +423,8 @@ impl SiteSettings {
     pub fn comment_rules(&self) -> crate::moderation::CommentRules {
         crate::moderation::CommentRules {
             max_links: self.comment_max_links as usize,
+            per_address_hourly: self.comment_rate_address,
+            per_article_hourly: self.comment_rate_article,
             hold_words: crate::moderation::parse_word_list(&self.comment_hold_words),
             spam_words: crate::moderation::parse_word_list(&self.comment_spam_words),
         }

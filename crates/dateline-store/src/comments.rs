@@ -363,3 +363,58 @@ impl Db {
         ))
     }
 }
+
+impl WriteTx {
+    /// Takes one token from the bucket `key` (holding at most `capacity`, refilled at
+    /// `per_second`): `None` when there was one, or how many seconds until there will be. The
+    /// bucket's row is locked for the transaction, so concurrent writers on PostgreSQL take
+    /// turns; a refused take writes nothing.
+    pub async fn take_token(
+        &mut self,
+        key: &str,
+        capacity: f64,
+        per_second: f64,
+        now: Timestamp,
+    ) -> Result<Option<u64>, Error> {
+        let now_us = to_micros(now);
+        sqlx::query(
+            "INSERT INTO rate_buckets (key, tokens, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key.to_owned())
+        .bind(capacity)
+        .bind(now_us)
+        .execute(&mut *self.conn())
+        .await
+        .map_err(db_error)?;
+        let sql = match self.backend() {
+            crate::Backend::Postgres => {
+                "SELECT tokens, updated_at FROM rate_buckets WHERE key = $1 FOR UPDATE"
+            }
+            crate::Backend::Sqlite => "SELECT tokens, updated_at FROM rate_buckets WHERE key = $1",
+        };
+        let row = sqlx::query(sql)
+            .bind(key.to_owned())
+            .fetch_one(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        let (tokens, updated): (f64, i64) = (
+            row.try_get(0).map_err(db_error)?,
+            row.try_get(1).map_err(db_error)?,
+        );
+        let elapsed = (now_us - updated).max(0) as f64 / 1_000_000.0;
+        let tokens = (tokens + elapsed * per_second).min(capacity);
+        if tokens < 1.0 {
+            let wait = ((1.0 - tokens) / per_second).ceil().max(1.0);
+            return Ok(Some(wait as u64));
+        }
+        sqlx::query("UPDATE rate_buckets SET tokens = $1, updated_at = $2 WHERE key = $3")
+            .bind(tokens - 1.0)
+            .bind(now_us)
+            .bind(key.to_owned())
+            .execute(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        Ok(None)
+    }
+}

@@ -44,7 +44,7 @@ pub(crate) fn public_message(e: &Error) -> String {
              {current_version}): read it again and apply your change to that version."
         ),
         Error::TooManyRequests { retry_after_secs } => {
-            format!("Too many attempts from your address: try again in {retry_after_secs} seconds.")
+            format!("Too many requests in a short time: try again in {retry_after_secs} seconds.")
         }
         Error::Internal(detail) => {
             tracing::error!(error = %detail, "internal error");

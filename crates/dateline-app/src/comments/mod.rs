@@ -59,9 +59,10 @@ pub async fn submit_with(
     let rules = app.db().site_settings().await?.comment_rules();
     let mut tx = app.db().begin_write().await?;
     let outcome = match actor {
-        Actor::Reader(_) => {
+        Actor::Reader(reader) => {
             let submission = checks::Submission {
                 article_id: article.id,
+                network_hash: &reader.network_hash,
                 input: &input,
                 form: facts,
                 rules: &rules,

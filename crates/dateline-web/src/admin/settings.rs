@@ -56,6 +56,10 @@ pub struct SettingsFields {
     comment_hold_words: String,
     #[serde(default)]
     comment_spam_words: String,
+    #[serde(default)]
+    comment_rate_address: String,
+    #[serde(default)]
+    comment_rate_article: String,
 }
 
 impl FormField for SettingsFields {
@@ -78,6 +82,8 @@ impl SettingsFields {
             comment_max_links: s.comment_max_links.to_string(),
             comment_hold_words: s.comment_hold_words.clone(),
             comment_spam_words: s.comment_spam_words.clone(),
+            comment_rate_address: s.comment_rate_address.to_string(),
+            comment_rate_article: s.comment_rate_article.to_string(),
         }
     }
 
@@ -95,6 +101,8 @@ impl SettingsFields {
             (SettingKey::CommentMaxLinks, self.comment_max_links),
             (SettingKey::CommentHoldWords, self.comment_hold_words),
             (SettingKey::CommentSpamWords, self.comment_spam_words),
+            (SettingKey::CommentRateAddress, self.comment_rate_address),
+            (SettingKey::CommentRateArticle, self.comment_rate_article),
         ]
     }
 }

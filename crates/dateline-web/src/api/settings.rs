@@ -30,6 +30,8 @@ pub struct SettingsJson {
     comment_max_links: u32,
     comment_hold_words: String,
     comment_spam_words: String,
+    comment_rate_address: u32,
+    comment_rate_article: u32,
 }
 
 impl From<SiteSettings> for SettingsJson {
@@ -47,6 +49,8 @@ impl From<SiteSettings> for SettingsJson {
             comment_max_links: s.comment_max_links,
             comment_hold_words: s.comment_hold_words,
             comment_spam_words: s.comment_spam_words,
+            comment_rate_address: s.comment_rate_address,
+            comment_rate_article: s.comment_rate_article,
         }
     }
 }
@@ -90,6 +94,10 @@ pub struct SettingsPatch {
     comment_hold_words: Patch<String>,
     #[serde(default)]
     comment_spam_words: Patch<String>,
+    #[serde(default)]
+    comment_rate_address: Patch<serde_json::Number>,
+    #[serde(default)]
+    comment_rate_article: Patch<serde_json::Number>,
 }
 
 /// `PATCH /settings` (owner).
@@ -118,6 +126,8 @@ pub async fn change(
     for (key, number) in [
         (SettingKey::ArticlesPerPage, p.articles_per_page),
         (SettingKey::CommentMaxLinks, p.comment_max_links),
+        (SettingKey::CommentRateAddress, p.comment_rate_address),
+        (SettingKey::CommentRateArticle, p.comment_rate_article),
     ] {
         match number {
             Patch::Absent => {}

@@ -249,10 +249,20 @@ async fn page(
         THREAD_DEPTH,
     );
     let view = ArticleView::new(article, &settings);
+    let mut retry_after = None;
     let (status, error, error_field) = match error {
         None => (StatusCode::OK, None, None),
         Some(Error::Invalid { field, reason }) => {
             (StatusCode::UNPROCESSABLE_ENTITY, Some(reason), Some(field))
+        }
+        // Over the rate limit: the page again, with what was typed and when to send it.
+        Some(e @ Error::TooManyRequests { retry_after_secs }) => {
+            retry_after = Some(retry_after_secs);
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(crate::error::public_message(&e)),
+                Some("body".to_owned()),
+            )
         }
         Some(other) => return Err(SiteError(other)),
     };
@@ -270,6 +280,11 @@ async fn page(
         comments,
     };
     let mut response = (status, render(state, "site/articles/show.html", page)?).into_response();
+    if let Some(secs) = retry_after
+        && let Ok(v) = header::HeaderValue::from_str(&secs.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
     if !own_pending.is_empty() {
         // This page shows what only this reader may see: no cache may keep it for others.
         response.headers_mut().insert(
@@ -375,7 +390,7 @@ async fn submit(
         comments::submit_with(state.app(), &reader, article.id, &form, Some(&facts)).await;
     let comment = match submitted {
         Ok(c) => c,
-        Err(e @ Error::Invalid { .. }) => {
+        Err(e @ (Error::Invalid { .. } | Error::TooManyRequests { .. })) => {
             let pending = pending_ids(state, headers);
             return page(state, article, settings, fields, Some(e), &pending).await;
         }

@@ -32,6 +32,8 @@ fn settings_form<'a>(csrf: &'a str, changes: &[(&'a str, &'a str)]) -> Vec<(&'a 
         ("comment_max_links", "2"),
         ("comment_hold_words", ""),
         ("comment_spam_words", ""),
+        ("comment_rate_address", "20"),
+        ("comment_rate_article", "120"),
     ];
     for (k, v) in changes {
         form.iter_mut().find(|(f, _)| f == k).unwrap().1 = v;

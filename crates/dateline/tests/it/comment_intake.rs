@@ -12,7 +12,109 @@ both_backends!(
     links_and_word_lists_hold_or_spam_with_their_reasons,
     duplicates_are_refused_and_robots_fill_the_hidden_field,
     a_held_comment_is_shown_to_its_writer_alone,
+    floods_are_refused_per_address_and_per_article_on_every_node,
 );
+
+async fn floods_are_refused_per_address_and_per_article_on_every_node(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let editor = app.editor_token().await;
+    let article = app.publish(&editor, "Busy", json!({})).await;
+    let a = article["id"].as_i64().unwrap();
+    // Per article: with the address limit lifted, the article's own bucket (30 at once) holds.
+    dateline_app::settings::change(
+        &app.app,
+        &dateline_core::actor::Actor::System,
+        dateline_core::settings::SettingKey::CommentRateAddress,
+        "100000",
+    )
+    .await
+    .unwrap();
+    let other = app.publish(&editor, "Busier", json!({})).await;
+    let o = other["id"].as_i64().unwrap();
+    let mut accepted = 0;
+    let mut refused = 0;
+    for i in 0..32 {
+        let (s, _) = app
+            .post_json(
+                &format!("/api/v1/articles/{o}/comments"),
+                None,
+                &json!({"author_name": "Bob", "body": format!("Take {i}.")}),
+            )
+            .await;
+        match s {
+            201 => accepted += 1,
+            429 => refused += 1,
+            other => panic!("status {other}"),
+        }
+    }
+    assert_eq!((accepted, refused), (30, 2));
+    // Per address, at the default rate (lowering it clamps the bucket to the new burst).
+    dateline_app::settings::change(
+        &app.app,
+        &dateline_core::actor::Actor::System,
+        dateline_core::settings::SettingKey::CommentRateAddress,
+        "20",
+    )
+    .await
+    .unwrap();
+    let second = app.another_node().await;
+    let client = browser();
+    // A person may post five in a row, on either node (the buckets live in the database).
+    for i in 0..5 {
+        let base = if i % 2 == 0 {
+            app.url("")
+        } else {
+            second.base_url.clone()
+        };
+        let r = client
+            .post(format!("{base}/api/v1/articles/{a}/comments"))
+            .json(&json!({"author_name": "Ann", "body": format!("Point {i}.")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "comment {i}");
+    }
+    // The sixth is refused with the time to wait, on either node, through the API ...
+    for base in [app.url(""), second.base_url.clone()] {
+        let r = client
+            .post(format!("{base}/api/v1/articles/{a}/comments"))
+            .json(&json!({"author_name": "Ann", "body": "One too many."}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 429);
+        let wait: u64 = r.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=180).contains(&wait), "{wait}");
+    }
+    // ... and through the form, which keeps what was typed.
+    let r = client
+        .post(app.url(&format!("/articles/{a}/comments")))
+        .form(&[("author_name", "Ann"), ("body", "Typed with care.")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    let html = r.text().await.unwrap();
+    assert!(visible_text(&html).contains("try again in"));
+    assert!(html.contains(">Typed with care.</textarea>"));
+    // Staff are not limited.
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/articles/{a}/comments"),
+            Some(&editor),
+            &json!({"author_name": "Desk", "body": "From the desk."}),
+        )
+        .await;
+    assert_eq!(s, 201);
+
+    second.stop().await.unwrap();
+    app.stop().await;
+}
 
 async fn api_comment(app: &TestApp, article: i64, body: Value) -> (u16, Value) {
     app.post_json(&format!("/api/v1/articles/{article}/comments"), None, &body)
@@ -29,6 +131,7 @@ async fn moderation(app: &TestApp, token: &str, id: i64) -> Value {
 
 async fn links_and_word_lists_hold_or_spam_with_their_reasons(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.allow_many_comments().await;
     let editor = app.editor_token().await;
     let (_, owner) = app
         .user_with_token("Olga", "olga@example.org", Role::Owner)

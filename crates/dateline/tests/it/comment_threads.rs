@@ -30,6 +30,7 @@ fn select<'a>(doc: &'a scraper::Html, css: &str) -> Vec<scraper::ElementRef<'a>>
 
 async fn replies_nest_to_the_depth_then_answer_by_name(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.allow_many_comments().await;
     let token = app.editor_token().await;
     let article: Value = app.publish(&token, "Threads", json!({})).await;
     let id = article["id"].as_i64().unwrap();

@@ -16,6 +16,7 @@ const WRITERS: usize = 8;
 
 async fn eight_writers_of_each_kind_at_once_see_no_error(backend: Backend) {
     let app = std::sync::Arc::new(TestApp::spawn(backend).await);
+    app.allow_many_comments().await;
     let token = app.editor_token().await;
     let (s, image) = upload(&app, &token, jpeg(64, 48), "lead.jpg", "image/jpeg").await;
     assert_eq!(s, 201, "{image}");

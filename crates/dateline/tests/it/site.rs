@@ -687,6 +687,7 @@ async fn the_configured_time_zone_is_only_the_first_value(backend: Backend) {
 
 async fn reader_html_is_always_escaped(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.allow_many_comments().await;
     let token = app.editor_token().await;
     let a = app.publish(&token, "Payloads", json!({})).await;
     let id = a["id"].as_i64().unwrap();

@@ -203,6 +203,27 @@ impl TestApp {
         }
     }
 
+    /// Lets this test's one loopback address post as many comments as it needs: the rate limits
+    /// are raised as an owner would raise them. Tests of the limits themselves leave them be.
+    pub async fn allow_many_comments(&self) {
+        dateline_app::settings::change_many(
+            &self.app,
+            &dateline_core::actor::Actor::System,
+            &[
+                (
+                    dateline_core::settings::SettingKey::CommentRateAddress,
+                    "100000".into(),
+                ),
+                (
+                    dateline_core::settings::SettingKey::CommentRateArticle,
+                    "100000".into(),
+                ),
+            ],
+        )
+        .await
+        .unwrap();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

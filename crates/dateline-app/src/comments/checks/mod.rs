@@ -5,6 +5,7 @@
 mod duplicate;
 mod honeypot;
 mod links;
+mod rate_limit;
 mod words;
 
 use std::{future::Future, pin::Pin};
@@ -27,6 +28,8 @@ pub struct FormFacts {
 /// A comment on its way in, with what the checks may need to know.
 pub(crate) struct Submission<'a> {
     pub article_id: i64,
+    /// Keyed hash of the sender's network (the address, or its IPv6 /64).
+    pub network_hash: &'a str,
     pub input: &'a CommentInput,
     pub form: Option<&'a FormFacts>,
     pub rules: &'a CommentRules,
@@ -40,6 +43,7 @@ pub(crate) type Check = for<'a> fn(&'a Submission<'a>, &'a mut WriteTx) -> Check
 
 /// The checks, in the order they run.
 pub(crate) const PIPELINE: &[(&str, Check)] = &[
+    ("rate limit", rate_limit::check),
     ("honeypot", honeypot::check),
     ("duplicate", duplicate::check),
     ("links", links::check),
