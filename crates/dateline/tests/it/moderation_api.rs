@@ -29,6 +29,18 @@ async fn call(
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+/// Sends a moderator's decision on comment `id` (`approve`, `spam`, `trash`, `restore`).
+async fn decide(app: &TestApp, token: &str, id: i64, decision: &str) -> (u16, Value) {
+    call(
+        app,
+        Method::POST,
+        &format!("/api/v1/comments/{id}/{decision}"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
 async fn decisions(app: &TestApp, editor: &str, id: i64) -> Vec<(String, Value)> {
     let (_, log) = call(
         app,
@@ -109,14 +121,7 @@ async fn moderators_decide_and_the_log_keeps_every_decision(backend: Backend) {
     // Authors, readers and bad filters.
     let (s, _) = call(&app, Method::GET, "/api/v1/comments", Some(&author), None).await;
     assert_eq!(s, 403);
-    let (s, _) = call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/comments/{held}/approve"),
-        Some(&author),
-        None,
-    )
-    .await;
+    let (s, _) = decide(&app, &author, held, "approve").await;
     assert_eq!(s, 403);
     let (s, _) = call(&app, Method::GET, "/api/v1/comments", None, None).await;
     assert_eq!(s, 401);
@@ -143,78 +148,22 @@ async fn moderators_decide_and_the_log_keeps_every_decision(backend: Backend) {
     assert!(!public.to_string().contains("private.example"));
 
     // Approve: on the page at once. Again: nothing new in the log.
-    let (s, done) = call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/comments/{held}/approve"),
-        Some(&editor),
-        None,
-    )
-    .await;
+    let (s, done) = decide(&app, &editor, held, "approve").await;
     assert_eq!((s, done["status"].as_str()), (200, Some("approved")));
-    call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/comments/{held}/approve"),
-        Some(&editor),
-        None,
-    )
-    .await;
+    decide(&app, &editor, held, "approve").await;
     let (_, page) = app.get_text(&path).await;
     assert!(visible_text(&page).contains("Held for now."));
     // Spam hides it; restore brings it back to pending; restoring a pending one is refused.
-    call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/comments/{held}/spam"),
-        Some(&editor),
-        None,
-    )
-    .await;
+    decide(&app, &editor, held, "spam").await;
     let (_, page) = app.get_text(&path).await;
     assert!(!page.contains("Held for now."));
-    let (s, done) = call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/comments/{held}/restore"),
-        Some(&editor),
-        None,
-    )
-    .await;
+    let (s, done) = decide(&app, &editor, held, "restore").await;
     assert_eq!((s, done["status"].as_str()), (200, Some("pending")));
-    let (s, _) = call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/comments/{held}/restore"),
-        Some(&editor),
-        None,
-    )
-    .await;
+    let (s, _) = decide(&app, &editor, held, "restore").await;
     assert_eq!(s, 422);
-    call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/comments/{held}/trash"),
-        Some(&editor),
-        None,
-    )
-    .await;
-    call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/comments/{held}/restore"),
-        Some(&editor),
-        None,
-    )
-    .await;
-    call(
-        &app,
-        Method::POST,
-        &format!("/api/v1/comments/{held}/approve"),
-        Some(&editor),
-        None,
-    )
-    .await;
+    decide(&app, &editor, held, "trash").await;
+    decide(&app, &editor, held, "restore").await;
+    decide(&app, &editor, held, "approve").await;
 
     // An edit keeps its note; the page shows the new text.
     let (s, edited) = call(
