@@ -121,6 +121,14 @@ impl App {
         keyed_hash(&self.inner.ip_key, &format!("{purpose}\n{value}"))
     }
 
+    /// The keyed hash a commenter's e-mail address is known by (to block it), whatever its case.
+    pub fn email_hash(&self, email: &str) -> String {
+        keyed_hash(
+            &self.inner.ip_key,
+            &format!("email {}", email.trim().to_lowercase()),
+        )
+    }
+
     /// The keyed hash under which an address is stored.
     pub fn ip_hash(&self, ip: IpAddr) -> String {
         keyed_hash(&self.inner.ip_key, &ip.to_string())

@@ -45,6 +45,10 @@ pub enum EventKind {
     CommentDeleted,
     /// A moderator changed a comment's text.
     CommentEdited,
+    /// A moderator blocked a comment's writer (their e-mail address or their address).
+    CommentAuthorBlocked,
+    /// A moderator lifted such a block.
+    CommentAuthorUnblocked,
     /// An account was created.
     UserCreated,
     /// An account's name, biography or picture changed.
@@ -79,7 +83,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, in the order the documentation lists them.
-    pub const ALL: [EventKind; 32] = [
+    pub const ALL: [EventKind; 34] = [
         EventKind::ArticleCreated,
         EventKind::ArticleUpdated,
         EventKind::ArticlePublished,
@@ -97,6 +101,8 @@ impl EventKind {
         EventKind::CommentRestored,
         EventKind::CommentDeleted,
         EventKind::CommentEdited,
+        EventKind::CommentAuthorBlocked,
+        EventKind::CommentAuthorUnblocked,
         EventKind::UserCreated,
         EventKind::UserUpdated,
         EventKind::UserRoleChanged,
@@ -134,6 +140,8 @@ impl EventKind {
             EventKind::CommentRestored => "comment.restored",
             EventKind::CommentDeleted => "comment.deleted",
             EventKind::CommentEdited => "comment.edited",
+            EventKind::CommentAuthorBlocked => "comment.author_blocked",
+            EventKind::CommentAuthorUnblocked => "comment.author_unblocked",
             EventKind::UserCreated => "user.created",
             EventKind::UserUpdated => "user.updated",
             EventKind::UserRoleChanged => "user.role_changed",
@@ -184,7 +192,9 @@ impl EventKind {
             | EventKind::CommentTrashed
             | EventKind::CommentRestored
             | EventKind::CommentDeleted
-            | EventKind::CommentEdited => SubjectKind::Comment,
+            | EventKind::CommentEdited
+            | EventKind::CommentAuthorBlocked
+            | EventKind::CommentAuthorUnblocked => SubjectKind::Comment,
             EventKind::UserCreated
             | EventKind::UserUpdated
             | EventKind::UserRoleChanged

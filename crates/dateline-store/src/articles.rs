@@ -345,10 +345,12 @@ impl WriteTx {
     }
 
     /// Marks one scheduled article published if its time has come; true if this call did it.
-    /// Conditional, so that two processes running the same job publish it once.
+    /// Conditional, so that two processes running the same job publish it once. The version
+    /// stays: readers saw the article from its time on, and nothing an editor wrote changed, so
+    /// an editor whose form was open when the job ran can still save it.
     pub async fn publish_if_due(&mut self, id: i64, now: Timestamp) -> Result<bool, Error> {
         let r = sqlx::query(
-            "UPDATE articles SET status = 'published', version = version + 1 WHERE id = $1 \
+            "UPDATE articles SET status = 'published' WHERE id = $1 \
              AND status = 'scheduled' AND deleted_at IS NULL AND published_at <= $2",
         )
         .bind(id)

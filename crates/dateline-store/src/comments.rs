@@ -418,3 +418,135 @@ impl WriteTx {
         Ok(None)
     }
 }
+
+/// A commenter a moderator blocked.
+#[derive(Debug, Clone)]
+pub struct Block {
+    /// Id, to lift it.
+    pub id: i64,
+    /// `email` or `address`.
+    pub kind: String,
+    /// The keyed hash blocked.
+    pub hash: String,
+    /// Until when; `None` for good.
+    pub until: Option<Timestamp>,
+    /// The comment it was made from.
+    pub comment_id: Option<i64>,
+    /// When it was made.
+    pub created_at: Timestamp,
+}
+
+fn block_from_row(r: &AnyRow) -> Result<Block, Error> {
+    Ok(Block {
+        id: r.try_get(0).map_err(db_error)?,
+        kind: r.try_get(1).map_err(db_error)?,
+        hash: r.try_get(2).map_err(db_error)?,
+        until: r
+            .try_get::<Option<i64>, _>(3)
+            .map_err(db_error)?
+            .map(from_micros),
+        comment_id: r.try_get(4).map_err(db_error)?,
+        created_at: from_micros(r.try_get(5).map_err(db_error)?),
+    })
+}
+
+impl WriteTx {
+    /// Blocks `hash` of `kind` until `until` (or for good); blocking it again replaces the
+    /// time. Returns the block's id.
+    pub async fn add_block(
+        &mut self,
+        kind: &str,
+        hash: &str,
+        until: Option<Timestamp>,
+        comment_id: i64,
+        now: Timestamp,
+    ) -> Result<i64, Error> {
+        sqlx::query_scalar(
+            "INSERT INTO comment_blocks (kind, hash, until, comment_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, hash) \
+             DO UPDATE SET until = excluded.until, comment_id = excluded.comment_id RETURNING id",
+        )
+        .bind(kind.to_owned())
+        .bind(hash.to_owned())
+        .bind(until.map(to_micros))
+        .bind(comment_id)
+        .bind(to_micros(now))
+        .fetch_one(&mut *self.conn())
+        .await
+        .map_err(db_error)
+    }
+
+    /// Lifts a block; the block as it was, if there was one.
+    pub async fn remove_block(&mut self, id: i64) -> Result<Option<Block>, Error> {
+        let row = sqlx::query(
+            "SELECT id, kind, hash, until, comment_id, created_at FROM comment_blocks WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *self.conn())
+        .await
+        .map_err(db_error)?;
+        let Some(block) = row.as_ref().map(block_from_row).transpose()? else {
+            return Ok(None);
+        };
+        sqlx::query("DELETE FROM comment_blocks WHERE id = $1")
+            .bind(id)
+            .execute(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        Ok(Some(block))
+    }
+
+    /// Whether `hash` of `kind` is blocked at `now`.
+    pub async fn is_blocked(
+        &mut self,
+        kind: &str,
+        hash: &str,
+        now: Timestamp,
+    ) -> Result<bool, Error> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM comment_blocks WHERE kind = $1 AND hash = $2 \
+             AND (until IS NULL OR until > $3)",
+        )
+        .bind(kind.to_owned())
+        .bind(hash.to_owned())
+        .bind(to_micros(now))
+        .fetch_one(&mut *self.conn())
+        .await
+        .map_err(db_error)?;
+        Ok(n > 0)
+    }
+
+    /// The e-mail address and address hash stored with a comment.
+    pub async fn comment_sender(
+        &mut self,
+        id: i64,
+    ) -> Result<Option<(Option<String>, Option<String>)>, Error> {
+        let row = sqlx::query("SELECT author_email, ip_hash FROM comments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        row.map(|r| {
+            Ok((
+                r.try_get(0).map_err(db_error)?,
+                r.try_get(1).map_err(db_error)?,
+            ))
+        })
+        .transpose()
+    }
+}
+
+impl Db {
+    /// The blocks in force at `now`, newest first.
+    pub async fn blocks(&self, now: Timestamp) -> Result<Vec<Block>, Error> {
+        let rows = sqlx::query(
+            "SELECT id, kind, hash, until, comment_id, created_at FROM comment_blocks \
+             WHERE until IS NULL OR until > $1 ORDER BY created_at DESC, id DESC",
+        )
+        .bind(to_micros(now))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter().map(block_from_row).collect()
+    }
+}

@@ -22,7 +22,7 @@ mod tx;
 mod users;
 
 pub use articles::{ArticleFilter, ArticleLookup};
-pub use comments::{ModerationItem, NewComment};
+pub use comments::{Block, ModerationItem, NewComment};
 pub use events::EventFilter;
 pub use jobs::{ClaimedJob, JobInfo, JobStatus, NewJob};
 pub use sessions::{InvitationInfo, NewSession, SessionInfo};

@@ -63,6 +63,11 @@ pub async fn submit_with(
             let submission = checks::Submission {
                 article_id: article.id,
                 network_hash: &reader.network_hash,
+                address_hash: &reader.ip_hash,
+                email_hash: input
+                    .author_email
+                    .as_ref()
+                    .map(|e| app.email_hash(e.as_str())),
                 input: &input,
                 form: facts,
                 rules: &rules,
@@ -234,6 +239,102 @@ pub async fn delete(app: &App, actor: &Actor, id: i64) -> Result<()> {
             actor.reference(),
             Some(id),
             json!({ "article_id": comment.article_id, "status": comment.status.as_str() }),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// What a block names: the writer's e-mail address, or their address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockKind {
+    /// By the keyed hash of the e-mail address, whatever its case.
+    Email,
+    /// By the keyed hash of the address.
+    Address,
+}
+
+impl BlockKind {
+    /// Parses `email` or `address`.
+    pub fn parse(field: &str, s: &str) -> Result<Self> {
+        match s {
+            "email" => Ok(BlockKind::Email),
+            "address" => Ok(BlockKind::Address),
+            _ => Err(Error::invalid(field, "Block by email or by address.")),
+        }
+    }
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BlockKind::Email => "email",
+            BlockKind::Address => "address",
+        }
+    }
+}
+
+/// Blocks the writer of comment `id` by their e-mail address or their address, until `until`
+/// (or for good): their comments from now on are stored as spam. Records
+/// `comment.author_blocked`, without the e-mail or the hash. Returns the block's id.
+pub async fn block(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    kind: BlockKind,
+    until: Option<jiff::Timestamp>,
+) -> Result<i64> {
+    permissions::may_moderate(actor)?;
+    let now = app.now();
+    if until.is_some_and(|t| t <= now) {
+        return Err(Error::invalid(
+            "until",
+            "Give a time in the future, or none for good.",
+        ));
+    }
+    let mut tx = app.db().begin_write().await?;
+    let comment = tx.comment_for_update(id).await?.ok_or(Error::NotFound)?;
+    let (email, address) = tx.comment_sender(id).await?.unwrap_or_default();
+    let hash = match kind {
+        BlockKind::Email => email.map(|e| app.email_hash(&e)).ok_or_else(|| {
+            Error::invalid("kind", "This comment was sent without an e-mail address.")
+        })?,
+        BlockKind::Address => address.ok_or_else(|| {
+            Error::invalid("kind", "This comment was not sent from a reader's address.")
+        })?,
+    };
+    let block_id = tx.add_block(kind.as_str(), &hash, until, id, now).await?;
+    tx.record(
+        &NewEvent::new(
+            EventKind::CommentAuthorBlocked,
+            actor.reference(),
+            Some(id),
+            json!({
+                "article_id": comment.article_id,
+                "block_id": block_id,
+                "kind": kind.as_str(),
+                "until": until.map(|t| t.to_string()),
+            }),
+        ),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(block_id)
+}
+
+/// Lifts block `block_id`; records `comment.author_unblocked` on the comment it was made from.
+pub async fn unblock(app: &App, actor: &Actor, block_id: i64) -> Result<()> {
+    permissions::may_moderate(actor)?;
+    let now = app.now();
+    let mut tx = app.db().begin_write().await?;
+    let block = tx.remove_block(block_id).await?.ok_or(Error::NotFound)?;
+    tx.record(
+        &NewEvent::new(
+            EventKind::CommentAuthorUnblocked,
+            actor.reference(),
+            block.comment_id,
+            json!({ "block_id": block_id, "kind": block.kind }),
         ),
         now,
     )

@@ -14,3 +14,15 @@ CREATE TABLE rate_buckets (
     tokens     REAL NOT NULL,
     updated_at BIGINT NOT NULL
 );
+
+-- Commenters a moderator blocked, by the keyed hash of their e-mail address or of their
+-- address, until a time or for good (NULL); their comments are held as spam, silently.
+CREATE TABLE comment_blocks (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind       TEXT NOT NULL,
+    hash       TEXT NOT NULL,
+    until      BIGINT,
+    comment_id BIGINT,
+    created_at BIGINT NOT NULL,
+    UNIQUE (kind, hash)
+);

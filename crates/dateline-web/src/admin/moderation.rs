@@ -67,6 +67,15 @@ struct DeskPage {
     pages: i64,
     newer_url: Option<String>,
     older_url: Option<String>,
+    blocks: Vec<BlockRow>,
+}
+
+#[derive(Serialize)]
+struct BlockRow {
+    id: i64,
+    kind: String,
+    until: Option<String>,
+    made: String,
 }
 
 fn status_of(query: Option<&str>) -> (CommentStatus, i64) {
@@ -135,7 +144,24 @@ async fn desk(state: &AppState, me: &SignedIn, query: Option<&str>) -> Result<Re
     }
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let url_of = |p: i64| format!("/admin/comments?status={}&page={p}", status.as_str());
+    let blocks = state
+        .db()
+        .blocks(state.now())
+        .await?
+        .into_iter()
+        .map(|b| BlockRow {
+            id: b.id,
+            kind: if b.kind == "email" {
+                "E-mail address".to_owned()
+            } else {
+                "Address".to_owned()
+            },
+            until: b.until.map(|t| exact_time(t, &tz)),
+            made: exact_time(b.created_at, &tz),
+        })
+        .collect();
     let view = DeskPage {
+        blocks,
         frame,
         tabs,
         status: status.as_str(),
@@ -256,4 +282,60 @@ pub async fn edit(
         tab.as_str()
     ))
     .into_response())
+}
+
+/// The desk's block form.
+#[derive(Debug, Default, Deserialize)]
+pub struct BlockFields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    status: String,
+}
+
+impl FormField for BlockFields {
+    const MAIN_FIELD: &'static str = "kind";
+}
+
+/// `POST /admin/comments/{id}/block`: blocks the writer by e-mail address or address, for good.
+pub async fn block(
+    State(state): State<AppState>,
+    Admin(me): Admin,
+    Path(id): Path<String>,
+    SiteForm(f): SiteForm<BlockFields>,
+) -> Result<Response, SiteError> {
+    check_csrf(&me, &f.csrf)?;
+    let kind = comments::BlockKind::parse("kind", &f.kind)?;
+    comments::block(state.app(), &me.actor(), parse_id(&id)?, kind, None).await?;
+    let tab = CommentStatus::parse("status", &f.status).unwrap_or(CommentStatus::Pending);
+    Ok(Redirect::to(&format!(
+        "/admin/comments?status={}&done=blocked",
+        tab.as_str()
+    ))
+    .into_response())
+}
+
+/// The desk's form that lifts a block.
+#[derive(Debug, Default, Deserialize)]
+pub struct LiftFields {
+    #[serde(default)]
+    csrf: String,
+}
+
+impl FormField for LiftFields {
+    const MAIN_FIELD: &'static str = "csrf";
+}
+
+/// `POST /admin/comments/blocks/{id}/lift`
+pub async fn lift(
+    State(state): State<AppState>,
+    Admin(me): Admin,
+    Path(id): Path<String>,
+    SiteForm(f): SiteForm<LiftFields>,
+) -> Result<Response, SiteError> {
+    check_csrf(&me, &f.csrf)?;
+    comments::unblock(state.app(), &me.actor(), parse_id(&id)?).await?;
+    Ok(Redirect::to("/admin/comments?done=unblocked#blocks").into_response())
 }

@@ -93,6 +93,8 @@ fn notice(query: &str) -> Option<String> {
         "uploaded" => "Uploaded.",
         "deleted" => "Deleted.",
         "moderated" => "Done.",
+        "blocked" => "Blocked: their comments will be stored as spam.",
+        "unblocked" => "The block is lifted.",
         _ => return None,
     };
     Some(text.to_owned())

@@ -235,3 +235,80 @@ pub async fn delete(
     comments::delete(state.app(), &staff.actor(), parse_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Body of `POST /comments/{id}/block`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockInput {
+    kind: String,
+    #[serde(default)]
+    until: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct BlockJson {
+    id: i64,
+    kind: String,
+    until: Option<String>,
+    comment_id: Option<i64>,
+    created_at: String,
+}
+
+/// `POST /comments/{id}/block`: blocks the comment's writer by e-mail address or address.
+pub async fn block(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<BlockInput>,
+) -> Result<(StatusCode, Json<BlockJson>), ApiError> {
+    let id = parse_id(&id)?;
+    let kind = comments::BlockKind::parse("kind", &input.kind)?;
+    let until = input
+        .until
+        .as_deref()
+        .map(|t| dateline_core::articles::parse_rfc3339("until", t))
+        .transpose()?;
+    let block_id = comments::block(state.app(), &staff.actor(), id, kind, until).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(BlockJson {
+            id: block_id,
+            kind: kind.as_str().to_owned(),
+            until: until.map(|t| t.to_string()),
+            comment_id: Some(id),
+            created_at: state.now().to_string(),
+        }),
+    ))
+}
+
+/// `GET /comments/blocks`: the blocks in force, newest first (never the hashes).
+pub async fn blocks(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    permissions::may_moderate(&staff.actor())?;
+    let items: Vec<BlockJson> = state
+        .db()
+        .blocks(state.now())
+        .await?
+        .into_iter()
+        .map(|b| BlockJson {
+            id: b.id,
+            kind: b.kind,
+            until: b.until.map(|t| t.to_string()),
+            comment_id: b.comment_id,
+            created_at: b.created_at.to_string(),
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "items": items })))
+}
+
+/// `DELETE /comments/blocks/{id}`: lifts a block.
+pub async fn unblock(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    comments::unblock(state.app(), &staff.actor(), parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -90,6 +90,7 @@ enum Case {
     ModerateComment,
     EditComment,
     DeleteComment,
+    BlockWriter,
 }
 
 const Y: bool = true;
@@ -130,6 +131,7 @@ const TABLE: &[(Case, [bool; 5])] = &[
     (Case::ModerateComment, [Y, Y, N, N, N]),
     (Case::EditComment, [Y, Y, N, N, N]),
     (Case::DeleteComment, [Y, Y, N, N, N]),
+    (Case::BlockWriter, [Y, Y, N, N, N]),
 ];
 
 /// Makes what `case` acts on (as the system): an article or a token, by `own` or by another
@@ -149,6 +151,23 @@ async fn prepare(site: &ActionsSite, case: Case, own: &User, n: usize) -> Option
                 .await
                 .unwrap();
             return Some(m.id);
+        }
+        Case::BlockWriter => {
+            let article = article_by(site, other, "published", &slug).await;
+            let c = comments::submit(
+                &site.app,
+                &site.reader(),
+                article.id,
+                &CommentForm {
+                    author_name: "Someone".into(),
+                    author_email: Some(format!("someone{n}@example.org")),
+                    body: format!("Comment {n}"),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            return Some(c.id);
         }
         Case::ModerateComment | Case::EditComment | Case::DeleteComment => {
             let article = article_by(site, other, "published", &slug).await;
@@ -310,6 +329,9 @@ async fn act(
             .await
             .map(drop),
         Case::DeleteComment => comments::delete(app, actor, id).await,
+        Case::BlockWriter => comments::block(app, actor, id, comments::BlockKind::Email, None)
+            .await
+            .map(drop),
     }
 }
 
@@ -333,6 +355,17 @@ async fn attempt(
 
 async fn every_action_enforces_the_role_table(backend: Backend) {
     let site = ActionsSite::new(backend).await;
+    // Many comments come from the one test reader: lift the rate limits as an owner would.
+    settings::change_many(
+        &site.app,
+        &Actor::System,
+        &[
+            (SettingKey::CommentRateAddress, "100000".into()),
+            (SettingKey::CommentRateArticle, "100000".into()),
+        ],
+    )
+    .await
+    .unwrap();
     let columns: [(&str, Actor, Option<&User>); 5] = [
         ("owner", ActionsSite::staff(&site.owner), Some(&site.owner)),
         (

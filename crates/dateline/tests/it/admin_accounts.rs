@@ -345,6 +345,8 @@ async fn no_admin_change_happens_without_the_form_token(backend: Backend) {
             "/admin/comments/1/edit".into(),
             vec![("body", "Mallory"), ("note", "")],
         ),
+        ("/admin/comments/1/block".into(), vec![("kind", "email")]),
+        ("/admin/comments/blocks/1/lift".into(), vec![]),
         (
             "/admin/settings".into(),
             vec![

@@ -132,6 +132,38 @@ async fn moderators_work_the_queue_in_the_admin(backend: Backend) {
         ]
     );
 
+    // Block Hal's e-mail from the desk: his next comment is spam; lifted, it is not.
+    let (_, html) = page(&app, &eve, "/admin/comments?status=trash").await;
+    assert!(html.contains("Block this e-mail"));
+    let r = eve
+        .post(app.url(&format!("/admin/comments/{}/block", held[0])))
+        .form(&[("csrf", c.as_str()), ("kind", "email"), ("status", "trash")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, c2) = app
+        .post_json(
+            &format!("/api/v1/articles/{a}/comments"),
+            None,
+            &json!({"author_name": "Hal", "author_email": "hal@example.org", "body": "Blocked now."}),
+        )
+        .await;
+    assert_eq!(c2["status"], "spam");
+    let (_, html) = page(&app, &eve, "/admin/comments").await;
+    assert!(visible_text(&html).contains("E-mail address, blocked"));
+    let (_, blocks) = app.get_json("/api/v1/comments/blocks", Some(&token)).await;
+    let block = blocks["items"][0]["id"].as_i64().unwrap();
+    let r = eve
+        .post(app.url(&format!("/admin/comments/blocks/{block}/lift")))
+        .form(&[("csrf", c.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, html) = page(&app, &eve, "/admin/comments").await;
+    assert!(visible_text(&html).contains("Nobody is blocked."));
+
     // The doors.
     let r = eve
         .post(app.url("/admin/comments/decide"))

@@ -1,7 +1,7 @@
 //! The newsroom in a real browser (headless Chromium through chromedriver): an editor signs
 //! in, writes an article with an uploaded image and two sources, previews it, schedules it a
-//! moment ahead (the next whole minute), sees it on the home page once its time has passed, adds a correction,
-//! changes its slug and follows the old address. The scripts (live preview) run under the
+//! moment ahead (a whole minute, at least 30 s away), sees it on the home page once its time
+//! has passed, adds a correction, changes its slug and follows the old address. The scripts (live preview) run under the
 //! pages' Content-Security-Policy without a violation. Screenshots of the dashboard, the
 //! editor, the article list and the media library at desktop and phone widths are saved in
 //! `target/screenshots/` for a person to look at.
@@ -56,6 +56,26 @@ async fn press(c: &Client, css: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("pressing {css} led to no new page");
+}
+
+/// The confirmation at the top of the page; if there is none, the test stops with what the page
+/// says instead (a refusal, most likely).
+async fn notice(c: &Client) -> String {
+    match c
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(".notice"))
+        .await
+    {
+        Ok(el) => el.text().await.unwrap(),
+        Err(_) => {
+            let main = c.find(Locator::Css("main")).await.unwrap();
+            panic!(
+                "no confirmation; the page says: {}",
+                main.text().await.unwrap()
+            );
+        }
+    }
 }
 
 async fn value_of(c: &Client, id: &str) -> String {
@@ -222,23 +242,23 @@ async fn an_editor_writes_schedules_corrects_and_renames_an_article_in_a_browser
             .ends_with("Seven residents were killed.")
     );
 
-    // Schedule it at the next whole minute, in the site's time zone (UTC here).
-    // The field takes minutes (its step), so the next whole minute at least 3 s away.
-    let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(63);
+    // Schedule it at a whole minute (the field's step), in the site's time zone (UTC here): the
+    // first one at least 30 s away, so that a busy machine cannot let it pass before the press.
+    let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(90);
     let local = soon
         .to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .strftime("%Y-%m-%dT%H:%M")
         .to_string();
     set_value(c, "publish_at", &local).await;
     press(c, "button[value=schedule]").await;
-    let notice = text_of(c, Locator::Css(".notice")).await;
-    assert!(notice.starts_with("Scheduled"), "{notice}");
+    let scheduled = notice(c).await;
+    assert!(scheduled.starts_with("Scheduled"), "{scheduled}");
     screenshot(c, &app, &format!("/admin/articles/{id}"), "editor", 1280).await;
 
     // Once its time has passed, the job publishes it and the home page leads with it.
     c.set_window_size(1280, 900).await.unwrap();
     let mut on_home = false;
-    for _ in 0..240 {
+    for _ in 0..300 {
         c.goto(&app.url("/")).await.unwrap();
         if c.source()
             .await
@@ -294,11 +314,7 @@ async fn an_editor_writes_schedules_corrects_and_renames_an_article_in_a_browser
     slug.clear().await.unwrap();
     slug.send_keys("camp-ashraf-raid").await.unwrap();
     press(c, "button[value=save]").await;
-    assert!(
-        text_of(c, Locator::Css(".notice"))
-            .await
-            .starts_with("Saved")
-    );
+    assert!(notice(c).await.starts_with("Saved"));
     c.goto(&app.url(&old_path)).await.unwrap();
     let now_at = c.current_url().await.unwrap();
     assert!(now_at.path().ends_with("/camp-ashraf-raid/"), "{now_at}");
@@ -378,7 +394,7 @@ async fn an_editor_writes_schedules_corrects_and_renames_an_article_in_a_browser
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(text_of(c, Locator::Css(".notice")).await, "Uploaded.");
+    assert_eq!(notice(c).await, "Uploaded.");
     let (library, after) = app.db.list_media(None, 100, 0).await.unwrap();
     assert_eq!(after, before + 1);
     assert_eq!(library[0].file_name, "dropped-map.png");

@@ -8,7 +8,143 @@ use serde_json::{Value, json};
 
 use crate::support::{Backend, TestApp, visible_text};
 
-both_backends!(moderators_decide_and_the_log_keeps_every_decision);
+both_backends!(
+    moderators_decide_and_the_log_keeps_every_decision,
+    blocked_writers_are_held_as_spam_silently,
+);
+
+async fn blocked_writers_are_held_as_spam_silently(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.allow_many_comments().await;
+    let editor = app.editor_token().await;
+    let (_, author) = app
+        .user_with_token("Ann", "ann@example.org", Role::Author)
+        .await;
+    let article = app.publish(&editor, "Blocks", json!({})).await;
+    let a = article["id"].as_i64().unwrap();
+    let post = |name: &str, email: Option<&str>, body: &str| {
+        let body = json!({"author_name": name, "author_email": email, "body": body});
+        let app = &app;
+        async move {
+            let (s, c) = app
+                .post_json(&format!("/api/v1/articles/{a}/comments"), None, &body)
+                .await;
+            assert_eq!(s, 201, "{c}");
+            c
+        }
+    };
+    let first = post("Troll", Some("troll@example.org"), "First.").await;
+    let id = first["id"].as_i64().unwrap();
+    // Authors may not block; a comment without an e-mail cannot be blocked by one.
+    let (s, _) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/comments/{id}/block"),
+        Some(&author),
+        Some(json!({"kind": "email"})),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let anon = post("Anon", None, "No e-mail.").await;
+    let (s, e) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/comments/{}/block", anon["id"]),
+        Some(&editor),
+        Some(json!({"kind": "email"})),
+    )
+    .await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("kind")));
+    let (s, e) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/comments/{id}/block"),
+        Some(&editor),
+        Some(json!({"kind": "email", "until": "2001-01-01T00:00:00Z"})),
+    )
+    .await;
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("until")));
+
+    // Blocked by e-mail (whatever its case): stored as spam, answered as anyone else.
+    let (s, block) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/comments/{id}/block"),
+        Some(&editor),
+        Some(json!({"kind": "email"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{block}");
+    let again = post("Troll", Some("TROLL@Example.org"), "Again.").await;
+    assert_eq!(again["status"], "spam");
+    let m = call(
+        &app,
+        Method::GET,
+        &format!("/api/v1/comments/{}", again["id"]),
+        Some(&editor),
+        None,
+    )
+    .await
+    .1;
+    assert_eq!(m["reasons"], json!(["blocked e-mail address"]));
+    let other = post("Kind", Some("kind@example.org"), "Hello.").await;
+    assert_eq!(other["status"], "approved");
+    let (_, list) = call(
+        &app,
+        Method::GET,
+        "/api/v1/comments/blocks",
+        Some(&editor),
+        None,
+    )
+    .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    assert!(!list.to_string().contains("troll"), "{list}");
+    // Lifted: welcome again.
+    let (s, _) = call(
+        &app,
+        Method::DELETE,
+        &format!("/api/v1/comments/blocks/{}", block["id"]),
+        Some(&editor),
+        None,
+    )
+    .await;
+    assert_eq!(s, 204);
+    let back = post("Troll", Some("troll@example.org"), "Back.").await;
+    assert_eq!(back["status"], "approved");
+    // By address: everything from it, until the time given.
+    let (s, _) = call(
+        &app,
+        Method::POST,
+        &format!("/api/v1/comments/{id}/block"),
+        Some(&editor),
+        Some(json!({"kind": "address", "until": "2999-01-01T00:00:00Z"})),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let any = post("Someone", None, "From the same machine.").await;
+    assert_eq!(any["status"], "spam");
+    // The log names the block, never the address.
+    let (_, log) = call(
+        &app,
+        Method::GET,
+        "/api/v1/activity?kind=comment.author_blocked",
+        Some(&editor),
+        None,
+    )
+    .await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 2);
+    assert!(!log.to_string().contains("troll@"));
+    let (_, log) = call(
+        &app,
+        Method::GET,
+        "/api/v1/activity?kind=comment.author_unblocked",
+        Some(&editor),
+        None,
+    )
+    .await;
+    assert_eq!(log["items"][0]["subject"]["id"].as_i64(), Some(id));
+    app.stop().await;
+}
 
 async fn call(
     app: &TestApp,

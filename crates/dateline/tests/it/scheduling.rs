@@ -14,6 +14,7 @@ both_backends!(
     a_scheduled_article_is_published_once_at_its_time,
     publishing_survives_a_restart_over_its_time,
     two_servers_publish_ten_scheduled_articles_exactly_once,
+    an_editor_open_when_the_job_publishes_can_still_save,
 );
 
 /// Schedules an article through the API `secs` seconds from now; returns its id and time.
@@ -54,6 +55,38 @@ async fn wait_until_published(app: &TestApp, ids: &[i64]) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("not all of {ids:?} were published");
+}
+
+/// The job that publishes a scheduled article changes nothing an editor wrote: a save made
+/// with the version read before it ran is not refused as stale.
+async fn an_editor_open_when_the_job_publishes_can_still_save(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.editor_token().await;
+    let (id, _) = schedule(&app, &token, "Open in the editor", 1).await;
+    let r = app
+        .client
+        .get(app.url(&format!("/api/v1/articles/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let read = r.headers()["etag"].to_str().unwrap().to_owned();
+    wait_until_published(&app, &[id]).await;
+    let r = app
+        .client
+        .patch(app.url(&format!("/api/v1/articles/{id}")))
+        .bearer_auth(&token)
+        .header("If-Match", read)
+        .json(&json!({"dek": "Written while the job ran."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let (_, a) = app
+        .get_json(&format!("/api/v1/articles/{id}"), Some(&token))
+        .await;
+    assert_eq!(a["status"], "published");
+    app.stop().await;
 }
 
 /// A job runs at most this long after the article's time.

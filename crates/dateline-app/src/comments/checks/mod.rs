@@ -2,6 +2,7 @@
 //! form under an article or the API). Each is a small unit that returns a [`Verdict`] with a
 //! reason a moderator can read; adding one is a file here and a line in [`PIPELINE`].
 
+mod blocks;
 mod duplicate;
 mod honeypot;
 mod links;
@@ -30,6 +31,10 @@ pub(crate) struct Submission<'a> {
     pub article_id: i64,
     /// Keyed hash of the sender's network (the address, or its IPv6 /64).
     pub network_hash: &'a str,
+    /// Keyed hash of the sender's address.
+    pub address_hash: &'a str,
+    /// Keyed hash of the e-mail address given, if one was.
+    pub email_hash: Option<String>,
     pub input: &'a CommentInput,
     pub form: Option<&'a FormFacts>,
     pub rules: &'a CommentRules,
@@ -44,6 +49,7 @@ pub(crate) type Check = for<'a> fn(&'a Submission<'a>, &'a mut WriteTx) -> Check
 /// The checks, in the order they run.
 pub(crate) const PIPELINE: &[(&str, Check)] = &[
     ("rate limit", rate_limit::check),
+    ("blocks", blocks::check),
     ("honeypot", honeypot::check),
     ("duplicate", duplicate::check),
     ("links", links::check),
