@@ -91,15 +91,17 @@ pub async fn start(
     let (tx, rx) = oneshot::channel::<()>();
     let task_db = db.clone();
     let task_app = app.clone();
+    // Registered now, before the start-up line is printed (see `termination_signal`).
+    let signals = listen_for_signals.then(termination_signal);
     let task = tokio::spawn(async move {
         let claim_tag = secrets::hex(&secrets::random_bytes::<4>().unwrap_or_default());
         let runner = tokio::spawn(jobs::runner(task_app, claim_tag));
         let listener_task = task_db.listen_for_events();
         let shutdown = async move {
-            if listen_for_signals {
+            if let Some(signals) = signals {
                 tokio::select! {
                     _ = rx => {}
-                    () = termination_signal() => tracing::info!("signal received; finishing requests in flight"),
+                    () = signals => tracing::info!("signal received; finishing requests in flight"),
                 }
             } else {
                 let _ = rx.await;
@@ -146,23 +148,32 @@ pub fn raise_open_file_limit() -> Option<u64> {
     getrlimit(Resource::Nofile).current
 }
 
-async fn termination_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Ctrl-C and SIGTERM, registered when this is made rather than when first awaited: a signal
+/// that arrives between the start-up line and the server task's first poll must stop the server
+/// gracefully, not meet the default action, which kills the process.
+fn termination_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate()).ok();
+        let int = signal(SignalKind::interrupt()).ok();
+        async move {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(term) => {}
+                () = wait(int) => {}
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
