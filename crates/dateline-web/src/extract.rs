@@ -413,6 +413,27 @@ pub fn parse_id(raw: &str) -> Result<i64, dateline_core::Error> {
         .ok_or(dateline_core::Error::NotFound)
 }
 
+/// The `page` and `per_page` of a list request, checked: pages 1 to 100,000, 1 to 100 items a
+/// page (20 unless asked).
+pub fn paging(
+    page: Option<i64>,
+    per_page: Option<i64>,
+) -> Result<(i64, i64), dateline_core::Error> {
+    use dateline_core::Error;
+    let page = page.unwrap_or(1);
+    if !(1..=100_000).contains(&page) {
+        return Err(Error::invalid(
+            "page",
+            "Use a page number from 1 to 100000.",
+        ));
+    }
+    let per_page = per_page.unwrap_or(20);
+    if !(1..=100).contains(&per_page) {
+        return Err(Error::invalid("per_page", "Use a per_page from 1 to 100."));
+    }
+    Ok((page, per_page))
+}
+
 #[cfg(test)]
 mod tests {
     use axum::response::IntoResponse;

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     pages::Frame,
+    query_value,
     session::{
         Admin, FORM_COOKIE, SESSION_COOKIE, check_csrf, check_form_token, new_form_token,
         set_cookie,
@@ -27,12 +28,6 @@ use crate::{
     extract::{FormField, SiteForm, parse_id},
     site::{render, views::exact_time},
 };
-
-fn query_value(query: Option<&str>, key: &str) -> Option<String> {
-    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.into_owned())
-}
 
 /// Where to go after signing in: a path of this site's admin, nothing else.
 fn safe_next(next: Option<&str>) -> String {

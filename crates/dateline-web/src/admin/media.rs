@@ -153,15 +153,7 @@ async fn library_page(
     error: Option<&Error>,
 ) -> Result<Response, SiteError> {
     let frame = Frame::new(state, me, "media", query).await?;
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect();
-    let get = |key: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map_or("", |(_, v)| v.as_str())
-    };
+    let get = |key: &str| super::query_value(query, key).unwrap_or_default();
     let q: String = get("q").trim().chars().take(200).collect();
     dateline_core::text::check_controls("q", &q)?;
     let page = get("page")

@@ -22,6 +22,13 @@ use axum::{
 
 use crate::AppState;
 
+/// The first value of `key` in a page's query string.
+fn query_value(query: Option<&str>, key: &str) -> Option<String> {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}
+
 /// The admin's routes.
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -79,12 +79,9 @@ struct BlockRow {
 }
 
 fn status_of(query: Option<&str>) -> (CommentStatus, i64) {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect();
-    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let get = |k: &str| super::query_value(query, k);
     let status = get("status")
-        .and_then(|s| CommentStatus::parse("status", s).ok())
+        .and_then(|s| CommentStatus::parse("status", &s).ok())
         .unwrap_or(CommentStatus::Pending);
     let page = get("page")
         .and_then(|p| p.parse().ok())
@@ -184,21 +181,13 @@ pub async fn queue(
 }
 
 /// The desk's decision form: one comment (its button) or several (the boxes ticked).
-#[derive(Debug, Default, Deserialize)]
-pub struct DecisionFields {
-    #[serde(default)]
+#[derive(Debug, Default)]
+struct DecisionFields {
     csrf: String,
-    #[serde(default)]
     decision: String,
     /// The tab to go back to.
-    #[serde(default)]
     status: String,
-    #[serde(default)]
     ids: Vec<String>,
-}
-
-impl FormField for DecisionFields {
-    const MAIN_FIELD: &'static str = "decision";
 }
 
 /// `POST /admin/comments/decide`: approve, spam, trash, restore or delete for good every

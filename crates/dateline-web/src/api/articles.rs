@@ -185,25 +185,13 @@ struct ListJson {
     next_page: Option<i64>,
 }
 
-/// Highest page number asked for: 100 per page, ten million articles.
-const MAX_PAGE: i64 = 100_000;
-
 /// `GET /articles`: readers see published articles; staff may filter by any status.
 pub async fn list(
     State(state): State<AppState>,
     MaybeStaff(staff): MaybeStaff,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let page = q.page.unwrap_or(1);
-    if !(1..=MAX_PAGE).contains(&page) {
-        return Err(
-            Error::invalid("page", format!("Use a page number from 1 to {MAX_PAGE}.")).into(),
-        );
-    }
-    let per_page = q.per_page.unwrap_or(20);
-    if !(1..=100).contains(&per_page) {
-        return Err(Error::invalid("per_page", "Use a per_page from 1 to 100.").into());
-    }
+    let (page, per_page) = crate::extract::paging(q.page, q.per_page)?;
     let status = q
         .status
         .as_deref()

@@ -99,14 +99,7 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     dateline_core::permissions::may_upload_media(&staff.actor())?;
-    let page = q.page.unwrap_or(1);
-    if !(1..=100_000).contains(&page) {
-        return Err(Error::invalid("page", "Use a page number from 1 to 100000.").into());
-    }
-    let per_page = q.per_page.unwrap_or(20);
-    if !(1..=100).contains(&per_page) {
-        return Err(Error::invalid("per_page", "Use a per_page from 1 to 100.").into());
-    }
+    let (page, per_page) = crate::extract::paging(q.page, q.per_page)?;
     if let Some(words) = q.q.as_deref() {
         dateline_core::text::check_controls("q", words)?;
         if words.chars().count() > 200 {

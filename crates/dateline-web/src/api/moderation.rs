@@ -97,14 +97,7 @@ pub async fn queue(
     if q.article_id.is_some_and(|a| a < 1) {
         return Err(Error::invalid("article_id", "Use the id of an article.").into());
     }
-    let page = q.page.unwrap_or(1);
-    if !(1..=100_000).contains(&page) {
-        return Err(Error::invalid("page", "Use a page number from 1 to 100000.").into());
-    }
-    let per_page = q.per_page.unwrap_or(20);
-    if !(1..=100).contains(&per_page) {
-        return Err(Error::invalid("per_page", "Use a per_page from 1 to 100.").into());
-    }
+    let (page, per_page) = crate::extract::paging(q.page, q.per_page)?;
     let (items, total) = state
         .db()
         .moderation_queue(status, q.article_id, per_page, (page - 1) * per_page)
