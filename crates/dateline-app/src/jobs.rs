@@ -11,7 +11,7 @@ use dateline_store::{ClaimedJob, NewJob};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::{App, articles, media};
+use crate::{App, articles, comments, media};
 
 /// Every kind of job, with its arguments. The serialised form is what the table stores.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,14 +143,44 @@ pub async fn run_due(app: &App, claim_tag: &str) -> Result<usize> {
     }
 }
 
-/// Runs due jobs every [`POLL_INTERVAL`] for as long as the task lives. `claim_tag` names this
-/// process in claims.
+/// How often each process forgets the addresses of old comments (the work is idempotent, so
+/// several processes doing it is harmless).
+const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// Runs due jobs every [`POLL_INTERVAL`] for as long as the task lives, and lets the
+/// classifier catch up with the activity log; wakes early when an event commits. `claim_tag`
+/// names this process in claims.
 pub async fn runner(app: App, claim_tag: String) {
+    let mut events = app.db().subscribe_events();
+    let mut housekeeping_due = tokio::time::Instant::now();
     loop {
         if let Err(e) = run_due(&app, &claim_tag).await {
             tracing::warn!(error = %e, "jobs runner could not reach the database");
         }
-        tokio::time::sleep(POLL_INTERVAL).await;
+        loop {
+            match comments::classifier::learn(&app).await {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "the classifier could not learn");
+                    break;
+                }
+            }
+        }
+        if tokio::time::Instant::now() >= housekeeping_due {
+            housekeeping_due += HOUSEKEEPING_INTERVAL;
+            match comments::forget_addresses(&app).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(comments = n, "forgot the addresses of old comments"),
+                Err(e) => tracing::warn!(error = %e, "could not forget old addresses"),
+            }
+        }
+        // An event is a hint to look again sooner; a lagging receiver just looks again.
+        if let Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) =
+            tokio::time::timeout(POLL_INTERVAL, events.recv()).await
+        {
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
     }
 }
 

@@ -72,24 +72,7 @@ pub async fn change_many(
 
 /// The value a key has while nothing is stored for it, as stored text.
 fn default_value(key: SettingKey) -> String {
-    let d = SiteSettings::default();
-    match key {
-        SettingKey::Title => d.title,
-        SettingKey::Tagline => d.tagline,
-        SettingKey::TimeZone => d.time_zone,
-        SettingKey::Language => d.language,
-        SettingKey::Description => d.description,
-        SettingKey::Logo => String::new(),
-        SettingKey::DateFormat => d.date_format.as_str().to_owned(),
-        SettingKey::BaseUrl => d.base_url,
-        SettingKey::ArticlesPerPage => d.articles_per_page.to_string(),
-        SettingKey::CommentMaxLinks => d.comment_max_links.to_string(),
-        SettingKey::CommentHoldWords => d.comment_hold_words,
-        SettingKey::CommentSpamWords => d.comment_spam_words,
-        SettingKey::CommentRateAddress => d.comment_rate_address.to_string(),
-        SettingKey::CommentRateArticle => d.comment_rate_article.to_string(),
-        SettingKey::IpHashKey | SettingKey::Seeded | SettingKey::SetupTokenHash => String::new(),
-    }
+    SiteSettings::default().value_of(key)
 }
 
 /// Gives an editable setting its first value, if it has none yet (the time zone from the

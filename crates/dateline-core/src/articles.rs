@@ -238,6 +238,8 @@ pub struct Article {
     pub prominence: Prominence,
     /// Corrections and updates, oldest first.
     pub corrections: Vec<Correction>,
+    /// Whether it takes new comments (the site's age rule may close it anyway).
+    pub comments_open: bool,
 }
 
 impl Article {
@@ -295,6 +297,9 @@ pub struct ArticleForm {
     /// Topic names.
     #[serde(default)]
     pub topics: Option<Vec<String>>,
+    /// Whether it takes new comments; open when absent.
+    #[serde(default)]
+    pub comments_open: Option<bool>,
 }
 
 /// A lead image as typed.
@@ -357,6 +362,8 @@ pub struct ArticleInput {
     pub sources: Vec<Source>,
     /// Topics, without duplicates.
     pub topics: Vec<Topic>,
+    /// Whether it takes new comments.
+    pub comments_open: bool,
 }
 
 /// Longest headline accepted, in characters.
@@ -467,6 +474,7 @@ impl ArticleForm {
             lead_image,
             sources,
             topics,
+            comments_open: self.comments_open.unwrap_or(true),
         })
     }
 
@@ -501,6 +509,7 @@ impl ArticleForm {
                     .collect(),
             ),
             topics: Some(article.topics.iter().map(|t| t.name.clone()).collect()),
+            comments_open: Some(article.comments_open),
         }
     }
 }
@@ -539,6 +548,9 @@ pub struct ArticlePatch {
     /// Topic names, replacing the stored list.
     #[serde(default)]
     pub topics: Patch<Vec<String>>,
+    /// Whether it takes new comments; `null` opens them.
+    #[serde(default)]
+    pub comments_open: Patch<bool>,
 }
 
 impl ArticlePatch {
@@ -567,6 +579,7 @@ impl ArticlePatch {
             lead_image: self.lead_image.apply_optional(base.lead_image),
             sources: self.sources.apply_optional(base.sources),
             topics: self.topics.apply_optional(base.topics),
+            comments_open: self.comments_open.apply_optional(base.comments_open),
         }
     }
 }

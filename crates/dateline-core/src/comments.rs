@@ -62,6 +62,8 @@ pub struct Comment {
     pub status: CommentStatus,
     /// When it was posted.
     pub created_at: Timestamp,
+    /// Written by a member of staff (from the desk or with a token): marked so on the page.
+    pub by_staff: bool,
 }
 
 impl Comment {

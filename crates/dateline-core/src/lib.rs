@@ -4,6 +4,7 @@
 pub mod actor;
 pub mod age;
 pub mod articles;
+pub mod classifier;
 pub mod clock;
 pub mod comments;
 pub mod error;

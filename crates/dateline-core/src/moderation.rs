@@ -4,7 +4,7 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::Error;
+use crate::{Error, settings::FirstTimePolicy};
 
 /// What one check says about a comment.
 #[derive(Debug)]
@@ -32,6 +32,16 @@ pub struct CommentRules {
     pub per_address_hourly: u32,
     /// Comments an hour one article may receive (a burst of [`ARTICLE_BURST`] at once).
     pub per_article_hourly: u32,
+    /// Whose comments wait for a moderator.
+    pub first_time: FirstTimePolicy,
+    /// A form sent sooner than this after it was shown is held.
+    pub form_min_seconds: u32,
+    /// A form sent later than this after it was shown is refused, to be sent again.
+    pub form_max_hours: u32,
+    /// The longest comment a reader may post, in characters.
+    pub max_chars: usize,
+    /// Articles older than this many days take no new comments; 0 for never.
+    pub close_after_days: u32,
 }
 
 /// Comments one address may post in a row before its hourly rate applies: a person answering
@@ -42,13 +52,7 @@ pub const ARTICLE_BURST: f64 = 30.0;
 
 impl Default for CommentRules {
     fn default() -> Self {
-        CommentRules {
-            max_links: 2,
-            hold_words: Vec::new(),
-            spam_words: Vec::new(),
-            per_address_hourly: 20,
-            per_article_hourly: 120,
-        }
+        crate::settings::SiteSettings::default().comment_rules()
     }
 }
 

@@ -36,6 +36,22 @@ pub enum SettingKey {
     CommentRateAddress,
     /// Comments an hour one article may receive.
     CommentRateArticle,
+    /// Whose comments wait for a moderator ([`FirstTimePolicy`]).
+    CommentFirstTime,
+    /// A form sent sooner than this many seconds after it was shown is held.
+    CommentFormMinSeconds,
+    /// A form sent later than this many hours after it was shown is refused (sent again).
+    CommentFormMaxHours,
+    /// The longest comment a reader may post, in characters.
+    CommentMaxChars,
+    /// How deep replies nest before they are shown flat.
+    CommentThreadDepth,
+    /// Which comments come first on an article ([`CommentOrder`]).
+    CommentOrder,
+    /// Articles older than this many days take no new comments; 0 for never.
+    CommentCloseAfterDays,
+    /// Address hashes of comments older than this many days are deleted; 0 to keep them.
+    CommentForgetAddressesDays,
     /// Key of the keyed hash under which readers' IP addresses are stored; never shown.
     IpHashKey,
     /// Records that the welcome content of a new site was made (or claimed by another process).
@@ -46,7 +62,7 @@ pub enum SettingKey {
 
 impl SettingKey {
     /// The settings a staff member may read and change (the others are the system's own).
-    pub const EDITABLE: [SettingKey; 14] = [
+    pub const EDITABLE: [SettingKey; 22] = [
         SettingKey::Title,
         SettingKey::Tagline,
         SettingKey::Description,
@@ -61,6 +77,14 @@ impl SettingKey {
         SettingKey::CommentSpamWords,
         SettingKey::CommentRateAddress,
         SettingKey::CommentRateArticle,
+        SettingKey::CommentFirstTime,
+        SettingKey::CommentFormMinSeconds,
+        SettingKey::CommentFormMaxHours,
+        SettingKey::CommentMaxChars,
+        SettingKey::CommentThreadDepth,
+        SettingKey::CommentOrder,
+        SettingKey::CommentCloseAfterDays,
+        SettingKey::CommentForgetAddressesDays,
     ];
 
     /// The stored name.
@@ -80,10 +104,35 @@ impl SettingKey {
             SettingKey::CommentSpamWords => "comment_spam_words",
             SettingKey::CommentRateAddress => "comment_rate_address",
             SettingKey::CommentRateArticle => "comment_rate_article",
+            SettingKey::CommentFirstTime => "comment_first_time",
+            SettingKey::CommentFormMinSeconds => "comment_form_min_seconds",
+            SettingKey::CommentFormMaxHours => "comment_form_max_hours",
+            SettingKey::CommentMaxChars => "comment_max_chars",
+            SettingKey::CommentThreadDepth => "comment_thread_depth",
+            SettingKey::CommentOrder => "comment_order",
+            SettingKey::CommentCloseAfterDays => "comment_close_after_days",
+            SettingKey::CommentForgetAddressesDays => "comment_forget_addresses_days",
             SettingKey::IpHashKey => "ip_hash_key",
             SettingKey::Seeded => "seeded",
             SettingKey::SetupTokenHash => "setup_token_hash",
         }
+    }
+
+    /// The smallest and largest values of a whole-number setting.
+    pub fn whole_number_range(self) -> Option<(u32, u32)> {
+        Some(match self {
+            SettingKey::ArticlesPerPage => (1, MAX_ARTICLES_PER_PAGE),
+            SettingKey::CommentMaxLinks => (0, 1000),
+            SettingKey::CommentRateAddress | SettingKey::CommentRateArticle => (1, 100_000),
+            SettingKey::CommentFormMinSeconds => (0, 600),
+            SettingKey::CommentFormMaxHours => (1, 720),
+            SettingKey::CommentMaxChars => (1, crate::comments::MAX_BODY_CHARS as u32),
+            SettingKey::CommentThreadDepth => (1, 10),
+            SettingKey::CommentCloseAfterDays | SettingKey::CommentForgetAddressesDays => {
+                (0, 36_500)
+            }
+            _ => return None,
+        })
     }
 
     /// Whether the value is a secret, kept out of events and logs.
@@ -108,6 +157,17 @@ impl SettingKey {
     /// Checks and normalises a value typed for this key.
     pub fn parse_value(self, value: &str) -> Result<String> {
         let field = self.as_str();
+        if let Some((min, max)) = self.whole_number_range() {
+            return value
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .map(|n| n.to_string())
+                .ok_or_else(|| {
+                    Error::invalid(field, format!("Use a whole number from {min} to {max}."))
+                });
+        }
         match self {
             SettingKey::Title => crate::text::required_text(field, value, 200),
             SettingKey::Tagline => {
@@ -150,32 +210,12 @@ impl SettingKey {
                 DateFormat::parse(field, value).map(|f| f.as_str().to_owned())
             }
             SettingKey::BaseUrl => parse_base_url(field, value),
-            SettingKey::ArticlesPerPage => value
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=MAX_ARTICLES_PER_PAGE).contains(n))
-                .map(|n| n.to_string())
-                .ok_or_else(|| {
-                    Error::invalid(
-                        field,
-                        format!("Use a whole number from 1 to {MAX_ARTICLES_PER_PAGE}."),
-                    )
-                }),
-            SettingKey::CommentRateAddress | SettingKey::CommentRateArticle => value
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=100_000).contains(n))
-                .map(|n| n.to_string())
-                .ok_or_else(|| Error::invalid(field, "Use a whole number from 1 to 100000.")),
-            SettingKey::CommentMaxLinks => value
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| *n <= 1000)
-                .map(|n| n.to_string())
-                .ok_or_else(|| Error::invalid(field, "Use a whole number from 0 to 1000.")),
+            SettingKey::CommentFirstTime => {
+                FirstTimePolicy::parse(field, value).map(|p| p.as_str().to_owned())
+            }
+            SettingKey::CommentOrder => {
+                CommentOrder::parse(field, value).map(|o| o.as_str().to_owned())
+            }
             SettingKey::CommentHoldWords | SettingKey::CommentSpamWords => {
                 if value.chars().count() > 20_000 {
                     return Err(Error::invalid(
@@ -195,6 +235,8 @@ impl SettingKey {
             SettingKey::IpHashKey | SettingKey::Seeded | SettingKey::SetupTokenHash => Err(
                 Error::invalid(field, "This setting is managed by Dateline itself."),
             ),
+            // Whole numbers were judged above.
+            _ => Err(Error::invalid(field, "Use a whole number.")),
         }
     }
 }
@@ -240,6 +282,76 @@ fn parse_base_url(field: &str, value: &str) -> Result<String> {
         return Err(refuse());
     }
     Ok(value.trim_end_matches('/').to_owned())
+}
+
+/// Whose comments wait for a moderator before readers see them, besides those a check held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FirstTimePolicy {
+    /// Every reader's comment.
+    HoldAll,
+    /// Comments from an e-mail address that has no approved comment yet (and those without an
+    /// address, which has no history to go by).
+    #[default]
+    HoldFirstTime,
+    /// None: the checks alone decide.
+    HoldNone,
+}
+
+impl FirstTimePolicy {
+    /// Every policy, in the order a settings page offers them.
+    pub const ALL: [FirstTimePolicy; 3] = [
+        FirstTimePolicy::HoldAll,
+        FirstTimePolicy::HoldFirstTime,
+        FirstTimePolicy::HoldNone,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FirstTimePolicy::HoldAll => "hold_all",
+            FirstTimePolicy::HoldFirstTime => "hold_first_time",
+            FirstTimePolicy::HoldNone => "hold_none",
+        }
+    }
+
+    /// A policy by its stored name.
+    pub fn parse(field: &str, value: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str() == value.trim())
+            .ok_or_else(|| Error::invalid(field, "Use hold_all, hold_first_time or hold_none."))
+    }
+}
+
+/// Which comments an article shows first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommentOrder {
+    /// As a conversation reads, as the seed page shows them.
+    #[default]
+    Oldest,
+    /// The latest first.
+    Newest,
+}
+
+impl CommentOrder {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommentOrder::Oldest => "oldest",
+            CommentOrder::Newest => "newest",
+        }
+    }
+
+    /// An order by its stored name.
+    pub fn parse(field: &str, value: &str) -> Result<Self> {
+        match value.trim() {
+            "oldest" => Ok(CommentOrder::Oldest),
+            "newest" => Ok(CommentOrder::Newest),
+            _ => Err(Error::invalid(field, "Use oldest or newest.")),
+        }
+    }
 }
 
 /// How the public pages write dates.
@@ -346,6 +458,22 @@ pub struct SiteSettings {
     pub comment_rate_address: u32,
     /// Comments an hour on one article.
     pub comment_rate_article: u32,
+    /// Whose comments wait for a moderator.
+    pub comment_first_time: FirstTimePolicy,
+    /// A form sent sooner than this after it was shown is held.
+    pub comment_form_min_seconds: u32,
+    /// A form sent later than this after it was shown is refused.
+    pub comment_form_max_hours: u32,
+    /// The longest comment a reader may post, in characters.
+    pub comment_max_chars: u32,
+    /// How deep replies nest.
+    pub comment_thread_depth: u32,
+    /// Which comments come first.
+    pub comment_order: CommentOrder,
+    /// Articles older than this many days take no new comments; 0 for never.
+    pub comment_close_after_days: u32,
+    /// Address hashes are deleted after this many days; 0 to keep them.
+    pub comment_forget_addresses_days: u32,
 }
 
 impl Default for SiteSettings {
@@ -366,6 +494,14 @@ impl Default for SiteSettings {
             comment_spam_words: String::new(),
             comment_rate_address: 20,
             comment_rate_article: 120,
+            comment_first_time: FirstTimePolicy::default(),
+            comment_form_min_seconds: 3,
+            comment_form_max_hours: 24,
+            comment_max_chars: 5_000,
+            comment_thread_depth: 4,
+            comment_order: CommentOrder::default(),
+            comment_close_after_days: 0,
+            comment_forget_addresses_days: 90,
         }
     }
 }
@@ -378,6 +514,29 @@ impl SiteSettings {
 
     /// Takes a stored value for `key`; keys that are not page settings are ignored.
     pub fn set(&mut self, key: SettingKey, value: String) {
+        if let Some((min, max)) = key.whole_number_range() {
+            let Some(n) = value
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+            else {
+                return;
+            };
+            match key {
+                SettingKey::ArticlesPerPage => self.articles_per_page = n,
+                SettingKey::CommentMaxLinks => self.comment_max_links = n,
+                SettingKey::CommentRateAddress => self.comment_rate_address = n,
+                SettingKey::CommentRateArticle => self.comment_rate_article = n,
+                SettingKey::CommentFormMinSeconds => self.comment_form_min_seconds = n,
+                SettingKey::CommentFormMaxHours => self.comment_form_max_hours = n,
+                SettingKey::CommentMaxChars => self.comment_max_chars = n,
+                SettingKey::CommentThreadDepth => self.comment_thread_depth = n,
+                SettingKey::CommentCloseAfterDays => self.comment_close_after_days = n,
+                SettingKey::CommentForgetAddressesDays => self.comment_forget_addresses_days = n,
+                _ => {}
+            }
+            return;
+        }
         match key {
             SettingKey::Title => self.title = value,
             SettingKey::Tagline => self.tagline = value,
@@ -389,33 +548,51 @@ impl SiteSettings {
                 self.date_format = DateFormat::parse("date_format", &value).unwrap_or_default();
             }
             SettingKey::BaseUrl => self.base_url = value,
-            SettingKey::ArticlesPerPage => {
-                if let Some(n) = value
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|n| (1..=MAX_ARTICLES_PER_PAGE).contains(n))
-                {
-                    self.articles_per_page = n;
-                }
-            }
-            SettingKey::CommentMaxLinks => {
-                if let Ok(n) = value.parse() {
-                    self.comment_max_links = n;
-                }
-            }
             SettingKey::CommentHoldWords => self.comment_hold_words = value,
-            SettingKey::CommentRateAddress => {
-                if let Ok(n) = value.parse() {
-                    self.comment_rate_address = n;
-                }
-            }
-            SettingKey::CommentRateArticle => {
-                if let Ok(n) = value.parse() {
-                    self.comment_rate_article = n;
-                }
-            }
             SettingKey::CommentSpamWords => self.comment_spam_words = value,
-            SettingKey::IpHashKey | SettingKey::Seeded | SettingKey::SetupTokenHash => {}
+            SettingKey::CommentFirstTime => {
+                self.comment_first_time =
+                    FirstTimePolicy::parse("comment_first_time", &value).unwrap_or_default();
+            }
+            SettingKey::CommentOrder => {
+                self.comment_order =
+                    CommentOrder::parse("comment_order", &value).unwrap_or_default();
+            }
+            _ => {}
+        }
+    }
+
+    /// A setting's value as stored text, as [`SiteSettings::set`] reads it back; empty for the
+    /// keys that are not page settings.
+    pub fn value_of(&self, key: SettingKey) -> String {
+        match key {
+            SettingKey::Title => self.title.clone(),
+            SettingKey::Tagline => self.tagline.clone(),
+            SettingKey::TimeZone => self.time_zone.clone(),
+            SettingKey::Language => self.language.clone(),
+            SettingKey::Description => self.description.clone(),
+            SettingKey::Logo => self.logo.map(|id| id.to_string()).unwrap_or_default(),
+            SettingKey::DateFormat => self.date_format.as_str().to_owned(),
+            SettingKey::BaseUrl => self.base_url.clone(),
+            SettingKey::ArticlesPerPage => self.articles_per_page.to_string(),
+            SettingKey::CommentMaxLinks => self.comment_max_links.to_string(),
+            SettingKey::CommentHoldWords => self.comment_hold_words.clone(),
+            SettingKey::CommentSpamWords => self.comment_spam_words.clone(),
+            SettingKey::CommentRateAddress => self.comment_rate_address.to_string(),
+            SettingKey::CommentRateArticle => self.comment_rate_article.to_string(),
+            SettingKey::CommentFirstTime => self.comment_first_time.as_str().to_owned(),
+            SettingKey::CommentFormMinSeconds => self.comment_form_min_seconds.to_string(),
+            SettingKey::CommentFormMaxHours => self.comment_form_max_hours.to_string(),
+            SettingKey::CommentMaxChars => self.comment_max_chars.to_string(),
+            SettingKey::CommentThreadDepth => self.comment_thread_depth.to_string(),
+            SettingKey::CommentOrder => self.comment_order.as_str().to_owned(),
+            SettingKey::CommentCloseAfterDays => self.comment_close_after_days.to_string(),
+            SettingKey::CommentForgetAddressesDays => {
+                self.comment_forget_addresses_days.to_string()
+            }
+            SettingKey::IpHashKey | SettingKey::Seeded | SettingKey::SetupTokenHash => {
+                String::new()
+            }
         }
     }
 
@@ -427,6 +604,11 @@ impl SiteSettings {
             per_article_hourly: self.comment_rate_article,
             hold_words: crate::moderation::parse_word_list(&self.comment_hold_words),
             spam_words: crate::moderation::parse_word_list(&self.comment_spam_words),
+            first_time: self.comment_first_time,
+            form_min_seconds: self.comment_form_min_seconds,
+            form_max_hours: self.comment_form_max_hours,
+            max_chars: self.comment_max_chars as usize,
+            close_after_days: self.comment_close_after_days,
         }
     }
 }

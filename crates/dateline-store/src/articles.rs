@@ -145,8 +145,8 @@ static SELECT_ARTICLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(||
          a.published_at, a.created_at, a.updated_at, u.id, u.name, u.slug, {MEDIA_COLUMNS}, \
          a.lead_caption, a.lead_alt, a.lead_credit, \
          (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND c.status = 'approved'), \
-         a.deleted_at, a.version, a.updated_by, ub.name, a.review_requested_at, a.prominence \
-         FROM articles a JOIN users u ON u.id = a.author_id \
+         a.deleted_at, a.version, a.updated_by, ub.name, a.review_requested_at, a.prominence, \
+         a.comments_open FROM articles a JOIN users u ON u.id = a.author_id \
          LEFT JOIN media m ON m.id = a.lead_media_id LEFT JOIN users ub ON ub.id = a.updated_by"
     )
 });
@@ -215,6 +215,7 @@ fn article_from_row(row: &AnyRow) -> Result<(Article, bool), Error> {
             .is_some(),
         prominence: Prominence::from_i64(row.try_get(AFTER_MEDIA + 9).map_err(db_error)?),
         corrections: Vec::new(),
+        comments_open: row.try_get::<i64, _>(AFTER_MEDIA + 10).map_err(db_error)? != 0,
     };
     Ok((article, deleted))
 }
@@ -276,8 +277,9 @@ impl WriteTx {
         let id: i64 = sqlx::query_scalar_with(
             "INSERT INTO articles (slug, title, dek, body_markdown, body_html, status, published_at, \
              updated_at, author_id, lead_media_id, lead_caption, lead_alt, lead_credit, updated_by, \
-             created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $8) RETURNING id",
+             comments_open, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $8) \
+             RETURNING id",
             article_arguments(input, author_id, editor, now)?,
         )
         .fetch_one(&mut *self.conn())
@@ -303,8 +305,8 @@ impl WriteTx {
             "UPDATE articles SET slug = $1, title = $2, dek = $3, body_markdown = $4, body_html = $5, \
              status = $6, published_at = $7, updated_at = $8, author_id = $9, lead_media_id = $10, \
              lead_caption = $11, lead_alt = $12, lead_credit = $13, updated_by = $14, \
-             version = version + 1 \
-             WHERE id = $15 AND deleted_at IS NULL",
+             comments_open = $15, version = version + 1 \
+             WHERE id = $16 AND deleted_at IS NULL",
             args,
         )
         .execute(&mut *self.conn())
@@ -907,9 +909,9 @@ fn push_filter(q: &mut Sql, f: &ArticleFilter) {
     }
 }
 
-/// The values of `$1` to `$14` that the INSERT and the UPDATE of an article share, in order:
+/// The values of `$1` to `$15` that the INSERT and the UPDATE of an article share, in order:
 /// slug, title, dek, body_markdown, body_html, status, published_at, updated_at, author_id,
-/// lead_media_id, lead_caption, lead_alt, lead_credit, updated_by.
+/// lead_media_id, lead_caption, lead_alt, lead_credit, updated_by, comments_open.
 fn article_arguments(
     input: &ArticleInput,
     author_id: i64,
@@ -933,6 +935,7 @@ fn article_arguments(
         args.add(lead.map(|l| l.2.clone()))?;
         args.add(lead.and_then(|l| l.3.clone()))?;
         args.add(editor)?;
+        args.add(i64::from(input.comments_open))?;
         Ok(())
     })();
     added.map_err(|e| Error::Internal(format!("binding article values: {e}")))?;

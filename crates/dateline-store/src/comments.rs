@@ -35,6 +35,10 @@ pub struct NewComment {
     pub user_agent: Option<String>,
     /// Why the intake held it or marked it as spam; empty for none.
     pub reasons: Vec<String>,
+    /// Keyed hash of the e-mail address given, lower-cased ([`dateline_app`]'s `email_hash`).
+    pub email_hash: Option<String>,
+    /// The member of staff who wrote it.
+    pub author_user_id: Option<i64>,
 }
 
 fn comment_from_row(r: &AnyRow) -> Result<Comment, Error> {
@@ -48,6 +52,7 @@ fn comment_from_row(r: &AnyRow) -> Result<Comment, Error> {
         status: CommentStatus::parse("status", &status)
             .map_err(|_| Error::Internal(format!("unknown comment status {status}")))?,
         created_at: from_micros(r.try_get(6).map_err(db_error)?),
+        by_staff: r.try_get::<Option<i64>, _>(7).map_err(db_error)?.is_some(),
     })
 }
 
@@ -57,8 +62,8 @@ impl WriteTx {
     pub async fn insert_comment(&mut self, c: &NewComment) -> Result<Comment, Error> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO comments (article_id, parent_id, author_name, author_email, body, status, \
-             created_at, ip_hash, user_agent, reasons) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+             created_at, ip_hash, user_agent, reasons, email_hash, author_user_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(c.article_id)
         .bind(c.parent_id)
@@ -70,6 +75,8 @@ impl WriteTx {
         .bind(c.ip_hash.clone())
         .bind(c.user_agent.clone())
         .bind(serde_json::to_string(&c.reasons).map_err(|e| Error::Internal(e.to_string()))?)
+        .bind(c.email_hash.clone())
+        .bind(c.author_user_id)
         .fetch_one(&mut *self.conn())
         .await
         .map_err(db_error)?;
@@ -81,6 +88,7 @@ impl WriteTx {
             body: c.body.clone(),
             status: c.status,
             created_at: c.created_at,
+            by_staff: c.author_user_id.is_some(),
         })
     }
 
@@ -104,6 +112,18 @@ impl WriteTx {
         Ok(n > 0)
     }
 
+    /// Whether a comment from this e-mail address (by its keyed hash) was ever approved.
+    pub async fn has_approved_comment_from(&mut self, email_hash: &str) -> Result<bool, Error> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM comments WHERE email_hash = $1 AND status = 'approved' LIMIT 1",
+        )
+        .bind(email_hash.to_owned())
+        .fetch_optional(&mut *self.conn())
+        .await
+        .map_err(db_error)?;
+        Ok(found.is_some())
+    }
+
     /// The article a comment belongs to, if the comment exists.
     pub async fn article_of_comment(&mut self, comment_id: i64) -> Result<Option<i64>, Error> {
         sqlx::query_scalar("SELECT article_id FROM comments WHERE id = $1")
@@ -118,7 +138,8 @@ impl Db {
     /// The approved comments of an article, oldest first.
     pub async fn approved_comments(&self, article_id: i64) -> Result<Vec<Comment>, Error> {
         let rows = sqlx::query(
-            "SELECT id, article_id, parent_id, author_name, body, status, created_at FROM comments \
+            "SELECT id, article_id, parent_id, author_name, body, status, created_at, author_user_id \
+             FROM comments \
              WHERE article_id = $1 AND status = 'approved' ORDER BY created_at, id",
         )
         .bind(article_id)
@@ -131,7 +152,8 @@ impl Db {
     /// A comment by id, whatever its status.
     pub async fn comment_by_id(&self, id: i64) -> Result<Option<Comment>, Error> {
         let row = sqlx::query(
-            "SELECT id, article_id, parent_id, author_name, body, status, created_at FROM comments \
+            "SELECT id, article_id, parent_id, author_name, body, status, created_at, author_user_id \
+             FROM comments \
              WHERE id = $1",
         )
         .bind(id)
@@ -190,17 +212,17 @@ pub struct ModerationItem {
 }
 
 const MODERATION_COLUMNS: &str = "c.id, c.article_id, c.parent_id, c.author_name, c.body, \
-     c.status, c.created_at, a.title, c.author_email, c.ip_hash, c.reasons, c.edited_at, c.edit_note";
+     c.status, c.created_at, c.author_user_id, a.title, c.author_email, c.ip_hash, c.reasons, c.edited_at, c.edit_note";
 
 fn moderation_item(r: &AnyRow) -> Result<ModerationItem, Error> {
-    let reasons: String = r.try_get(10).map_err(db_error)?;
-    let edited_at: Option<i64> = r.try_get(11).map_err(db_error)?;
-    let edit_note: Option<String> = r.try_get(12).map_err(db_error)?;
+    let reasons: String = r.try_get(11).map_err(db_error)?;
+    let edited_at: Option<i64> = r.try_get(12).map_err(db_error)?;
+    let edit_note: Option<String> = r.try_get(13).map_err(db_error)?;
     Ok(ModerationItem {
         comment: comment_from_row(r)?,
-        article_title: r.try_get(7).map_err(db_error)?,
-        author_email: r.try_get(8).map_err(db_error)?,
-        ip_hash: r.try_get(9).map_err(db_error)?,
+        article_title: r.try_get(8).map_err(db_error)?,
+        author_email: r.try_get(9).map_err(db_error)?,
+        ip_hash: r.try_get(10).map_err(db_error)?,
         reasons: serde_json::from_str(&reasons).unwrap_or_default(),
         edited: edited_at.map(|t| (from_micros(t), edit_note.unwrap_or_default())),
     })
@@ -211,12 +233,12 @@ impl WriteTx {
     pub async fn comment_for_update(&mut self, id: i64) -> Result<Option<Comment>, Error> {
         let sql = match self.backend() {
             crate::Backend::Postgres => {
-                "SELECT id, article_id, parent_id, author_name, body, status, created_at \
-                 FROM comments WHERE id = $1 FOR UPDATE"
+                "SELECT id, article_id, parent_id, author_name, body, status, created_at, \
+                 author_user_id FROM comments WHERE id = $1 FOR UPDATE"
             }
             crate::Backend::Sqlite => {
-                "SELECT id, article_id, parent_id, author_name, body, status, created_at \
-                 FROM comments WHERE id = $1"
+                "SELECT id, article_id, parent_id, author_name, body, status, created_at, \
+                 author_user_id FROM comments WHERE id = $1"
             }
         };
         let row = sqlx::query(sql)
@@ -345,15 +367,72 @@ impl Db {
 }
 
 impl Db {
-    /// How many of a commenter's comments (by e-mail address, ignoring case) were approved and
-    /// how many were spam: their history, as moderators weigh it.
-    pub async fn commenter_history(&self, email: &str) -> Result<(i64, i64), Error> {
+    /// Forgets the address hashes and user agents of comments written before `before`;
+    /// returns how many comments changed. Also drops rate-limit buckets untouched since
+    /// `stale_buckets`, which are full again and named by address hashes.
+    pub async fn forget_comment_addresses(
+        &self,
+        before: Timestamp,
+        stale_buckets: Timestamp,
+    ) -> Result<u64, Error> {
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE comments SET ip_hash = NULL, user_agent = NULL \
+             WHERE created_at < $1 AND (ip_hash IS NOT NULL OR user_agent IS NOT NULL)",
+        )
+        .bind(to_micros(before))
+        .execute(&mut *tx.conn())
+        .await
+        .map_err(db_error)?
+        .rows_affected();
+        sqlx::query("DELETE FROM rate_buckets WHERE updated_at < $1")
+            .bind(to_micros(stale_buckets))
+            .execute(&mut *tx.conn())
+            .await
+            .map_err(db_error)?;
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Comments with an e-mail address but no hash of it (written before hashes were kept).
+    pub async fn comments_without_email_hash(&self) -> Result<Vec<(i64, String)>, Error> {
+        let rows = sqlx::query(
+            "SELECT id, author_email FROM comments \
+             WHERE email_hash IS NULL AND author_email IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get(0).map_err(db_error)?,
+                    r.try_get(1).map_err(db_error)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Stores the hash of a comment's e-mail address.
+    pub async fn set_comment_email_hash(&self, id: i64, hash: &str) -> Result<(), Error> {
+        sqlx::query("UPDATE comments SET email_hash = $1 WHERE id = $2")
+            .bind(hash.to_owned())
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// How many of a commenter's comments (by the keyed hash of their e-mail address) were
+    /// approved and how many were spam: their history, as moderators weigh it.
+    pub async fn commenter_history(&self, email_hash: &str) -> Result<(i64, i64), Error> {
         let row = sqlx::query(
             "SELECT COALESCE(SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END), 0), \
              COALESCE(SUM(CASE WHEN status = 'spam' THEN 1 ELSE 0 END), 0) \
-             FROM comments WHERE LOWER(author_email) = LOWER($1)",
+             FROM comments WHERE email_hash = $1",
         )
-        .bind(email.to_owned())
+        .bind(email_hash.to_owned())
         .fetch_one(&self.pool)
         .await
         .map_err(db_error)?;

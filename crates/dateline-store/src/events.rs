@@ -51,6 +51,22 @@ fn event_from_row(r: &AnyRow) -> Result<Event, Error> {
 }
 
 impl WriteTx {
+    /// Events after position `after`, oldest first, at most `limit`, read in this transaction
+    /// (a consumer that applies them moves its position in the same one).
+    pub async fn events_after(&mut self, after: i64, limit: i64) -> Result<Vec<Event>, Error> {
+        let mut q = Sql::new(SELECT_EVENT);
+        q.push(" WHERE id > ")
+            .bind(after)
+            .push(" ORDER BY id LIMIT ")
+            .bind(limit);
+        let rows = q
+            .query()?
+            .fetch_all(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        rows.iter().map(event_from_row).collect()
+    }
+
     /// Appends an event; returns its id. On PostgreSQL, event writers take turns from here to
     /// commit, so that ids become visible in increasing order and a consumer reading "after
     /// id N" never skips one that commits late; `NOTIFY` goes out at commit.

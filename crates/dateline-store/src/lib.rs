@@ -8,6 +8,7 @@
 //! action and its event, and commits whole; dropped uncommitted, it changes nothing.
 
 mod articles;
+mod classifier;
 mod comments;
 mod connect;
 mod events;
@@ -22,6 +23,7 @@ mod tx;
 mod users;
 
 pub use articles::{ArticleFilter, ArticleLookup};
+pub use classifier::LearnedExample;
 pub use comments::{Block, ModerationItem, NewComment};
 pub use events::EventFilter;
 pub use jobs::{ClaimedJob, JobInfo, JobStatus, NewJob};

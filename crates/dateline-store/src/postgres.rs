@@ -46,6 +46,11 @@ pub(crate) fn migrator() -> Migrator {
             "comment moderation",
             include_str!("../migrations/postgres/0006_comment_moderation.sql"),
         ),
+        migration(
+            7,
+            "comment trust",
+            include_str!("../migrations/postgres/0007_comment_trust.sql"),
+        ),
     ])
 }
 

@@ -92,5 +92,10 @@ fn migrator() -> Migrator {
             "comment moderation",
             include_str!("../migrations/sqlite/0006_comment_moderation.sql"),
         ),
+        migration(
+            7,
+            "comment trust",
+            include_str!("../migrations/sqlite/0007_comment_trust.sql"),
+        ),
     ])
 }

@@ -94,6 +94,11 @@ const STATIC_FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../static/admin.js"),
     ),
     (
+        "comments.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../static/comments.js"),
+    ),
+    (
         "favicon.svg",
         "image/svg+xml",
         include_bytes!("../static/favicon.svg"),

@@ -10,6 +10,73 @@
     enhanceEditor(editor);
   }
   document.querySelectorAll("[data-dropzone]").forEach(enhanceDropzone);
+  const desk = document.querySelector("[data-desk]");
+  if (desk) {
+    enhanceDesk(desk);
+  }
+
+  // The moderation desk's keyboard shortcuts: j and k move between comments, and a letter
+  // presses the comment's own button, so that a shortcut does exactly what a click would.
+  function enhanceDesk(list) {
+    const items = Array.from(list.querySelectorAll(".moderation-item"));
+    const help = document.getElementById("desk-shortcuts");
+    if (help) {
+      help.hidden = false;
+    }
+    let current = -1;
+    function select(index) {
+      if (items.length === 0) {
+        return;
+      }
+      current = Math.max(0, Math.min(items.length - 1, index));
+      items.forEach(function (item, i) {
+        item.classList.toggle("current", i === current);
+      });
+      items[current].focus();
+    }
+    const decisions = { a: "approve", s: "spam", t: "trash", r: "restore" };
+    document.addEventListener("keydown", function (event) {
+      const target = event.target;
+      if (event.ctrlKey || event.metaKey || event.altKey ||
+          (target && target.closest && target.closest("input, textarea, select, [contenteditable]"))) {
+        return;
+      }
+      const key = event.key;
+      if (key === "j" || key === "k") {
+        event.preventDefault();
+        select(current < 0 ? 0 : current + (key === "j" ? 1 : -1));
+        return;
+      }
+      if (current < 0) {
+        return;
+      }
+      const item = items[current];
+      if (decisions[key]) {
+        const button = item.querySelector(
+          ".row-actions button[name=decision][value=" + decisions[key] + "]");
+        if (button) {
+          event.preventDefault();
+          button.click();
+        }
+      } else if (key === "x") {
+        const tick = item.querySelector("input[type=checkbox][name=ids]");
+        if (tick) {
+          event.preventDefault();
+          tick.checked = !tick.checked;
+        }
+      } else if (key === "e" || key === "p") {
+        const details = item.querySelector(key === "e" ? ".edit-comment" : ".reply-comment");
+        if (details) {
+          event.preventDefault();
+          details.open = true;
+          const field = details.querySelector("textarea");
+          if (field) {
+            field.focus();
+          }
+        }
+      }
+    });
+  }
 
   function enhanceEditor(form) {
     const body = form.querySelector("#body_markdown");

@@ -5,20 +5,83 @@
 //! trusted, and importers bring the status the comment already had.
 
 mod checks;
+pub mod classifier;
 
 pub use checks::FormFacts;
 
+use checks::FormShown;
 use dateline_core::{
     Error, Result,
     actor::Actor,
+    articles::Article,
     comments::{Comment, CommentForm, CommentStatus},
     events::{EventKind, NewEvent},
+    moderation::CommentRules,
     permissions,
 };
 use dateline_store::NewComment;
+use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 
 use crate::App;
+
+/// Whether `article` takes new comments at `now`: its own switch, and the site's rule that
+/// closes articles older than so many days.
+pub fn open_for_comments(article: &Article, rules: &CommentRules, now: Timestamp) -> bool {
+    let too_old = rules.close_after_days > 0
+        && article.published_at.is_some_and(|t| {
+            now - t > SignedDuration::from_hours(24 * i64::from(rules.close_after_days))
+        });
+    article.comments_open && !too_old
+}
+
+const FORM_TOKEN: &str = "comment form";
+
+/// The token the form under article `article_id` carries: when it was shown, signed, so that
+/// the intake can tell a person who read and typed from a program that posts at once.
+pub fn form_token(app: &App, article_id: i64) -> String {
+    let shown = app.now().as_microsecond();
+    let signature = app.sign(FORM_TOKEN, &format!("{article_id}.{shown}"));
+    format!("{shown}.{signature}")
+}
+
+/// When the form was shown, as its token says.
+fn form_shown(app: &App, article_id: i64, facts: Option<&FormFacts>) -> FormShown {
+    let Some(facts) = facts else {
+        return FormShown::NoForm;
+    };
+    let token = facts.token.trim();
+    if token.is_empty() {
+        return FormShown::Missing;
+    }
+    let shown = token.split_once('.').and_then(|(shown, signature)| {
+        let expected = app.sign(FORM_TOKEN, &format!("{article_id}.{shown}"));
+        dateline_core::secrets::constant_time_eq(&expected, signature)
+            .then(|| shown.parse::<i64>().ok())
+            .flatten()
+            .and_then(|us| Timestamp::from_microsecond(us).ok())
+    });
+    shown.map_or(FormShown::Forged, FormShown::At)
+}
+
+/// Forgets the address hashes of comments older than the site's setting (none when it is 0);
+/// run now and then by every process's jobs runner. Returns how many comments changed.
+pub async fn forget_addresses(app: &App) -> Result<u64> {
+    let days = app
+        .db()
+        .site_settings()
+        .await?
+        .comment_forget_addresses_days;
+    let now = app.now();
+    let stale_buckets = now - SignedDuration::from_hours(24);
+    if days == 0 {
+        return Ok(0);
+    }
+    let before = now - SignedDuration::from_hours(24 * i64::from(days));
+    app.db()
+        .forget_comment_addresses(before, stale_buckets)
+        .await
+}
 
 /// Accepts a comment on article `article_id`; returns it as stored. Readers may comment on
 /// what they can see; staff on any article. Only editors, the system and importers may give a
@@ -56,20 +119,23 @@ pub async fn submit_with(
         Actor::Reader(r) => (Some(r.ip_hash.clone()), r.user_agent.clone()),
         _ => (None, None),
     };
+    let history = input.sets_history();
     let rules = app.db().site_settings().await?.comment_rules();
+    let email_hash = input
+        .author_email
+        .as_ref()
+        .map(|e| app.email_hash(e.as_str()));
     let mut tx = app.db().begin_write().await?;
     let outcome = match actor {
         Actor::Reader(reader) => {
             let submission = checks::Submission {
-                article_id: article.id,
+                article: &article,
                 network_hash: &reader.network_hash,
                 address_hash: &reader.ip_hash,
-                email_hash: input
-                    .author_email
-                    .as_ref()
-                    .map(|e| app.email_hash(e.as_str())),
+                email_hash: email_hash.as_deref(),
                 input: &input,
                 form: facts,
+                form_shown: form_shown(app, article.id, facts),
                 rules: &rules,
                 now,
             };
@@ -91,6 +157,12 @@ pub async fn submit_with(
         ip_hash,
         user_agent,
         reasons: outcome.reasons,
+        email_hash,
+        // Staff bringing in history bring other people's comments.
+        author_user_id: match actor {
+            Actor::Staff(user) if !history => Some(user.id),
+            _ => None,
+        },
     };
     if let Some(parent) = comment.parent_id
         && tx.article_of_comment(parent).await? != Some(article.id)
@@ -102,11 +174,14 @@ pub async fn submit_with(
     }
     let stored = tx.insert_comment(&comment).await?;
     // The author's name is public; the e-mail address and the IP hash never enter the log.
+    // `history` marks a status that was decided elsewhere (an import), which the classifier
+    // learns from as from a moderator's decision.
     let payload = json!({
         "article_id": article.id,
         "parent_id": stored.parent_id,
         "status": stored.status.as_str(),
         "author_name": stored.author_name,
+        "history": history,
     });
     tx.record(
         &NewEvent::new(

@@ -297,6 +297,8 @@ struct Values {
     topics: String,
     author_email: String,
     publish_at: String,
+    /// Readers may no longer add comments (a checkbox, so that unticked is the default: open).
+    comments_closed: bool,
 }
 
 /// `published_at` as a `datetime-local` value in the site's time zone.
@@ -370,6 +372,7 @@ impl Values {
                 .filter(|_| a.status == ArticleStatus::Scheduled)
                 .map(|t| local_input(t, tz))
                 .unwrap_or_default(),
+            comments_closed: !a.comments_open,
         }
     }
 
@@ -423,6 +426,7 @@ impl Values {
             topics: form.get("topics").to_owned(),
             author_email: form.get("author_email").trim().to_owned(),
             publish_at: form.get("publish_at").trim().to_owned(),
+            comments_closed: form.has("comments_closed"),
         }
     }
 
@@ -489,6 +493,7 @@ impl Values {
             lead_image: self.lead_image()?,
             sources: Some(self.sources_form()),
             topics: Some(self.topics_list()),
+            comments_open: Some(!self.comments_closed),
         })
     }
 
@@ -514,6 +519,7 @@ impl Values {
             },
             sources: Patch::Value(self.sources_form()),
             topics: Patch::Value(self.topics_list()),
+            comments_open: Patch::Value(!self.comments_closed),
             ..Default::default()
         })
     }

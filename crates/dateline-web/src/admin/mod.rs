@@ -99,6 +99,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/comments", get(moderation::queue))
         .route("/admin/comments/decide", post(moderation::decide))
         .route("/admin/comments/{id}/edit", post(moderation::edit))
+        .route("/admin/comments/{id}/reply", post(moderation::reply))
         .route("/admin/comments/{id}/block", post(moderation::block))
         .route("/admin/comments/blocks/{id}/lift", post(moderation::lift))
         .route("/admin/media/{id}", post(media::describe))

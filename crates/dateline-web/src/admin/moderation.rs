@@ -68,6 +68,8 @@ struct DeskPage {
     newer_url: Option<String>,
     older_url: Option<String>,
     blocks: Vec<BlockRow>,
+    /// What the classifier has learned, in a sentence.
+    classifier: String,
 }
 
 #[derive(Serialize)]
@@ -118,7 +120,12 @@ async fn desk(state: &AppState, me: &SignedIn, query: Option<&str>) -> Result<Re
     let mut rows = Vec::with_capacity(items.len());
     for m in items {
         let (approved_before, spam_before) = match &m.author_email {
-            Some(e) => state.db().commenter_history(e).await?,
+            Some(e) => {
+                state
+                    .db()
+                    .commenter_history(&state.app().email_hash(e))
+                    .await?
+            }
             None => (0, 0),
         };
         let c = m.comment;
@@ -158,6 +165,7 @@ async fn desk(state: &AppState, me: &SignedIn, query: Option<&str>) -> Result<Re
         })
         .collect();
     let view = DeskPage {
+        classifier: super::settings::classifier_sentence(state).await?,
         blocks,
         frame,
         tabs,
@@ -269,6 +277,39 @@ pub async fn edit(
     Ok(Redirect::to(&format!(
         "/admin/comments?status={}&done=saved#comment-{id}",
         tab.as_str()
+    ))
+    .into_response())
+}
+
+/// `POST /admin/comments/{id}/reply`: a reply from the desk, under the moderator's own name,
+/// marked as staff on the page. Answering a comment that waits approves it first, so that the
+/// reply is not left answering nothing (as WordPress's "Approve and reply").
+pub async fn reply(
+    State(state): State<AppState>,
+    Admin(me): Admin,
+    Path(id): Path<String>,
+    SiteForm(f): SiteForm<EditFields>,
+) -> Result<Response, SiteError> {
+    check_csrf(&me, &f.csrf)?;
+    let id = parse_id(&id)?;
+    let actor = me.actor();
+    let parent = state.db().comment_by_id(id).await?.ok_or(Error::NotFound)?;
+    permissions::may_moderate(&actor)?;
+    if parent.status == CommentStatus::Pending {
+        comments::moderate(state.app(), &actor, id, comments::Decision::Approve).await?;
+    }
+    let form = dateline_core::comments::CommentForm {
+        author_name: me.user.name.clone(),
+        body: f.body,
+        parent_id: Some(id),
+        ..Default::default()
+    };
+    let reply = comments::submit(state.app(), &actor, parent.article_id, &form).await?;
+    let tab = CommentStatus::parse("status", &f.status).unwrap_or(CommentStatus::Pending);
+    Ok(Redirect::to(&format!(
+        "/admin/comments?status={}&done=replied&reply={}#comment-{id}",
+        tab.as_str(),
+        reply.id
     ))
     .into_response())
 }

@@ -95,6 +95,7 @@ fn notice(query: &str) -> Option<String> {
         "moderated" => "Done.",
         "blocked" => "Blocked: their comments will be stored as spam.",
         "unblocked" => "The block is lifted.",
+        "replied" => "Your reply is published, marked as from the staff.",
         _ => return None,
     };
     Some(text.to_owned())

@@ -60,6 +60,22 @@ pub struct SettingsFields {
     comment_rate_address: String,
     #[serde(default)]
     comment_rate_article: String,
+    #[serde(default)]
+    comment_first_time: String,
+    #[serde(default)]
+    comment_form_min_seconds: String,
+    #[serde(default)]
+    comment_form_max_hours: String,
+    #[serde(default)]
+    comment_max_chars: String,
+    #[serde(default)]
+    comment_thread_depth: String,
+    #[serde(default)]
+    comment_close_after_days: String,
+    #[serde(default)]
+    comment_forget_addresses_days: String,
+    #[serde(default)]
+    comment_order: String,
 }
 
 impl FormField for SettingsFields {
@@ -84,6 +100,14 @@ impl SettingsFields {
             comment_spam_words: s.comment_spam_words.clone(),
             comment_rate_address: s.comment_rate_address.to_string(),
             comment_rate_article: s.comment_rate_article.to_string(),
+            comment_first_time: s.comment_first_time.as_str().to_owned(),
+            comment_form_min_seconds: s.comment_form_min_seconds.to_string(),
+            comment_form_max_hours: s.comment_form_max_hours.to_string(),
+            comment_max_chars: s.comment_max_chars.to_string(),
+            comment_thread_depth: s.comment_thread_depth.to_string(),
+            comment_close_after_days: s.comment_close_after_days.to_string(),
+            comment_forget_addresses_days: s.comment_forget_addresses_days.to_string(),
+            comment_order: s.comment_order.as_str().to_owned(),
         }
     }
 
@@ -103,6 +127,23 @@ impl SettingsFields {
             (SettingKey::CommentSpamWords, self.comment_spam_words),
             (SettingKey::CommentRateAddress, self.comment_rate_address),
             (SettingKey::CommentRateArticle, self.comment_rate_article),
+            (SettingKey::CommentFirstTime, self.comment_first_time),
+            (
+                SettingKey::CommentFormMinSeconds,
+                self.comment_form_min_seconds,
+            ),
+            (SettingKey::CommentFormMaxHours, self.comment_form_max_hours),
+            (SettingKey::CommentMaxChars, self.comment_max_chars),
+            (SettingKey::CommentThreadDepth, self.comment_thread_depth),
+            (
+                SettingKey::CommentCloseAfterDays,
+                self.comment_close_after_days,
+            ),
+            (
+                SettingKey::CommentForgetAddressesDays,
+                self.comment_forget_addresses_days,
+            ),
+            (SettingKey::CommentOrder, self.comment_order),
         ]
     }
 }
@@ -121,6 +162,8 @@ struct SettingsPage {
     date_formats: Vec<Choice>,
     /// The address the server was started with, used while the base URL is empty.
     server_url: String,
+    /// What the classifier has learned, in a sentence.
+    classifier: String,
     error: Option<String>,
     error_field: Option<String>,
 }
@@ -175,10 +218,30 @@ async fn settings_page(
         logos,
         date_formats,
         server_url: state.config().base_url.clone(),
+        classifier: classifier_sentence(state).await?,
         error,
         error_field,
     };
     Ok((status, render(state, "admin/settings.html", view)?).into_response())
+}
+
+/// What the classifier has learned from, and whether it speaks yet.
+pub(crate) async fn classifier_sentence(state: &AppState) -> Result<String, SiteError> {
+    let (e, _) = dateline_app::comments::classifier::status(state.app()).await?;
+    let needed = dateline_core::classifier::MIN_EXAMPLES;
+    Ok(if e.ready() {
+        format!(
+            "Learned from {} spam and {} approved comments; it holds or marks spam what looks \
+             like the spam it has seen.",
+            e.spam, e.ham
+        )
+    } else {
+        format!(
+            "Learned from {} spam and {} approved comments; it says nothing until it has seen \
+             {needed} of each. Every approval and every spam decision teaches it.",
+            e.spam, e.ham
+        )
+    })
 }
 
 /// `GET /admin/settings` (owner).

@@ -54,6 +54,8 @@ pub struct ArticleJson {
     review_requested: bool,
     prominence: Prominence,
     corrections: Vec<Correction>,
+    /// Whether it takes new comments (the site's age rule may close it anyway).
+    comments_open: bool,
 }
 
 #[derive(Serialize)]
@@ -112,6 +114,7 @@ fn to_json(state: &AppState, tz: &TimeZone, a: Article) -> ArticleJson {
         review_requested: a.review_requested,
         prominence: a.prominence,
         corrections: a.corrections,
+        comments_open: a.comments_open,
     }
 }
 

@@ -35,6 +35,8 @@ pub struct CommentJson {
     body: String,
     body_html: String,
     created_at: String,
+    /// Written by a member of staff.
+    by_staff: bool,
 }
 
 #[derive(Serialize)]
@@ -94,6 +96,7 @@ pub async fn list(
             author_name: c.author_name,
             body: c.body,
             created_at: c.created_at.to_string(),
+            by_staff: c.by_staff,
         })
         .collect();
     Ok(Json(CommentList { items }))

@@ -59,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .route("/settings", get(settings::show).patch(settings::change))
         .route("/comments", get(moderation::queue))
         .route("/comments/blocks", get(moderation::blocks))
+        .route("/comments/classifier", get(moderation::classifier))
         .route("/comments/blocks/{id}", delete(moderation::unblock))
         .route("/comments/{id}/block", post(moderation::block))
         .route(

@@ -125,6 +125,35 @@ pub async fn queue(
     })))
 }
 
+/// What the classifier has learned from, as `GET /comments/classifier` shows it.
+#[derive(Serialize)]
+pub struct ClassifierJson {
+    spam_examples: i64,
+    approved_examples: i64,
+    /// Examples of each kind it needs before it holds or marks anything.
+    needed: i64,
+    ready: bool,
+    /// The last activity-log event it has learned from.
+    position: i64,
+}
+
+/// `GET /comments/classifier` (moderators): how many decisions the classifier has learned
+/// from, and whether it speaks yet.
+pub async fn classifier(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<Json<ClassifierJson>, ApiError> {
+    permissions::may_moderate(&staff.actor())?;
+    let (examples, position) = comments::classifier::status(state.app()).await?;
+    Ok(Json(ClassifierJson {
+        spam_examples: examples.spam,
+        approved_examples: examples.ham,
+        needed: dateline_core::classifier::MIN_EXAMPLES,
+        ready: examples.ready(),
+        position,
+    }))
+}
+
 async fn item(state: &AppState, id: i64) -> Result<Json<ModerationJson>, ApiError> {
     let m = state
         .db()

@@ -32,6 +32,14 @@ pub struct SettingsJson {
     comment_spam_words: String,
     comment_rate_address: u32,
     comment_rate_article: u32,
+    comment_first_time: &'static str,
+    comment_form_min_seconds: u32,
+    comment_form_max_hours: u32,
+    comment_max_chars: u32,
+    comment_thread_depth: u32,
+    comment_close_after_days: u32,
+    comment_forget_addresses_days: u32,
+    comment_order: &'static str,
 }
 
 impl From<SiteSettings> for SettingsJson {
@@ -51,6 +59,14 @@ impl From<SiteSettings> for SettingsJson {
             comment_spam_words: s.comment_spam_words,
             comment_rate_address: s.comment_rate_address,
             comment_rate_article: s.comment_rate_article,
+            comment_first_time: s.comment_first_time.as_str(),
+            comment_form_min_seconds: s.comment_form_min_seconds,
+            comment_form_max_hours: s.comment_form_max_hours,
+            comment_max_chars: s.comment_max_chars,
+            comment_thread_depth: s.comment_thread_depth,
+            comment_close_after_days: s.comment_close_after_days,
+            comment_forget_addresses_days: s.comment_forget_addresses_days,
+            comment_order: s.comment_order.as_str(),
         }
     }
 }
@@ -98,6 +114,22 @@ pub struct SettingsPatch {
     comment_rate_address: Patch<serde_json::Number>,
     #[serde(default)]
     comment_rate_article: Patch<serde_json::Number>,
+    #[serde(default)]
+    comment_first_time: Patch<String>,
+    #[serde(default)]
+    comment_form_min_seconds: Patch<serde_json::Number>,
+    #[serde(default)]
+    comment_form_max_hours: Patch<serde_json::Number>,
+    #[serde(default)]
+    comment_max_chars: Patch<serde_json::Number>,
+    #[serde(default)]
+    comment_thread_depth: Patch<serde_json::Number>,
+    #[serde(default)]
+    comment_close_after_days: Patch<serde_json::Number>,
+    #[serde(default)]
+    comment_forget_addresses_days: Patch<serde_json::Number>,
+    #[serde(default)]
+    comment_order: Patch<String>,
 }
 
 /// `PATCH /settings` (owner).
@@ -123,11 +155,28 @@ pub async fn change(
     text(SettingKey::BaseUrl, p.base_url);
     text(SettingKey::CommentHoldWords, p.comment_hold_words);
     text(SettingKey::CommentSpamWords, p.comment_spam_words);
+    text(SettingKey::CommentFirstTime, p.comment_first_time);
+    text(SettingKey::CommentOrder, p.comment_order);
     for (key, number) in [
         (SettingKey::ArticlesPerPage, p.articles_per_page),
         (SettingKey::CommentMaxLinks, p.comment_max_links),
         (SettingKey::CommentRateAddress, p.comment_rate_address),
         (SettingKey::CommentRateArticle, p.comment_rate_article),
+        (
+            SettingKey::CommentFormMinSeconds,
+            p.comment_form_min_seconds,
+        ),
+        (SettingKey::CommentFormMaxHours, p.comment_form_max_hours),
+        (SettingKey::CommentMaxChars, p.comment_max_chars),
+        (SettingKey::CommentThreadDepth, p.comment_thread_depth),
+        (
+            SettingKey::CommentCloseAfterDays,
+            p.comment_close_after_days,
+        ),
+        (
+            SettingKey::CommentForgetAddressesDays,
+            p.comment_forget_addresses_days,
+        ),
     ] {
         match number {
             Patch::Absent => {}

@@ -13,7 +13,7 @@ use dateline_core::{
     age::age_in_words,
     articles::Article,
     comments::{Comment, CommentForm},
-    settings::SiteSettings,
+    settings::{CommentOrder, SiteSettings},
 };
 use dateline_store::ArticleLookup;
 use serde::{Deserialize, Serialize};
@@ -27,9 +27,8 @@ use crate::{
     extract::{FormField, SiteForm, parse_id},
 };
 
-/// Replies nest inside their parent's thread down to this depth; deeper ones are shown at the
-/// last level, naming whom they answer.
-pub const THREAD_DEPTH: usize = 4;
+/// Threads (a top-level comment and its replies) on one page of an article's comments.
+pub const THREADS_PER_PAGE: usize = 100;
 
 /// A comment as the page shows it, with the replies shown inside its thread.
 #[derive(Serialize)]
@@ -44,7 +43,15 @@ struct CommentView {
     in_reply_to: Option<String>,
     /// Held for a moderator: shown only to the reader who wrote it.
     pending: bool,
+    /// Written by a member of staff.
+    by_staff: bool,
     replies: Vec<CommentView>,
+}
+
+impl CommentView {
+    fn holds(&self, id: i64) -> bool {
+        self.id == id || self.replies.iter().any(|r| r.holds(id))
+    }
 }
 
 /// The cookie that names a reader's comments awaiting moderation, so that they, and nobody
@@ -124,6 +131,54 @@ fn threads(comments: Vec<(Comment, CommentView)>, depth: usize) -> Vec<CommentVi
     build(None, 0, depth.max(1), &mut children, &shown)
 }
 
+/// Puts the threads in the order asked (the reader's choice, else the site's) and keeps one
+/// page of them: the page asked for, else the one holding the comment the reader came to see
+/// or is answering, else the first.
+fn paginate(
+    mut threads: Vec<CommentView>,
+    settings: &SiteSettings,
+    asked: &CommentsQuery,
+    replying_to: &str,
+) -> (Vec<CommentView>, CommentPages) {
+    let order = asked.order.unwrap_or(settings.comment_order);
+    if order == CommentOrder::Newest {
+        threads.reverse();
+    }
+    let total = threads.len();
+    let pages = total.div_ceil(THREADS_PER_PAGE).max(1);
+    let focus = asked.focus.or_else(|| replying_to.parse().ok());
+    let page = asked
+        .page
+        .or_else(|| {
+            let id = focus?;
+            threads
+                .iter()
+                .position(|t| t.holds(id))
+                .map(|i| i / THREADS_PER_PAGE + 1)
+        })
+        .unwrap_or(1)
+        .min(pages);
+    let shown = threads
+        .into_iter()
+        .skip((page - 1) * THREADS_PER_PAGE)
+        .take(THREADS_PER_PAGE)
+        .collect();
+    let other = match order {
+        CommentOrder::Oldest => CommentOrder::Newest,
+        CommentOrder::Newest => CommentOrder::Oldest,
+    };
+    (
+        shown,
+        CommentPages {
+            order: order.as_str(),
+            other_order: other.as_str(),
+            page,
+            pages,
+            threads: total,
+        },
+    )
+}
+
 impl FormField for CommentFields {
     const MAIN_FIELD: &'static str = "body";
 }
@@ -143,6 +198,10 @@ pub struct CommentFields {
     /// The field people never see and leave empty; never shown again.
     #[serde(default, skip_serializing)]
     website: String,
+    /// When the form was first shown, signed ([`comments::form_token`]); kept when the form is
+    /// shown again for a correction, so that the time a reader spent is not forgotten.
+    #[serde(default)]
+    form_token: String,
 }
 
 #[derive(Serialize)]
@@ -153,6 +212,23 @@ struct FormView {
     error_field: Option<String>,
     /// The name of the commenter being answered, when the form is a reply.
     replying_to: Option<String>,
+    /// The article takes new comments.
+    open: bool,
+}
+
+/// Which threads of an article's comments a page shows, and in which order.
+#[derive(Serialize)]
+struct CommentPages {
+    /// `oldest` or `newest` first.
+    order: &'static str,
+    /// The other order, offered as a link.
+    other_order: &'static str,
+    /// This page, from 1.
+    page: usize,
+    /// Pages in all.
+    pages: usize,
+    /// Threads in all.
+    threads: usize,
 }
 
 #[derive(Serialize)]
@@ -161,7 +237,34 @@ struct ArticlePage {
     canonical: String,
     article: ArticleView,
     comments: Vec<CommentView>,
+    comment_pages: CommentPages,
     form: FormView,
+}
+
+/// What the reader asked of the comments: `?comments=newest|oldest`, `?cpage=N`, and
+/// `?c=ID` for the page that holds comment ID (where a reader lands after posting).
+#[derive(Default)]
+struct CommentsQuery {
+    order: Option<CommentOrder>,
+    page: Option<usize>,
+    focus: Option<i64>,
+}
+
+impl CommentsQuery {
+    fn parse(query: &str) -> (Self, String) {
+        let mut q = CommentsQuery::default();
+        let mut reply_to = String::new();
+        for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+            match &*k {
+                "comments" => q.order = CommentOrder::parse("comments", &v).ok(),
+                "cpage" => q.page = v.parse().ok().filter(|p| *p >= 1),
+                "c" => q.focus = v.parse().ok(),
+                "reply_to" => reply_to = v.into_owned(),
+                _ => {}
+            }
+        }
+        (q, reply_to)
+    }
 }
 
 type ArticlePath = Path<(String, String, String, String)>;
@@ -201,6 +304,7 @@ async fn page(
     mut values: CommentFields,
     error: Option<Error>,
     pending: &[i64],
+    asked: &CommentsQuery,
 ) -> Result<Response, SiteError> {
     let tz = settings.tz();
     let now = state.now();
@@ -241,13 +345,22 @@ async fn page(
                     author_name: c.author_name.clone(),
                     in_reply_to: None,
                     pending: own_pending.contains(&c.id),
+                    by_staff: c.by_staff,
                     replies: Vec::new(),
                 };
                 (c, view)
             })
             .collect(),
-        THREAD_DEPTH,
+        settings.comment_thread_depth as usize,
     );
+    let (comments, comment_pages) = paginate(comments, &settings, asked, &values.parent_id);
+    let open = comments::open_for_comments(&article, &settings.comment_rules(), now);
+    // A form shown again keeps its token, unless the token was what was wrong with it.
+    let token_expired =
+        matches!(&error, Some(Error::Invalid { field, .. }) if field == "form_token");
+    if values.form_token.is_empty() || token_expired {
+        values.form_token = comments::form_token(state.app(), article.id);
+    }
     let view = ArticleView::new(article, &settings);
     let mut retry_after = None;
     let (status, error, error_field) = match error {
@@ -264,6 +377,12 @@ async fn page(
                 Some("body".to_owned()),
             )
         }
+        // The thread closed: the page says so, and shows what was typed so it is not lost.
+        Some(e @ Error::Forbidden(_)) => (
+            StatusCode::FORBIDDEN,
+            Some(crate::error::public_message(&e)),
+            Some("body".to_owned()),
+        ),
         Some(other) => return Err(SiteError(other)),
     };
     let page = ArticlePage {
@@ -275,9 +394,11 @@ async fn page(
             error,
             error_field,
             replying_to,
+            open,
         },
         article: view,
         comments,
+        comment_pages,
     };
     let mut response = (status, render(state, "site/articles/show.html", page)?).into_response();
     if let Some(secs) = retry_after
@@ -303,10 +424,7 @@ pub async fn show(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, SiteError> {
-    let reply_to = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .find(|(k, _)| k == "reply_to")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+    let (asked, reply_to) = CommentsQuery::parse(query.as_deref().unwrap_or_default());
     match find(&state, &path).await? {
         Ok((article, settings)) => {
             let values = CommentFields {
@@ -314,7 +432,7 @@ pub async fn show(
                 ..Default::default()
             };
             let pending = pending_ids(&state, &headers);
-            page(&state, article, settings, values, None, &pending).await
+            page(&state, article, settings, values, None, &pending, &asked).await
         }
         Err(redirect) => Ok(redirect),
     }
@@ -385,20 +503,24 @@ async fn submit(
     let reader = state.app().reader(peer.ip(), user_agent);
     let facts = comments::FormFacts {
         honeypot: fields.website.clone(),
+        token: fields.form_token.clone(),
     };
     let submitted =
         comments::submit_with(state.app(), &reader, article.id, &form, Some(&facts)).await;
     let comment = match submitted {
         Ok(c) => c,
-        Err(e @ (Error::Invalid { .. } | Error::TooManyRequests { .. })) => {
+        Err(e @ (Error::Invalid { .. } | Error::TooManyRequests { .. } | Error::Forbidden(_))) => {
             let pending = pending_ids(state, headers);
-            return page(state, article, settings, fields, Some(e), &pending).await;
+            let asked = CommentsQuery::default();
+            return page(state, article, settings, fields, Some(e), &pending, &asked).await;
         }
         Err(e) => return Err(SiteError(e)),
     };
     metrics::counter!("comments_posted_total").increment(1);
     let url = article.path(&settings.tz()).unwrap_or_default();
-    let mut response = Redirect::to(&format!("{url}#comment-{}", comment.id)).into_response();
+    // `?c=` opens the page of comments that holds the new one.
+    let mut response =
+        Redirect::to(&format!("{url}?c={id}#comment-{id}", id = comment.id)).into_response();
     // A held comment is shown to its writer alone, named by a signed cookie. Spam is not: a
     // robot learns nothing from the answer.
     if comment.status == dateline_core::comments::CommentStatus::Pending {

@@ -296,6 +296,8 @@ async fn no_admin_change_happens_without_the_form_token(backend: Backend) {
     )
     .await;
     let m = media["id"].as_i64().unwrap();
+    // The job that makes the image's variants records its own event: let it finish first.
+    crate::support::wait_for_variants(&app, &api, m).await;
     let (_, tokens) = app.get_json("/api/v1/tokens", Some(&api)).await;
     let t = tokens[0]["id"].as_i64().unwrap();
     let before = app.db.latest_event_id().await.unwrap();
@@ -346,6 +348,7 @@ async fn no_admin_change_happens_without_the_form_token(backend: Backend) {
             vec![("body", "Mallory"), ("note", "")],
         ),
         ("/admin/comments/1/block".into(), vec![("kind", "email")]),
+        ("/admin/comments/1/reply".into(), vec![("body", "Mallory")]),
         ("/admin/comments/blocks/1/lift".into(), vec![]),
         (
             "/admin/settings".into(),

@@ -9,7 +9,7 @@ use dateline_core::users::Role;
 use serde_json::{Value, json};
 
 use crate::admin_articles::staff;
-use crate::support::{Backend, TestApp, csrf, jpeg, page, visible_text};
+use crate::support::{Backend, Options, TestApp, csrf, jpeg, page, visible_text};
 
 both_backends!(
     the_owner_changes_the_site_on_the_settings_page,
@@ -34,6 +34,14 @@ fn settings_form<'a>(csrf: &'a str, changes: &[(&'a str, &'a str)]) -> Vec<(&'a 
         ("comment_spam_words", ""),
         ("comment_rate_address", "20"),
         ("comment_rate_article", "120"),
+        ("comment_first_time", "hold_first_time"),
+        ("comment_form_min_seconds", "3"),
+        ("comment_form_max_hours", "24"),
+        ("comment_max_chars", "5000"),
+        ("comment_thread_depth", "4"),
+        ("comment_order", "oldest"),
+        ("comment_close_after_days", "0"),
+        ("comment_forget_addresses_days", "90"),
     ];
     for (k, v) in changes {
         form.iter_mut().find(|(f, _)| f == k).unwrap().1 = v;
@@ -58,7 +66,14 @@ async fn setting_events(app: &TestApp, token: &str) -> Vec<String> {
 }
 
 async fn the_owner_changes_the_site_on_the_settings_page(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(
+        backend,
+        Options {
+            comment_defaults: true,
+            ..Default::default()
+        },
+    )
+    .await;
     let (olive, token, _) = staff(&app, "Olive", Role::Owner).await;
     let c = csrf(&app, &olive).await;
     let (_, logo) =
@@ -173,7 +188,14 @@ async fn the_owner_changes_the_site_on_the_settings_page(backend: Backend) {
 }
 
 async fn one_refused_value_changes_nothing(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(
+        backend,
+        Options {
+            comment_defaults: true,
+            ..Default::default()
+        },
+    )
+    .await;
     let (olive, token, _) = staff(&app, "Olive", Role::Owner).await;
     let c = csrf(&app, &olive).await;
     let before = setting_events(&app, &token).await.len();
@@ -211,7 +233,14 @@ async fn one_refused_value_changes_nothing(backend: Backend) {
 }
 
 async fn settings_through_the_api_and_on_every_node(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(
+        backend,
+        Options {
+            comment_defaults: true,
+            ..Default::default()
+        },
+    )
+    .await;
     let (_, owner) = app
         .user_with_token("Olive", "olive@example.org", Role::Owner)
         .await;

@@ -22,6 +22,7 @@ async fn the_form_and_the_api_record_the_same_facts(backend: Backend) {
         .post(app.url(&format!("/articles/{id}/comments")))
         .header("User-Agent", "SameBrowser/2.0")
         .form(&[
+            ("form_token", app.comment_token(id).as_str()),
             ("author_name", "Ali"),
             ("author_email", "ali@private.example"),
             ("body", "Via the form"),
@@ -68,7 +69,11 @@ async fn the_form_and_the_api_record_the_same_facts(backend: Backend) {
     let form = app
         .client
         .post(app.url(&format!("/articles/{id}/comments")))
-        .form(&[("author_name", "Ali"), ("body", " ")])
+        .form(&[
+            ("form_token", app.comment_token(id).as_str()),
+            ("author_name", "Ali"),
+            ("body", " "),
+        ])
         .send()
         .await
         .unwrap();

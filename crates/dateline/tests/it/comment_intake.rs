@@ -93,7 +93,11 @@ async fn floods_are_refused_per_address_and_per_article_on_every_node(backend: B
     // ... and through the form, which keeps what was typed.
     let r = client
         .post(app.url(&format!("/articles/{a}/comments")))
-        .form(&[("author_name", "Ann"), ("body", "Typed with care.")])
+        .form(&[
+            ("form_token", app.comment_token(a).as_str()),
+            ("author_name", "Ann"),
+            ("body", "Typed with care."),
+        ])
         .send()
         .await
         .unwrap();
@@ -157,6 +161,7 @@ async fn links_and_word_lists_hold_or_spam_with_their_reasons(backend: Backend) 
         .client
         .post(app.url(&format!("/articles/{a}/comments")))
         .form(&[
+            ("form_token", app.comment_token(a).as_str()),
             ("author_name", "Bob"),
             ("body", "Form links: https://a.org http://b.org www.c.org"),
         ])
@@ -269,7 +274,11 @@ async fn duplicates_are_refused_and_robots_fill_the_hidden_field(backend: Backen
     let r = app
         .client
         .post(app.url(&format!("/articles/{a}/comments")))
-        .form(&[("author_name", "Ann"), ("body", "Said once.")])
+        .form(&[
+            ("form_token", app.comment_token(a).as_str()),
+            ("author_name", "Ann"),
+            ("body", "Said once."),
+        ])
         .send()
         .await
         .unwrap();
@@ -286,6 +295,7 @@ async fn duplicates_are_refused_and_robots_fill_the_hidden_field(backend: Backen
         .client
         .post(app.url(&format!("/articles/{a}/comments")))
         .form(&[
+            ("form_token", app.comment_token(a).as_str()),
             ("author_name", "Bot"),
             ("body", "Great post!"),
             ("website", "https://spam.example"),
@@ -321,6 +331,7 @@ async fn a_held_comment_is_shown_to_its_writer_alone(backend: Backend) {
     let r = writer
         .post(app.url(&format!("/articles/{a}/comments")))
         .form(&[
+            ("form_token", app.comment_token(a).as_str()),
             ("author_name", "Ann"),
             ("body", "Mine: https://a.org https://b.org https://c.org"),
         ])

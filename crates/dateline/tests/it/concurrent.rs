@@ -66,7 +66,7 @@ async fn eight_writers_of_each_kind_at_once_see_no_error(backend: Backend) {
                             let r = app
                                 .client
                                 .post(app.url(&format!("/articles/{article_id}/comments")))
-                                .form(&[("author_name", format!("form {w}")), ("body", format!("Form comment {i} of writer {w}"))])
+                                .form(&[("form_token", app.comment_token(article_id)), ("author_name", format!("form {w}")), ("body", format!("Form comment {i} of writer {w}"))])
                                 .send()
                                 .await
                                 .unwrap();

@@ -102,6 +102,7 @@ async fn forms_from_other_sites_are_refused(backend: Backend) {
             .client
             .post(app.url(&format!("/articles/{id}/comments")))
             .form(&[
+                ("form_token", app.comment_token(id)),
                 ("author_name", "Ali".to_owned()),
                 ("body", format!("Hello {n}")),
             ]);

@@ -483,6 +483,8 @@ async fn store_story(backend: Backend) {
         ip_hash: Some("iphash".into()),
         user_agent: Some("UA".into()),
         reasons: Vec::new(),
+        email_hash: None,
+        author_user_id: None,
     };
     let mut tx = db.begin_write().await.unwrap();
     let first = tx

@@ -153,6 +153,10 @@ pub struct Options {
     pub cors_origins: Option<Vec<String>>,
     pub limits: Option<dateline_web::serve::Limits>,
     pub media: Option<dateline_app::media::MediaLimits>,
+    /// Keep the site's comment rules as a new site has them. Otherwise a test site trusts
+    /// first-time commenters and takes a form sent at once, so that tests of other things see
+    /// their comments published; the tests of those rules keep the defaults.
+    pub comment_defaults: bool,
 }
 
 impl TestApp {
@@ -189,6 +193,24 @@ impl TestApp {
             .cookie_store(true)
             .build()
             .unwrap();
+        if !options.comment_defaults {
+            dateline_app::settings::change_many(
+                &running.app,
+                &dateline_core::actor::Actor::System,
+                &[
+                    (
+                        dateline_core::settings::SettingKey::CommentFirstTime,
+                        "hold_none".into(),
+                    ),
+                    (
+                        dateline_core::settings::SettingKey::CommentFormMinSeconds,
+                        "0".into(),
+                    ),
+                ],
+            )
+            .await
+            .unwrap();
+        }
         TestApp {
             // Requests go to the bound address, whatever base URL links are made with.
             base: format!("http://{}", running.addr),
@@ -222,6 +244,11 @@ impl TestApp {
         )
         .await
         .unwrap();
+    }
+
+    /// The token the comment form under article `article_id` carries, as the page renders it.
+    pub fn comment_token(&self, article_id: i64) -> String {
+        dateline_app::comments::form_token(&self.app, article_id)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -387,6 +414,11 @@ pub fn snapshot_settings() -> insta::Settings {
     s.add_filter(r"comment-\d+", "comment-[id]");
     s.add_filter(r"/articles/\d+/", "/articles/[id]/");
     s.add_filter(r"\b\d+ years ago", "[n] years ago");
+    // Signed with the site's random key at the time the page was rendered.
+    s.add_filter(
+        r#"name="form_token" value="[0-9a-f.]+""#,
+        r#"name="form_token" value="[token]""#,
+    );
     s
 }
 

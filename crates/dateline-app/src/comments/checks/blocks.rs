@@ -8,7 +8,7 @@ use super::{Checked, Submission};
 
 pub(crate) fn check<'a>(s: &'a Submission<'a>, tx: &'a mut WriteTx) -> Checked<'a> {
     Box::pin(async move {
-        if let Some(email) = s.email_hash.as_deref()
+        if let Some(email) = s.email_hash
             && tx.is_blocked("email", email, s.now).await?
         {
             return Ok(Verdict::Spam("blocked e-mail address".to_owned()));

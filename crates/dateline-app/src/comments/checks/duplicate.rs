@@ -11,7 +11,7 @@ pub(crate) fn check<'a>(s: &'a Submission<'a>, tx: &'a mut WriteTx) -> Checked<'
         let since = s.now - SignedDuration::from_hours(24);
         Ok(
             if tx
-                .has_recent_comment(s.article_id, &s.input.body, since)
+                .has_recent_comment(s.article.id, &s.input.body, since)
                 .await?
             {
                 Verdict::Refuse(Error::invalid(

@@ -3,9 +3,14 @@
 //! reason a moderator can read; adding one is a file here and a line in [`PIPELINE`].
 
 mod blocks;
+mod classifier;
 mod duplicate;
+mod first_time;
+mod form_timing;
 mod honeypot;
+mod length;
 mod links;
+mod open;
 mod rate_limit;
 mod words;
 
@@ -13,6 +18,7 @@ use std::{future::Future, pin::Pin};
 
 use dateline_core::{
     Result,
+    articles::Article,
     comments::{CommentInput, CommentStatus},
     moderation::{CommentRules, Verdict},
 };
@@ -24,19 +30,35 @@ use jiff::Timestamp;
 pub struct FormFacts {
     /// The field people never see and leave empty.
     pub honeypot: String,
+    /// The signed token saying when the form was shown ([`crate::comments::form_token`]).
+    pub token: String,
+}
+
+/// When the form a comment came by was shown, as its token says.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum FormShown {
+    /// It came by the API, which has no form.
+    NoForm,
+    /// The form was sent without its token.
+    Missing,
+    /// The token was not one this site signed.
+    Forged,
+    /// The form was shown then.
+    At(Timestamp),
 }
 
 /// A comment on its way in, with what the checks may need to know.
 pub(crate) struct Submission<'a> {
-    pub article_id: i64,
+    pub article: &'a Article,
     /// Keyed hash of the sender's network (the address, or its IPv6 /64).
     pub network_hash: &'a str,
     /// Keyed hash of the sender's address.
     pub address_hash: &'a str,
     /// Keyed hash of the e-mail address given, if one was.
-    pub email_hash: Option<String>,
+    pub email_hash: Option<&'a str>,
     pub input: &'a CommentInput,
     pub form: Option<&'a FormFacts>,
+    pub form_shown: FormShown,
     pub rules: &'a CommentRules,
     pub now: Timestamp,
 }
@@ -46,14 +68,20 @@ type Checked<'a> = Pin<Box<dyn Future<Output = Result<Verdict>> + Send + 'a>>;
 /// One check: it reads the submission and, within the comment's transaction, the database.
 pub(crate) type Check = for<'a> fn(&'a Submission<'a>, &'a mut WriteTx) -> Checked<'a>;
 
-/// The checks, in the order they run.
+/// The checks, in the order they run: refusals that a person can act on first, then the
+/// limits, then what marks spam, then what holds.
 pub(crate) const PIPELINE: &[(&str, Check)] = &[
+    ("open thread", open::check),
+    ("length", length::check),
     ("rate limit", rate_limit::check),
     ("blocks", blocks::check),
     ("honeypot", honeypot::check),
+    ("form timing", form_timing::check),
     ("duplicate", duplicate::check),
     ("links", links::check),
     ("words", words::check),
+    ("classifier", classifier::check),
+    ("first time", first_time::check),
 ];
 
 /// What the checks decided together: the status the comment is stored with, and every reason.

@@ -20,7 +20,7 @@ pub(crate) fn check<'a>(s: &'a Submission<'a>, tx: &'a mut WriteTx) -> Checked<'
                 ADDRESS_BURST,
             ),
             (
-                format!("comment:article:{}", s.article_id),
+                format!("comment:article:{}", s.article.id),
                 s.rules.per_article_hourly,
                 ARTICLE_BURST,
             ),
