@@ -26,12 +26,11 @@ pub fn text_of(name: &str, email: Option<&str>, body: &str) -> String {
     format!("{name}\n{}\n{body}", email.unwrap_or_default())
 }
 
-/// How many examples of each kind it has learned from, and where it has read the log to.
+/// How many examples of each kind it has learned from, and where it has read the log to. The
+/// position is read first: the examples, read after, have learned at least up to it.
 pub async fn status(app: &App) -> Result<(Examples, i64)> {
-    Ok((
-        app.db().classifier_examples().await?,
-        app.db().consumer_position(CONSUMER).await?,
-    ))
+    let position = app.db().consumer_position(CONSUMER).await?;
+    Ok((app.db().classifier_examples().await?, position))
 }
 
 /// Learns from the decisions recorded since its position; returns how many events it read

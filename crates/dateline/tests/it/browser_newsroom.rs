@@ -39,7 +39,7 @@ async fn screenshot(c: &Client, app: &TestApp, path: &str, name: &str, width: u3
 }
 
 /// Clicks the button `css` selects and waits for the page it leads to.
-async fn press(c: &Client, css: &str) {
+pub(crate) async fn press(c: &Client, css: &str) {
     let old = c.find(Locator::Css("html")).await.unwrap();
     click(c, css).await;
     for _ in 0..600 {
@@ -60,7 +60,7 @@ async fn press(c: &Client, css: &str) {
 
 /// The confirmation at the top of the page; if there is none, the test stops with what the page
 /// says instead (a refusal, most likely).
-async fn notice(c: &Client) -> String {
+pub(crate) async fn notice(c: &Client) -> String {
     match c
         .wait()
         .at_most(Duration::from_secs(30))

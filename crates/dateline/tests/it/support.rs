@@ -246,6 +246,13 @@ impl TestApp {
         .unwrap();
     }
 
+    /// Changes a site setting as the owner would.
+    pub async fn set_setting(&self, key: dateline_core::settings::SettingKey, value: &str) {
+        dateline_app::settings::change(&self.app, &Actor::System, key, value)
+            .await
+            .unwrap();
+    }
+
     /// The token the comment form under article `article_id` carries, as the page renders it.
     pub fn comment_token(&self, article_id: i64) -> String {
         dateline_app::comments::form_token(&self.app, article_id)
