@@ -17,25 +17,25 @@ pub struct LearnedExample {
     pub text: String,
 }
 
-const EXAMPLE_TOTALS: &str = "SELECT \
-     COALESCE(SUM(CASE WHEN label = 'spam' THEN 1 ELSE 0 END), 0), \
-     COALESCE(SUM(CASE WHEN label = 'ham' THEN 1 ELSE 0 END), 0) FROM classifier_examples";
-
-fn examples_from_row(row: &sqlx::any::AnyRow) -> Result<Examples, Error> {
-    Ok(Examples {
-        spam: row.try_get(0).map_err(db_error)?,
-        ham: row.try_get(1).map_err(db_error)?,
-    })
-}
+/// The row of `classifier_features` that counts the examples themselves: every example holds
+/// it, so its counts are the totals, read with the features in one query. `features()` never
+/// yields it (each of them has a prefix and a colon).
+const TOTALS: &str = "#examples";
 
 impl Db {
     /// How many spam and approved comments the classifier has learned from.
     pub async fn classifier_examples(&self) -> Result<Examples, Error> {
-        let row = sqlx::query(EXAMPLE_TOTALS)
-            .fetch_one(&self.pool)
+        let row = sqlx::query("SELECT spam, ham FROM classifier_features WHERE feature = $1")
+            .bind(TOTALS)
+            .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?;
-        examples_from_row(&row)
+        row.map_or(Ok(Examples::default()), |r| {
+            Ok(Examples {
+                spam: r.try_get(0).map_err(db_error)?,
+                ham: r.try_get(1).map_err(db_error)?,
+            })
+        })
     }
 
     /// Where consumer `name` has read the activity log up to (0 before it starts).
@@ -84,25 +84,17 @@ impl WriteTx {
         Ok(())
     }
 
-    /// The classifier's totals, and the counts of those of `features` it has seen.
+    /// The classifier's totals, and the counts of those of `features` it has seen: one query,
+    /// by primary key, for every comment the intake judges.
     pub async fn classifier_counts(
         &mut self,
         features: &[String],
     ) -> Result<(Examples, Vec<FeatureCount>), Error> {
-        let row = sqlx::query(EXAMPLE_TOTALS)
-            .fetch_one(&mut *self.conn())
-            .await
-            .map_err(db_error)?;
-        let examples = examples_from_row(&row)?;
-        if !examples.ready() || features.is_empty() {
-            return Ok((examples, Vec::new()));
-        }
-        let mut q = Sql::new("SELECT spam, ham FROM classifier_features WHERE feature IN (");
-        for (i, f) in features.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(f.clone());
+        let mut q =
+            Sql::new("SELECT feature, spam, ham FROM classifier_features WHERE feature IN (");
+        q.bind(TOTALS.to_owned());
+        for f in features {
+            q.push(", ").bind(f.clone());
         }
         q.push(")");
         let rows = q
@@ -110,15 +102,23 @@ impl WriteTx {
             .fetch_all(&mut *self.conn())
             .await
             .map_err(db_error)?;
-        let counts = rows
-            .iter()
-            .map(|r| {
-                Ok(FeatureCount {
-                    spam: r.try_get(0).map_err(db_error)?,
-                    ham: r.try_get(1).map_err(db_error)?,
-                })
-            })
-            .collect::<Result<_, Error>>()?;
+        let mut examples = Examples::default();
+        let mut counts = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let feature: String = r.try_get(0).map_err(db_error)?;
+            let count = FeatureCount {
+                spam: r.try_get(1).map_err(db_error)?,
+                ham: r.try_get(2).map_err(db_error)?,
+            };
+            if feature == TOTALS {
+                examples = Examples {
+                    spam: count.spam,
+                    ham: count.ham,
+                };
+            } else {
+                counts.push(count);
+            }
+        }
         Ok((examples, counts))
     }
 
@@ -160,16 +160,20 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Adds `spam` and `ham` (either may be negative, to unlearn) to the counts of `features`.
+    /// Adds `spam` and `ham` (either may be negative, to unlearn) to the counts of the
+    /// features of one example, and to the totals.
     pub async fn add_feature_counts(
         &mut self,
         features: &[String],
         spam: i64,
         ham: i64,
     ) -> Result<(), Error> {
+        let mut all = Vec::with_capacity(features.len() + 1);
+        all.push(TOTALS.to_owned());
+        all.extend_from_slice(features);
         // A few hundred rows at a time keeps every statement within both engines' limits on
         // bound values.
-        for chunk in features.chunks(200) {
+        for chunk in all.chunks(200) {
             let mut q = Sql::new("INSERT INTO classifier_features (feature, spam, ham) VALUES ");
             for (i, f) in chunk.iter().enumerate() {
                 q.push(if i == 0 { "(" } else { ", (" })

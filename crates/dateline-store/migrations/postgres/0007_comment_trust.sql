@@ -18,7 +18,8 @@ CREATE TABLE event_consumers (
     position BIGINT NOT NULL
 );
 
--- The classifier: in how many spam and approved examples each feature appeared ...
+-- The classifier: in how many spam and approved examples each feature appeared (the row
+-- '#examples', which every example holds, counts the examples) ...
 CREATE TABLE classifier_features (
     feature TEXT PRIMARY KEY,
     spam    BIGINT NOT NULL DEFAULT 0,
