@@ -628,6 +628,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_default_is_a_value_its_key_accepts_and_reads_back() {
+        let defaults = SiteSettings::default();
+        for key in SettingKey::EDITABLE {
+            let stored = defaults.value_of(key);
+            if key == SettingKey::Logo {
+                continue; // no logo is the empty value, which means "none"
+            }
+            assert_eq!(key.parse_value(&stored).unwrap(), stored, "{key:?}");
+            let mut read = SiteSettings::default();
+            read.set(key, stored.clone());
+            assert_eq!(read.value_of(key), stored, "{key:?}");
+        }
+        let mut changed = SiteSettings::default();
+        changed.set(SettingKey::CommentFirstTime, "hold_all".into());
+        changed.set(SettingKey::CommentThreadDepth, "7".into());
+        changed.set(SettingKey::CommentThreadDepth, "70".into()); // out of range: ignored
+        assert_eq!(changed.comment_first_time, FirstTimePolicy::HoldAll);
+        assert_eq!(changed.comment_thread_depth, 7);
+        assert!(SettingKey::CommentMaxChars.parse_value("10001").is_err());
+        assert!(SettingKey::CommentOrder.parse_value("random").is_err());
+        assert_eq!(
+            SettingKey::CommentFormMinSeconds
+                .parse_value(" 0 ")
+                .unwrap(),
+            "0"
+        );
+    }
+
+    #[test]
     fn editable_keys_parse_and_check_their_values() {
         assert_eq!(
             SettingKey::parse_editable("key", "time_zone").unwrap(),

@@ -33,7 +33,7 @@ pub(crate) async fn staff(app: &TestApp, name: &str, role: Role) -> (reqwest::Cl
 }
 
 /// The editor's form: the fields given, over an empty article.
-fn editor_form(csrf: &str, fields: &[(&str, &str)]) -> Form {
+pub(crate) fn editor_form(csrf: &str, fields: &[(&str, &str)]) -> Form {
     let mut form = Form::new().text("csrf", csrf.to_owned());
     for (k, v) in fields {
         form = form.text(k.to_string(), v.to_string());
@@ -62,7 +62,7 @@ pub(crate) async fn post_editor(
     (status, location, r.text().await.unwrap())
 }
 
-fn id_of(location: &str) -> i64 {
+pub(crate) fn id_of(location: &str) -> i64 {
     location
         .trim_start_matches("/admin/articles/")
         .split('?')

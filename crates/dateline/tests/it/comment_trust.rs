@@ -756,3 +756,107 @@ async fn a_staff_reply_is_marked_and_approves_what_it_answers(backend: Backend) 
     assert_eq!(list["items"][0]["by_staff"], false);
     app.stop().await;
 }
+
+both_backends!(the_editor_closes_and_opens_comments);
+
+async fn the_editor_closes_and_opens_comments(backend: Backend) {
+    use crate::admin_articles::{editor_form, id_of, post_editor, staff};
+    let app = TestApp::spawn(backend).await;
+    let (eve, token, _) = staff(&app, "Eve", dateline_core::users::Role::Editor).await;
+    let c = crate::support::csrf(&app, &eve).await;
+    let fields = [("title", "Quiet piece"), ("body_markdown", "No debate.")];
+    // Ticked, the article is published closed ...
+    let (s, location, html) = post_editor(
+        &app,
+        &eve,
+        "/admin/articles",
+        editor_form(&c, &fields)
+            .text("comments_closed", "1")
+            .text("intent", "publish"),
+    )
+    .await;
+    assert_eq!(s, 303, "{html}");
+    let id = id_of(&location);
+    let (_, article) = app
+        .get_json(&format!("/api/v1/articles/{id}"), Some(&token))
+        .await;
+    assert_eq!(article["comments_open"], false);
+    let (_, editor) = crate::support::page(&app, &eve, &format!("/admin/articles/{id}")).await;
+    assert!(editor.contains(r#"name="comments_closed" type="checkbox" value="1" checked"#));
+    let (s, _) = api_comment(&app, id, json!({"author_name": "Ann", "body": "Hello?"})).await;
+    assert_eq!(s, 403);
+    // ... unticked, another is open.
+    let (s, location, _) = post_editor(
+        &app,
+        &eve,
+        "/admin/articles",
+        editor_form(&c, &[("title", "Open piece"), ("body_markdown", "Debate.")])
+            .text("intent", "publish"),
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (s, _) = api_comment(
+        &app,
+        id_of(&location),
+        json!({"author_name": "Ann", "body": "Hello!"}),
+    )
+    .await;
+    assert_eq!(s, 201);
+    app.stop().await;
+}
+
+both_backends!(the_comment_rules_are_set_and_checked_through_the_api);
+
+async fn the_comment_rules_are_set_and_checked_through_the_api(backend: Backend) {
+    let app = TestApp::spawn_with(backend, with_defaults()).await;
+    let (_, owner) = app
+        .user_with_token(
+            "Olga",
+            "olga@example.org",
+            dateline_core::users::Role::Owner,
+        )
+        .await;
+    let (s, settings) = app.get_json("/api/v1/settings", Some(&owner)).await;
+    assert_eq!(s, 200);
+    for (k, v) in [
+        ("comment_first_time", json!("hold_first_time")),
+        ("comment_form_min_seconds", json!(3)),
+        ("comment_form_max_hours", json!(24)),
+        ("comment_max_chars", json!(5000)),
+        ("comment_thread_depth", json!(4)),
+        ("comment_order", json!("oldest")),
+        ("comment_close_after_days", json!(0)),
+        ("comment_forget_addresses_days", json!(90)),
+    ] {
+        assert_eq!(settings[k], v, "{k}");
+    }
+    let change = json!({"comment_first_time": "hold_all", "comment_thread_depth": 6,
+                        "comment_order": "newest", "comment_close_after_days": 365});
+    let (s, changed) = app.patch_json("/api/v1/settings", &owner, &change).await;
+    assert_eq!(s, 200, "{changed}");
+    for (k, v) in change.as_object().unwrap() {
+        assert_eq!(&changed[k], v, "{k}");
+    }
+    // A refused value names its field and changes nothing.
+    for (k, v) in [
+        ("comment_first_time", json!("hold_some")),
+        ("comment_thread_depth", json!(0)),
+        ("comment_max_chars", json!(10001)),
+        ("comment_order", json!("random")),
+        ("comment_form_min_seconds", json!(-1)),
+    ] {
+        let (s, body) = app
+            .patch_json(
+                "/api/v1/settings",
+                &owner,
+                &json!({k: v, "comment_forget_addresses_days": 7}),
+            )
+            .await;
+        assert_eq!(s, 422, "{k}: {body}");
+        assert_eq!(body["error"]["field"], k);
+    }
+    let (_, after) = app.get_json("/api/v1/settings", Some(&owner)).await;
+    assert_eq!(after["comment_forget_addresses_days"], 90);
+    assert_eq!(after["comment_thread_depth"], 6);
+    app.stop().await;
+}
