@@ -123,6 +123,27 @@ async fn key(c: &Client, key: char) {
     c.perform_actions(press).await.unwrap();
 }
 
+/// Presses j (the next comment), then `decision`'s key, and waits for the page it leads to;
+/// returns the id of the comment j selected.
+async fn next_then(c: &Client, decision: char) -> String {
+    key(c, 'j').await;
+    let current = script(
+        c,
+        "return document.querySelector('.moderation-item.current').id;",
+        vec![],
+    )
+    .await;
+    let old = c.find(Locator::Css("html")).await.unwrap();
+    key(c, decision).await;
+    for _ in 0..200 {
+        if old.tag_name().await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    current.as_str().unwrap_or_default().to_owned()
+}
+
 async fn status_of(app: &TestApp, token: &str, id: i64) -> String {
     let (_, c) = app
         .get_json(&format!("/api/v1/comments/{id}"), Some(token))
@@ -162,41 +183,11 @@ async fn a_moderator_works_the_desk_from_the_keyboard_and_replies_as_staff() {
         "the shortcuts are shown once they work"
     );
     // j selects the first comment (Rosa's); a approves it.
-    key(c, 'j').await;
-    let current = script(
-        c,
-        "return document.querySelector('.moderation-item.current').id;",
-        vec![],
-    )
-    .await;
-    assert_eq!(current, json!(format!("comment-{fine}")));
-    let old = c.find(Locator::Css("html")).await.unwrap();
-    key(c, 'a').await;
-    for _ in 0..200 {
-        if old.tag_name().await.is_err() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    assert_eq!(next_then(c, 'a').await, format!("comment-{fine}"));
     assert_eq!(notice(c).await, "Done.");
     assert_eq!(status_of(&app, &token, fine).await, "approved");
     // Then j, s: Promo's is spam.
-    key(c, 'j').await;
-    let current = script(
-        c,
-        "return document.querySelector('.moderation-item.current').id;",
-        vec![],
-    )
-    .await;
-    assert_eq!(current, json!(format!("comment-{spam}")));
-    let old = c.find(Locator::Css("html")).await.unwrap();
-    key(c, 's').await;
-    for _ in 0..200 {
-        if old.tag_name().await.is_err() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    assert_eq!(next_then(c, 's').await, format!("comment-{spam}"));
     assert_eq!(status_of(&app, &token, spam).await, "spam");
     // j, p opens the reply under Quinn's question with the focus in it.
     key(c, 'j').await;

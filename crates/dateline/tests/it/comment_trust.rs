@@ -273,16 +273,13 @@ async fn closed_threads_show_their_comments_and_refuse_new_ones(backend: Backend
     assert!(!html.contains("<form method=\"post\" action=\"/articles/"));
     assert!(!html.contains("reply-link"));
     // A form sent anyway gets a clear page that keeps the text; the API answers 403.
-    let r = browser()
-        .post(app.url(&format!("/articles/{a}/comments")))
-        .form(&[
-            ("form_token", app.comment_token(a).as_str()),
-            ("author_name", "Bob"),
-            ("body", "Too late?"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .send_comment_form(
+            &browser(),
+            a,
+            &[("author_name", "Bob"), ("body", "Too late?")],
+        )
+        .await;
     assert_eq!(r.status(), 403);
     let html = r.text().await.unwrap();
     assert!(visible_text(&html).contains("Comments on this article are closed."));
@@ -368,16 +365,9 @@ async fn length_depth_order_and_pages_follow_the_settings(backend: Backend) {
             long.chars().count()
         )
     );
-    let r = browser()
-        .post(app.url(&format!("/articles/{a}/comments")))
-        .form(&[
-            ("form_token", app.comment_token(a).as_str()),
-            ("author_name", "Lu"),
-            ("body", long),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .send_comment_form(&browser(), a, &[("author_name", "Lu"), ("body", long)])
+        .await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(html.contains(&format!(">{long}</textarea>")));

@@ -253,6 +253,25 @@ impl TestApp {
             .unwrap();
     }
 
+    /// Sends the comment form under article `article_id` from `client`, with the token the page
+    /// gives it and `fields`.
+    pub async fn send_comment_form(
+        &self,
+        client: &reqwest::Client,
+        article_id: i64,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let token = self.comment_token(article_id);
+        let mut form = vec![("form_token", token.as_str())];
+        form.extend_from_slice(fields);
+        client
+            .post(self.url(&format!("/articles/{article_id}/comments")))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// The token the comment form under article `article_id` carries, as the page renders it.
     pub fn comment_token(&self, article_id: i64) -> String {
         dateline_app::comments::form_token(&self.app, article_id)
