@@ -632,6 +632,7 @@ fn changed_fields(before: &Article, after: &Article) -> Vec<&'static str> {
         ("lead_image", lead(before) != lead(after)),
         ("sources", before.sources != after.sources),
         ("topics", topics(before) != topics(after)),
+        ("comments_open", before.comments_open != after.comments_open),
     ]
     .into_iter()
     .filter_map(|(name, differs)| differs.then_some(name))

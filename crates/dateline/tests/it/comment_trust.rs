@@ -265,6 +265,17 @@ async fn closed_threads_show_their_comments_and_refuse_new_ones(backend: Backend
         (200, &json!(false)),
         "{closed}"
     );
+    // The page caches to come learn of it from the log.
+    let (_, log) = app
+        .get_json(
+            "/api/v1/activity?kind=article.updated&limit=1",
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(
+        log["items"][0]["payload"]["changed"],
+        json!(["comments_open"])
+    );
     // The page still shows the comments, says the thread is closed, and has no form.
     let (_, html) = app.get_text(&path).await;
     let text = visible_text(&html);
