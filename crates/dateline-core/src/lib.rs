@@ -9,6 +9,7 @@ pub mod clock;
 pub mod comments;
 pub mod error;
 pub mod events;
+pub mod feeds;
 pub mod markdown;
 pub mod media;
 pub mod moderation;

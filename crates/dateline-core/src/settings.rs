@@ -52,6 +52,8 @@ pub enum SettingKey {
     CommentCloseAfterDays,
     /// Address hashes of comments older than this many days are deleted; 0 to keep them.
     CommentForgetAddressesDays,
+    /// Whether feeds carry whole articles or their summaries (`full` or `summary`).
+    FeedContent,
     /// Key of the keyed hash under which readers' IP addresses are stored; never shown.
     IpHashKey,
     /// Records that the welcome content of a new site was made (or claimed by another process).
@@ -62,7 +64,7 @@ pub enum SettingKey {
 
 impl SettingKey {
     /// The settings a staff member may read and change (the others are the system's own).
-    pub const EDITABLE: [SettingKey; 22] = [
+    pub const EDITABLE: [SettingKey; 23] = [
         SettingKey::Title,
         SettingKey::Tagline,
         SettingKey::Description,
@@ -85,6 +87,7 @@ impl SettingKey {
         SettingKey::CommentOrder,
         SettingKey::CommentCloseAfterDays,
         SettingKey::CommentForgetAddressesDays,
+        SettingKey::FeedContent,
     ];
 
     /// The stored name.
@@ -112,6 +115,7 @@ impl SettingKey {
             SettingKey::CommentOrder => "comment_order",
             SettingKey::CommentCloseAfterDays => "comment_close_after_days",
             SettingKey::CommentForgetAddressesDays => "comment_forget_addresses_days",
+            SettingKey::FeedContent => "feed_content",
             SettingKey::IpHashKey => "ip_hash_key",
             SettingKey::Seeded => "seeded",
             SettingKey::SetupTokenHash => "setup_token_hash",
@@ -216,6 +220,10 @@ impl SettingKey {
             SettingKey::CommentOrder => {
                 CommentOrder::parse(field, value).map(|o| o.as_str().to_owned())
             }
+            SettingKey::FeedContent => match value.trim() {
+                v @ ("full" | "summary") => Ok(v.to_owned()),
+                _ => Err(Error::invalid(field, "Use full or summary.")),
+            },
             SettingKey::CommentHoldWords | SettingKey::CommentSpamWords => {
                 if value.chars().count() > 20_000 {
                     return Err(Error::invalid(
@@ -474,6 +482,8 @@ pub struct SiteSettings {
     pub comment_close_after_days: u32,
     /// Address hashes are deleted after this many days; 0 to keep them.
     pub comment_forget_addresses_days: u32,
+    /// Feeds carry whole articles (true) or their summaries.
+    pub feed_full_content: bool,
 }
 
 impl Default for SiteSettings {
@@ -502,6 +512,7 @@ impl Default for SiteSettings {
             comment_order: CommentOrder::default(),
             comment_close_after_days: 0,
             comment_forget_addresses_days: 90,
+            feed_full_content: true,
         }
     }
 }
@@ -558,6 +569,7 @@ impl SiteSettings {
                 self.comment_order =
                     CommentOrder::parse("comment_order", &value).unwrap_or_default();
             }
+            SettingKey::FeedContent => self.feed_full_content = value != "summary",
             _ => {}
         }
     }
@@ -590,6 +602,12 @@ impl SiteSettings {
             SettingKey::CommentForgetAddressesDays => {
                 self.comment_forget_addresses_days.to_string()
             }
+            SettingKey::FeedContent => if self.feed_full_content {
+                "full"
+            } else {
+                "summary"
+            }
+            .to_owned(),
             SettingKey::IpHashKey | SettingKey::Seeded | SettingKey::SetupTokenHash => {
                 String::new()
             }

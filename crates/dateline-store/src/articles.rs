@@ -257,7 +257,7 @@ pub(crate) fn like_pattern(words: &str) -> String {
 }
 
 /// Appends the reader-visibility condition for lists: [`Article::is_visible_at`] in SQL.
-fn push_visible(q: &mut Sql, at: Timestamp) {
+pub(crate) fn push_visible(q: &mut Sql, at: Timestamp) {
     q.push("(a.status IN ('published', 'scheduled') AND a.published_at <= ")
         .bind(to_micros(at))
         .push(")");

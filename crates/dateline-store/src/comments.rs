@@ -194,6 +194,54 @@ impl Db {
     }
 }
 
+/// An approved comment with what a link to it needs of its article.
+#[derive(Debug, Clone)]
+pub struct CommentInContext {
+    /// The comment.
+    pub comment: Comment,
+    /// Its article's headline.
+    pub article_title: String,
+    /// Its article's slug.
+    pub article_slug: String,
+    /// When its article was published (its dated address needs it).
+    pub article_published_at: Timestamp,
+}
+
+impl Db {
+    /// The newest approved comments (on one article, if given) on articles readers may see at
+    /// `now`, newest first: what comment feeds show.
+    pub async fn latest_comments(
+        &self,
+        now: Timestamp,
+        article_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<CommentInContext>, Error> {
+        let mut q = crate::sql::Sql::new(
+            "SELECT c.id, c.article_id, c.parent_id, c.author_name, c.body, c.status, \
+             c.created_at, c.author_user_id, a.title, a.slug, a.published_at \
+             FROM comments c JOIN articles a ON a.id = c.article_id \
+             WHERE c.status = 'approved' AND a.deleted_at IS NULL AND ",
+        );
+        crate::articles::push_visible(&mut q, now);
+        if let Some(id) = article_id {
+            q.push(" AND c.article_id = ").bind(id);
+        }
+        q.push(" ORDER BY c.created_at DESC, c.id DESC LIMIT ")
+            .bind(limit);
+        let rows = q.query()?.fetch_all(&self.pool).await.map_err(db_error)?;
+        rows.iter()
+            .map(|r| {
+                Ok(CommentInContext {
+                    comment: comment_from_row(r)?,
+                    article_title: r.try_get(8).map_err(db_error)?,
+                    article_slug: r.try_get(9).map_err(db_error)?,
+                    article_published_at: from_micros(r.try_get(10).map_err(db_error)?),
+                })
+            })
+            .collect()
+    }
+}
+
 /// A comment as moderators see it: with the private facts the intake recorded.
 #[derive(Debug, Clone)]
 pub struct ModerationItem {

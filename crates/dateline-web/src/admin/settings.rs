@@ -76,6 +76,8 @@ pub struct SettingsFields {
     comment_forget_addresses_days: String,
     #[serde(default)]
     comment_order: String,
+    #[serde(default)]
+    feed_content: String,
 }
 
 impl FormField for SettingsFields {
@@ -108,6 +110,7 @@ impl SettingsFields {
             comment_close_after_days: s.comment_close_after_days.to_string(),
             comment_forget_addresses_days: s.comment_forget_addresses_days.to_string(),
             comment_order: s.comment_order.as_str().to_owned(),
+            feed_content: s.value_of(SettingKey::FeedContent),
         }
     }
 
@@ -144,6 +147,7 @@ impl SettingsFields {
                 self.comment_forget_addresses_days,
             ),
             (SettingKey::CommentOrder, self.comment_order),
+            (SettingKey::FeedContent, self.feed_content),
         ]
     }
 }

@@ -40,6 +40,7 @@ pub struct SettingsJson {
     comment_close_after_days: u32,
     comment_forget_addresses_days: u32,
     comment_order: &'static str,
+    feed_content: &'static str,
 }
 
 impl From<SiteSettings> for SettingsJson {
@@ -67,6 +68,11 @@ impl From<SiteSettings> for SettingsJson {
             comment_close_after_days: s.comment_close_after_days,
             comment_forget_addresses_days: s.comment_forget_addresses_days,
             comment_order: s.comment_order.as_str(),
+            feed_content: if s.feed_full_content {
+                "full"
+            } else {
+                "summary"
+            },
         }
     }
 }
@@ -130,6 +136,8 @@ pub struct SettingsPatch {
     comment_forget_addresses_days: Patch<serde_json::Number>,
     #[serde(default)]
     comment_order: Patch<String>,
+    #[serde(default)]
+    feed_content: Patch<String>,
 }
 
 /// `PATCH /settings` (owner).
@@ -157,6 +165,7 @@ pub async fn change(
     text(SettingKey::CommentSpamWords, p.comment_spam_words);
     text(SettingKey::CommentFirstTime, p.comment_first_time);
     text(SettingKey::CommentOrder, p.comment_order);
+    text(SettingKey::FeedContent, p.feed_content);
     for (key, number) in [
         (SettingKey::ArticlesPerPage, p.articles_per_page),
         (SettingKey::CommentMaxLinks, p.comment_max_links),

@@ -10,7 +10,11 @@ use dateline_store::ArticleFilter;
 use jiff::{Timestamp, civil::Date, tz::TimeZone};
 use serde::Serialize;
 
-use super::{render, views::ArticleView};
+use super::{
+    feeds::{self, FeedLink},
+    render,
+    views::ArticleView,
+};
 use crate::{AppState, SiteError};
 
 /// Featured articles shown on the front page at most.
@@ -41,6 +45,18 @@ struct ListPage {
     featured: Vec<ArticleView>,
     articles: Vec<ArticleView>,
     pagination: Pagination,
+    /// Feeds announced in the page's head.
+    feeds: Vec<FeedLink>,
+}
+
+/// The site's feeds, and its latest comments', which every list announces.
+pub(crate) fn site_feeds(settings: &SiteSettings) -> Vec<FeedLink> {
+    let mut links = feeds::links("/", &settings.title);
+    links.extend(feeds::links(
+        "/comments/",
+        &format!("Latest comments · {}", settings.title),
+    ));
+    links
 }
 
 /// Reads `?page=N`; anything but a positive number finds nothing.
@@ -69,6 +85,8 @@ struct ListSpec {
     empty_ok: bool,
     /// The lead story and the featured articles, shown above the list on its first page.
     front: Option<(Option<ArticleView>, Vec<ArticleView>)>,
+    /// The list's own feeds (a topic's, an author's), announced before the site's.
+    feeds: Vec<FeedLink>,
 }
 
 async fn list(
@@ -116,6 +134,11 @@ async fn list(
             newer_url: (page > 1).then(|| url_of(page - 1)),
             older_url: (page < pages).then(|| url_of(page + 1)),
         },
+        feeds: spec
+            .feeds
+            .into_iter()
+            .chain(site_feeds(&settings))
+            .collect(),
         site: settings,
     };
     render(state, "site/list.html", view)
@@ -150,6 +173,7 @@ pub async fn home(
             lead.into_iter().next().map(view),
             featured.into_iter().map(view).collect(),
         )),
+        feeds: Vec::new(),
     };
     list(&state, settings, spec, query).await
 }
@@ -168,9 +192,10 @@ pub async fn topic(
     let settings = state.db().site_settings().await?;
     let spec = ListSpec {
         path: format!("/topics/{}/", topic.slug),
-        heading: topic.name,
+        heading: topic.name.clone(),
         kind: Some("Topic"),
         intro: None,
+        feeds: feeds::links(&format!("/topics/{}/", topic.slug), &topic.name),
         filter: ArticleFilter::readers(state.now()).in_topic(topic.slug),
         empty_ok: true,
         front: None,
@@ -192,9 +217,10 @@ pub async fn author(
     let settings = state.db().site_settings().await?;
     let spec = ListSpec {
         path: format!("/authors/{}/", user.slug),
-        heading: user.name,
+        heading: user.name.clone(),
         kind: Some("Author"),
         intro: Some(user.bio).filter(|b| !b.trim().is_empty()),
+        feeds: feeds::links(&format!("/authors/{}/", user.slug), &user.name),
         filter: ArticleFilter::readers(state.now()).by_author(user.id),
         empty_ok: true,
         front: None,
@@ -235,6 +261,7 @@ async fn archive(
             .published_between(start_of(from, &tz)?, start_of(to, &tz)?),
         empty_ok: false,
         front: None,
+        feeds: Vec::new(),
     };
     list(&state, settings, spec, query).await
 }

@@ -239,6 +239,8 @@ struct ArticlePage {
     comments: Vec<CommentView>,
     comment_pages: CommentPages,
     form: FormView,
+    /// The article's comment feeds, then the site's.
+    feeds: Vec<super::feeds::FeedLink>,
 }
 
 /// What the reader asked of the comments: `?comments=newest|oldest`, `?cpage=N`, and
@@ -385,6 +387,13 @@ async fn page(
         ),
         Some(other) => return Err(SiteError(other)),
     };
+    let feeds = super::feeds::links(
+        &format!("{}comments/", view.url),
+        &format!("Comments on {}", view.title),
+    )
+    .into_iter()
+    .chain(super::archives::site_feeds(&settings))
+    .collect();
     let page = ArticlePage {
         site: settings,
         canonical: state.absolute(&view.url),
@@ -396,6 +405,7 @@ async fn page(
             replying_to,
             open,
         },
+        feeds,
         article: view,
         comments,
         comment_pages,

@@ -3,6 +3,7 @@
 mod archives;
 mod articles;
 mod assets;
+pub(crate) mod feeds;
 mod setup;
 pub(crate) mod views;
 
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
             "/{year}/{month}/{day}/{slug}/comments",
             axum::routing::post(articles::post_comment_dated),
         )
+        .merge(feeds::routes())
 }
 
 /// The fallback for every unknown address: a path without its trailing slash is sent to the

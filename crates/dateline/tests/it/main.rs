@@ -30,6 +30,7 @@ mod comment_threads;
 mod comment_trust;
 mod concurrent;
 mod connections;
+mod feeds;
 mod hostile;
 mod media_library;
 mod moderation_api;
