@@ -234,7 +234,9 @@ impl Feed {
         ));
         for e in &self.entries {
             x.push_str("  <item>\n");
-            element(&mut x, 2, "title", &e.title);
+            // RSS leaves open whether a title is text or HTML; character references for & and
+            // < keep a text title ("Ali <b>") from being read as markup either way.
+            x.push_str(&format!("    <title>{}</title>\n", esc_plain(&e.title)));
             element(&mut x, 2, "link", &e.url);
             x.push_str(&format!(
                 "    <guid isPermaLink=\"false\">{}</guid>\n",
@@ -263,7 +265,11 @@ impl Feed {
             } else {
                 &e.summary
             };
-            element(&mut x, 2, "description", description);
+            // An RSS description is HTML: plain text is escaped as HTML first ("<left>" is a
+            // word here, not a tag), then as XML.
+            let mut html = String::new();
+            crate::comments::push_escaped(&mut html, description);
+            element(&mut x, 2, "description", &html);
             if let Some(html) = &e.content_html {
                 element(&mut x, 2, "content:encoded", html);
             }
@@ -394,6 +400,14 @@ pub fn esc(text: &str) -> String {
     out
 }
 
+/// Plain text for an RSS element that readers may take for HTML: `&` and `<` as hexadecimal
+/// character references, which mean the characters themselves in both readings.
+fn esc_plain(text: &str) -> String {
+    esc(text)
+        .replace("&amp;", "&#x26;")
+        .replace("&lt;", "&#x3C;")
+}
+
 /// A time as RSS writes it (RFC 822, with a four-digit year, in GMT).
 pub fn rfc822(t: Timestamp) -> String {
     t.strftime("%a, %d %b %Y %H:%M:%S +0000").to_string()
@@ -449,6 +463,11 @@ mod tests {
         );
         let rss = sample().render(Format::Rss);
         assert!(rss.contains("<pubDate>Fri, 31 Jul 2009 16:00:00 +0000</pubDate>"));
+        let mut tagged = sample();
+        tagged.entries[0].summary = "Fighting <left> dead & more".into();
+        assert!(tagged.render(Format::Rss).contains(
+            "<description>Fighting &amp;lt;left&amp;gt; dead &amp;amp; more</description>"
+        ));
         assert!(
             rss.contains("<description>News &amp; &lt;Views&gt;</description>"),
             "{rss}"

@@ -122,7 +122,9 @@ async fn build(
 ) -> Result<Feed, SiteError> {
     let now = state.now();
     let site = &settings.title;
-    // The page the feed follows, and the folder its three files live in.
+    // The page the feed follows, the folder its three files live in, and its time while it
+    // has no entries (the article's for its comments, else now).
+    let mut empty_since = now;
     let (title, subtitle, page, dir, entries) = match subject {
         Subject::Site => {
             let articles = articles(state, ArticleFilter::readers(now)).await?;
@@ -187,6 +189,7 @@ async fn build(
                 dateline_store::ArticleLookup::Missing => return Err(SiteError(Error::NotFound)),
             };
             let path = article.path(&settings.tz()).unwrap_or_default();
+            empty_since = article.published_at.unwrap_or(article.updated_at);
             let comments = state
                 .db()
                 .latest_comments(now, Some(article.id), ENTRIES * 5)
@@ -205,7 +208,7 @@ async fn build(
         .iter()
         .map(|e| e.updated)
         .max()
-        .unwrap_or(Timestamp::UNIX_EPOCH);
+        .unwrap_or(empty_since);
     Ok(Feed {
         // The folder names the feed whatever its format, so its three files share one id.
         id: state.absolute(&dir),
@@ -227,14 +230,12 @@ async fn articles(state: &AppState, filter: ArticleFilter) -> Result<Vec<Article
 /// The authority of a tag URI (RFC 4151): the site's host name, without a port.
 fn tag_authority(state: &AppState) -> String {
     let base = state.base_url();
-    let host = base
-        .split_once("://")
+    base.split_once("://")
         .map_or(base.as_str(), |(_, rest)| rest)
         .split(['/', ':'])
         .next()
         .unwrap_or_default()
-        .to_owned();
-    host
+        .to_owned()
 }
 
 /// A tag URI that names a thing for good, whatever its address becomes.
