@@ -17,6 +17,7 @@ mod media;
 pub mod postgres;
 mod sessions;
 mod settings;
+mod sitemaps;
 mod sql;
 pub mod sqlite;
 mod tx;
@@ -28,6 +29,7 @@ pub use comments::{Block, CommentInContext, ModerationItem, NewComment};
 pub use events::EventFilter;
 pub use jobs::{ClaimedJob, JobInfo, JobStatus, NewJob};
 pub use sessions::{InvitationInfo, NewSession, SessionInfo};
+pub use sitemaps::{ArticleLocation, ListLocation};
 pub use tx::WriteTx;
 pub use users::{Account, TokenInfo, TokenRef};
 

@@ -111,7 +111,13 @@ async fn serve(
 ) -> Result<Response, SiteError> {
     let settings = state.db().site_settings().await?;
     let feed = build(state, &settings, subject, format).await?;
-    Ok(respond(headers, format, feed.updated, feed.render(format)))
+    let content_type = format!("{}; charset=utf-8", format.media_type());
+    Ok(respond(
+        headers,
+        &content_type,
+        feed.updated,
+        feed.render(format),
+    ))
 }
 
 async fn build(
@@ -311,9 +317,14 @@ fn comment_entries(
         .collect()
 }
 
-/// The feed, or 304 when the reader's copy is current (`If-None-Match` first, then
+/// A feed or sitemap, or 304 when the reader's copy is current (`If-None-Match` first, then
 /// `If-Modified-Since`, as RFC 9110 orders them).
-fn respond(headers: &HeaderMap, format: Format, updated: Timestamp, body: String) -> Response {
+pub(crate) fn respond(
+    headers: &HeaderMap,
+    content_type: &str,
+    updated: Timestamp,
+    body: String,
+) -> Response {
     let etag = format!("\"{}\"", &dateline_core::secrets::hash_token(&body)[..32]);
     let last_modified = jiff::fmt::rfc2822::DateTimePrinter::new()
         .timestamp_to_rfc9110_string(&updated)
@@ -337,14 +348,7 @@ fn respond(headers: &HeaderMap, format: Format, updated: Timestamp, body: String
     let mut response = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        (
-            [(
-                header::CONTENT_TYPE,
-                format!("{}; charset=utf-8", format.media_type()),
-            )],
-            body,
-        )
-            .into_response()
+        ([(header::CONTENT_TYPE, content_type.to_owned())], body).into_response()
     };
     let h = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&etag) {

@@ -5,6 +5,7 @@ mod articles;
 mod assets;
 pub(crate) mod feeds;
 mod setup;
+mod sitemaps;
 pub(crate) mod views;
 
 use axum::{
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(articles::post_comment_dated),
         )
         .merge(feeds::routes())
+        .merge(sitemaps::routes())
 }
 
 /// The fallback for every unknown address: a path without its trailing slash is sent to the

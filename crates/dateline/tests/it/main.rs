@@ -39,4 +39,5 @@ mod scheduling;
 mod security;
 mod seed;
 mod site;
+mod sitemaps;
 mod store_story;
