@@ -4,8 +4,8 @@ use axum::{
     extract::{Path, RawQuery, State},
     response::Html,
 };
-use dateline_core::articles::Prominence;
 use dateline_core::{Error, settings::SiteSettings};
+use dateline_core::{articles::Prominence, markdown::first_sentence};
 use dateline_store::ArticleFilter;
 use jiff::{Timestamp, civil::Date, tz::TimeZone};
 use serde::Serialize;
@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::{
     feeds::{self, FeedLink},
     render,
+    seo::PageMeta,
     views::ArticleView,
 };
 use crate::{AppState, SiteError};
@@ -47,6 +48,8 @@ struct ListPage {
     pagination: Pagination,
     /// Feeds announced in the page's head.
     feeds: Vec<FeedLink>,
+    /// Description and the neighbouring pages.
+    meta: PageMeta,
 }
 
 /// The site's feeds, and its latest comments', which every list announces.
@@ -87,6 +90,8 @@ struct ListSpec {
     front: Option<(Option<ArticleView>, Vec<ArticleView>)>,
     /// The list's own feeds (a topic's, an author's), announced before the site's.
     feeds: Vec<FeedLink>,
+    /// What the page is, for search engines; empty for the site's description.
+    description: String,
 }
 
 async fn list(
@@ -116,7 +121,11 @@ async fn list(
             format!("{}?page={p}", spec.path)
         }
     };
+    let mut meta = PageMeta::described(spec.description, &settings);
+    meta.prev = (page > 1).then(|| state.absolute(&url_of(page - 1)));
+    meta.next = (page < pages).then(|| state.absolute(&url_of(page + 1)));
     let view = ListPage {
+        meta,
         canonical: state.absolute(&url_of(page)),
         is_home: spec.path == "/",
         lead,
@@ -174,6 +183,7 @@ pub async fn home(
             featured.into_iter().map(view).collect(),
         )),
         feeds: Vec::new(),
+        description: String::new(),
     };
     list(&state, settings, spec, query).await
 }
@@ -196,6 +206,7 @@ pub async fn topic(
         kind: Some("Topic"),
         intro: None,
         feeds: feeds::links(&format!("/topics/{}/", topic.slug), &topic.name),
+        description: format!("Articles on {} from {}.", topic.name, settings.title),
         filter: ArticleFilter::readers(state.now()).in_topic(topic.slug),
         empty_ok: true,
         front: None,
@@ -219,8 +230,13 @@ pub async fn author(
         path: format!("/authors/{}/", user.slug),
         heading: user.name.clone(),
         kind: Some("Author"),
-        intro: Some(user.bio).filter(|b| !b.trim().is_empty()),
+        intro: Some(user.bio.clone()).filter(|b| !b.trim().is_empty()),
         feeds: feeds::links(&format!("/authors/{}/", user.slug), &user.name),
+        description: if user.bio.trim().is_empty() {
+            format!("Articles by {} in {}.", user.name, settings.title)
+        } else {
+            first_sentence(&user.bio, 200)
+        },
         filter: ArticleFilter::readers(state.now()).by_author(user.id),
         empty_ok: true,
         front: None,
@@ -262,6 +278,7 @@ async fn archive(
         empty_ok: false,
         front: None,
         feeds: Vec::new(),
+        description: String::new(),
     };
     list(&state, settings, spec, query).await
 }

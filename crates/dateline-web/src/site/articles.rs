@@ -241,6 +241,8 @@ struct ArticlePage {
     form: FormView,
     /// The article's comment feeds, then the site's.
     feeds: Vec<super::feeds::FeedLink>,
+    /// Description, link previews and schema.org.
+    meta: super::seo::PageMeta,
 }
 
 /// What the reader asked of the comments: `?comments=newest|oldest`, `?cpage=N`, and
@@ -363,6 +365,8 @@ async fn page(
     if values.form_token.is_empty() || token_expired {
         values.form_token = comments::form_token(state.app(), article.id);
     }
+    let canonical = state.absolute(&article.path(&settings.tz()).unwrap_or_default());
+    let meta = super::seo::article(state, &settings, &article, &canonical);
     let view = ArticleView::new(article, &settings);
     let mut retry_after = None;
     let (status, error, error_field) = match error {
@@ -396,7 +400,8 @@ async fn page(
     .collect();
     let page = ArticlePage {
         site: settings,
-        canonical: state.absolute(&view.url),
+        canonical,
+        meta,
         form: FormView {
             action: format!("/articles/{}/comments", view.id),
             values,

@@ -4,6 +4,7 @@ mod archives;
 mod articles;
 mod assets;
 pub(crate) mod feeds;
+pub(crate) mod seo;
 mod setup;
 mod sitemaps;
 pub(crate) mod views;

@@ -17,9 +17,10 @@ use crate::support::{Backend, TestApp, fixture, jpeg, upload};
 
 /// What the page has that no template of ours puts there: scripts, inline handlers,
 /// `javascript:` addresses, frames and plugins.
-// The theme's own script (the comment form's enhancement) is the one script a page may hold.
+// The theme's own script (the comment form's enhancement) and the page's schema.org data (JSON,
+// which a browser never runs) are the scripts a page may hold.
 const INJECTED: &str = "return [
-  document.querySelectorAll('script:not([src=\"/static/comments.js\"]), iframe, object, embed, frame, frameset, applet, base, meta[http-equiv]').length,
+  document.querySelectorAll('script:not([src=\"/static/comments.js\"]):not([type=\"application/ld+json\"]), iframe, object, embed, frame, frameset, applet, base, meta[http-equiv]').length,
   [...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
   document.querySelectorAll('[href^=\"javascript:\" i], [src^=\"javascript:\" i], [action^=\"javascript:\" i], [formaction]').length,
   document.querySelectorAll('svg, math, style:not(head style)').length

@@ -440,6 +440,11 @@ pub fn snapshot_settings() -> insta::Settings {
     s.add_filter(r"comment-\d+", "comment-[id]");
     s.add_filter(r"/articles/\d+/", "/articles/[id]/");
     s.add_filter(r"\b\d+ years ago", "[n] years ago");
+    // When the test ran, in the tags that say when an article last changed.
+    s.add_filter(
+        r#"(article:modified_time" content=|"dateModified":)"[^"]+""#,
+        r#"$1"[time]""#,
+    );
     // Signed with the site's random key at the time the page was rendered.
     s.add_filter(
         r#"name="form_token" value="[0-9a-f.]+""#,
