@@ -38,6 +38,7 @@ mod ops;
 mod scheduling;
 mod security;
 mod seed;
+mod seo;
 mod site;
 mod sitemaps;
 mod store_story;
