@@ -28,10 +28,10 @@ pub fn first_sentence(markdown: &str, max: usize) -> String {
         match event {
             Event::Text(t) | Event::Code(t) => text.push_str(&t),
             Event::SoftBreak | Event::HardBreak => text.push(' '),
-            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item) => {
-                if !text.trim().is_empty() {
-                    break;
-                }
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item)
+                if !text.trim().is_empty() =>
+            {
+                break;
             }
             _ => {}
         }
