@@ -61,10 +61,10 @@ async fn an_article_describes_itself_to_search_engines(backend: Backend) {
     );
     assert_eq!(
         select(&html, r#"link[rel="canonical"]"#, "href"),
-        [url.clone()]
+        [url.as_str()]
     );
     assert_eq!(property(&html, "og:type"), ["article"]);
-    assert_eq!(property(&html, "og:url"), [url.clone()]);
+    assert_eq!(property(&html, "og:url"), [url.as_str()]);
     assert_eq!(
         property(&html, "og:title"),
         ["Why is Iraq attacking </script><script>alert(1)</script>?"]
