@@ -54,6 +54,8 @@ pub enum SettingKey {
     CommentForgetAddressesDays,
     /// Whether feeds carry whole articles or their summaries (`full` or `summary`).
     FeedContent,
+    /// The sections in the site's header, one per line: `Label | /path/`.
+    Menu,
     /// Key of the keyed hash under which readers' IP addresses are stored; never shown.
     IpHashKey,
     /// Records that the welcome content of a new site was made (or claimed by another process).
@@ -64,7 +66,7 @@ pub enum SettingKey {
 
 impl SettingKey {
     /// The settings a staff member may read and change (the others are the system's own).
-    pub const EDITABLE: [SettingKey; 23] = [
+    pub const EDITABLE: [SettingKey; 24] = [
         SettingKey::Title,
         SettingKey::Tagline,
         SettingKey::Description,
@@ -88,6 +90,7 @@ impl SettingKey {
         SettingKey::CommentCloseAfterDays,
         SettingKey::CommentForgetAddressesDays,
         SettingKey::FeedContent,
+        SettingKey::Menu,
     ];
 
     /// The stored name.
@@ -116,6 +119,7 @@ impl SettingKey {
             SettingKey::CommentCloseAfterDays => "comment_close_after_days",
             SettingKey::CommentForgetAddressesDays => "comment_forget_addresses_days",
             SettingKey::FeedContent => "feed_content",
+            SettingKey::Menu => "menu",
             SettingKey::IpHashKey => "ip_hash_key",
             SettingKey::Seeded => "seeded",
             SettingKey::SetupTokenHash => "setup_token_hash",
@@ -224,6 +228,7 @@ impl SettingKey {
                 v @ ("full" | "summary") => Ok(v.to_owned()),
                 _ => Err(Error::invalid(field, "Use full or summary.")),
             },
+            SettingKey::Menu => parse_menu(field, value).map(|items| menu_text(&items)),
             SettingKey::CommentHoldWords | SettingKey::CommentSpamWords => {
                 if value.chars().count() > 20_000 {
                     return Err(Error::invalid(
@@ -247,6 +252,67 @@ impl SettingKey {
             _ => Err(Error::invalid(field, "Use a whole number.")),
         }
     }
+}
+
+/// A section in the site's header.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MenuItem {
+    /// What the link says.
+    pub label: String,
+    /// Where it goes: a path on the site, or an http(s) address.
+    pub url: String,
+}
+
+/// The most sections a header holds.
+pub const MAX_MENU_ITEMS: usize = 12;
+
+/// A menu as the owner types it: one section a line, `Label | /path/`; blank lines ignored.
+pub fn parse_menu(field: &str, text: &str) -> Result<Vec<MenuItem>> {
+    crate::text::check_controls(field, text)?;
+    let mut items = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let refuse = || {
+            Error::invalid(
+                field,
+                format!(
+                    "Write each section as a label, a bar and where it goes, such as \
+                     \"Iraq | /topics/iraq/\" (this line is not: {line:?})."
+                ),
+            )
+        };
+        let (label, url) = line.split_once('|').ok_or_else(refuse)?;
+        let (label, url) = (label.trim(), url.trim());
+        let local = url.starts_with('/') && !url.starts_with("//");
+        let web = url.starts_with("https://") || url.starts_with("http://");
+        if label.is_empty()
+            || label.chars().count() > 40
+            || !(local || web)
+            || url.len() > 500
+            || url.contains(char::is_whitespace)
+        {
+            return Err(refuse());
+        }
+        items.push(MenuItem {
+            label: label.to_owned(),
+            url: url.to_owned(),
+        });
+    }
+    if items.len() > MAX_MENU_ITEMS {
+        return Err(Error::invalid(
+            field,
+            format!("A menu holds at most {MAX_MENU_ITEMS} sections."),
+        ));
+    }
+    Ok(items)
+}
+
+/// A menu as stored and shown back to the owner.
+pub fn menu_text(items: &[MenuItem]) -> String {
+    items
+        .iter()
+        .map(|i| format!("{} | {}", i.label, i.url))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The most articles a list page may show.
@@ -484,6 +550,8 @@ pub struct SiteSettings {
     pub comment_forget_addresses_days: u32,
     /// Feeds carry whole articles (true) or their summaries.
     pub feed_full_content: bool,
+    /// The sections in the header; empty for the default (the latest articles, the topics).
+    pub menu: Vec<MenuItem>,
 }
 
 impl Default for SiteSettings {
@@ -513,6 +581,7 @@ impl Default for SiteSettings {
             comment_close_after_days: 0,
             comment_forget_addresses_days: 90,
             feed_full_content: true,
+            menu: Vec::new(),
         }
     }
 }
@@ -570,6 +639,7 @@ impl SiteSettings {
                     CommentOrder::parse("comment_order", &value).unwrap_or_default();
             }
             SettingKey::FeedContent => self.feed_full_content = value != "summary",
+            SettingKey::Menu => self.menu = parse_menu("menu", &value).unwrap_or_default(),
             _ => {}
         }
     }
@@ -608,6 +678,7 @@ impl SiteSettings {
                 "summary"
             }
             .to_owned(),
+            SettingKey::Menu => menu_text(&self.menu),
             SettingKey::IpHashKey | SettingKey::Seeded | SettingKey::SetupTokenHash => {
                 String::new()
             }
@@ -672,6 +743,20 @@ mod tests {
                 .unwrap(),
             "0"
         );
+        assert_eq!(
+            SettingKey::Menu
+                .parse_value("Iraq|/topics/iraq/\n\n  Wire | https://apnews.com/  ")
+                .unwrap(),
+            "Iraq | /topics/iraq/\nWire | https://apnews.com/"
+        );
+        for bad in [
+            "Iraq",
+            "Iraq | //evil.example/",
+            "Iraq | javascript:alert(1)",
+            " | /x/",
+        ] {
+            assert!(SettingKey::Menu.parse_value(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -92,6 +92,33 @@ impl Db {
         self.list_locations(q).await
     }
 
+    /// Every topic with an article readers may see, by name, with how many it has: the topic
+    /// index.
+    pub async fn topic_index(
+        &self,
+        now: Timestamp,
+    ) -> Result<Vec<(dateline_core::topics::Topic, i64)>, Error> {
+        let mut q = Sql::new(
+            "SELECT t.name, t.slug, COUNT(*) FROM topics t \
+             JOIN article_topics at ON at.topic_id = t.id \
+             JOIN articles a ON a.id = at.article_id WHERE a.deleted_at IS NULL AND ",
+        );
+        push_visible(&mut q, now);
+        q.push(" GROUP BY t.name, t.slug ORDER BY LOWER(t.name), t.slug");
+        let rows = q.query()?.fetch_all(&self.pool).await.map_err(db_error)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    dateline_core::topics::Topic {
+                        name: r.try_get(0).map_err(db_error)?,
+                        slug: r.try_get(1).map_err(db_error)?,
+                    },
+                    r.try_get(2).map_err(db_error)?,
+                ))
+            })
+            .collect()
+    }
+
     /// Authors with an article readers may see, and the newest such article's time.
     pub async fn author_locations(&self, now: Timestamp) -> Result<Vec<ListLocation>, Error> {
         let mut q = Sql::new(

@@ -32,6 +32,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/site/setup.html"),
     ),
     (
+        "site/topics.html",
+        include_str!("../templates/site/topics.html"),
+    ),
+    (
         "admin/base.html",
         include_str!("../templates/admin/base.html"),
     ),

@@ -78,6 +78,8 @@ pub struct SettingsFields {
     comment_order: String,
     #[serde(default)]
     feed_content: String,
+    #[serde(default)]
+    menu: String,
 }
 
 impl FormField for SettingsFields {
@@ -111,6 +113,7 @@ impl SettingsFields {
             comment_forget_addresses_days: s.comment_forget_addresses_days.to_string(),
             comment_order: s.comment_order.as_str().to_owned(),
             feed_content: s.value_of(SettingKey::FeedContent),
+            menu: s.value_of(SettingKey::Menu),
         }
     }
 
@@ -148,6 +151,7 @@ impl SettingsFields {
             ),
             (SettingKey::CommentOrder, self.comment_order),
             (SettingKey::FeedContent, self.feed_content),
+            (SettingKey::Menu, self.menu),
         ]
     }
 }

@@ -41,11 +41,15 @@ pub struct SettingsJson {
     comment_forget_addresses_days: u32,
     comment_order: &'static str,
     feed_content: &'static str,
+    /// One section a line: `Label | /path/`.
+    menu: String,
 }
 
 impl From<SiteSettings> for SettingsJson {
     fn from(s: SiteSettings) -> Self {
+        let menu = s.value_of(SettingKey::Menu);
         SettingsJson {
+            menu,
             title: s.title,
             tagline: s.tagline,
             description: s.description,
@@ -138,6 +142,8 @@ pub struct SettingsPatch {
     comment_order: Patch<String>,
     #[serde(default)]
     feed_content: Patch<String>,
+    #[serde(default)]
+    menu: Patch<String>,
 }
 
 /// `PATCH /settings` (owner).
@@ -166,6 +172,7 @@ pub async fn change(
     text(SettingKey::CommentFirstTime, p.comment_first_time);
     text(SettingKey::CommentOrder, p.comment_order);
     text(SettingKey::FeedContent, p.feed_content);
+    text(SettingKey::Menu, p.menu);
     for (key, number) in [
         (SettingKey::ArticlesPerPage, p.articles_per_page),
         (SettingKey::CommentMaxLinks, p.comment_max_links),

@@ -14,7 +14,7 @@ use super::{
     feeds::{self, FeedLink},
     render,
     seo::PageMeta,
-    views::ArticleView,
+    views::{ArticleView, ImageView},
 };
 use crate::{AppState, SiteError};
 
@@ -39,6 +39,8 @@ struct ListPage {
     kind: Option<&'static str>,
     /// A paragraph under the heading (an author's bio).
     intro: Option<String>,
+    /// A picture beside the heading (an author's photo).
+    photo: Option<ImageView>,
     is_home: bool,
     /// The front page's lead story, on its first page.
     lead: Option<ArticleView>,
@@ -90,6 +92,8 @@ struct ListSpec {
     front: Option<(Option<ArticleView>, Vec<ArticleView>)>,
     /// The list's own feeds (a topic's, an author's), announced before the site's.
     feeds: Vec<FeedLink>,
+    /// An author's photo.
+    photo: Option<ImageView>,
     /// What the page is, for search engines; empty for the site's description.
     description: String,
 }
@@ -133,6 +137,7 @@ async fn list(
         heading: spec.heading,
         kind: spec.kind,
         intro: spec.intro,
+        photo: spec.photo,
         articles: articles
             .into_iter()
             .map(|a| ArticleView::new(a, &settings))
@@ -184,8 +189,52 @@ pub async fn home(
         )),
         feeds: Vec::new(),
         description: String::new(),
+        photo: None,
     };
     list(&state, settings, spec, query).await
+}
+
+#[derive(Serialize)]
+struct TopicEntry {
+    name: String,
+    slug: String,
+    count: i64,
+}
+
+#[derive(Serialize)]
+struct TopicIndex {
+    site: SiteSettings,
+    canonical: String,
+    meta: PageMeta,
+    feeds: Vec<FeedLink>,
+    topics: Vec<TopicEntry>,
+}
+
+/// `GET /topics/`: every topic with something published in it.
+pub async fn topic_index(State(state): State<AppState>) -> Result<Html<String>, SiteError> {
+    let settings = state.db().site_settings().await?;
+    let topics = state
+        .db()
+        .topic_index(state.now())
+        .await?
+        .into_iter()
+        .map(|(t, count)| TopicEntry {
+            name: t.name,
+            slug: t.slug,
+            count,
+        })
+        .collect();
+    let view = TopicIndex {
+        canonical: state.absolute("/topics/"),
+        meta: PageMeta::described(
+            format!("Every topic {} has written about.", settings.title),
+            &settings,
+        ),
+        feeds: site_feeds(&settings),
+        topics,
+        site: settings,
+    };
+    render(&state, "site/topics.html", view)
 }
 
 /// `GET /topics/{slug}/`
@@ -206,6 +255,7 @@ pub async fn topic(
         kind: Some("Topic"),
         intro: None,
         feeds: feeds::links(&format!("/topics/{}/", topic.slug), &topic.name),
+        photo: None,
         description: format!("Articles on {} from {}.", topic.name, settings.title),
         filter: ArticleFilter::readers(state.now()).in_topic(topic.slug),
         empty_ok: true,
@@ -225,6 +275,24 @@ pub async fn author(
         .user_by_slug(&slug)
         .await?
         .ok_or(Error::NotFound)?;
+    let avatar = match state
+        .db()
+        .account(user.id)
+        .await?
+        .and_then(|a| a.avatar_media_id)
+    {
+        Some(id) => state.db().media_by_id(id).await?,
+        None => None,
+    };
+    let photo = avatar.map(|m| {
+        ImageView::of(
+            &m,
+            &format!("/media/{}", m.path),
+            m.width,
+            m.height,
+            &format!("{}, photographed", user.name),
+        )
+    });
     let settings = state.db().site_settings().await?;
     let spec = ListSpec {
         path: format!("/authors/{}/", user.slug),
@@ -232,6 +300,7 @@ pub async fn author(
         kind: Some("Author"),
         intro: Some(user.bio.clone()).filter(|b| !b.trim().is_empty()),
         feeds: feeds::links(&format!("/authors/{}/", user.slug), &user.name),
+        photo,
         description: if user.bio.trim().is_empty() {
             format!("Articles by {} in {}.", user.name, settings.title)
         } else {
@@ -279,6 +348,7 @@ async fn archive(
         front: None,
         feeds: Vec::new(),
         description: String::new(),
+        photo: None,
     };
     list(&state, settings, spec, query).await
 }

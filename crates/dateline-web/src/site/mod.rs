@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/static/{file}", get(assets::static_file))
         .route("/favicon.ico", get(assets::favicon))
         .route("/media/{*path}", get(assets::media))
+        .route("/topics/", get(archives::topic_index))
         .route("/topics/{slug}/", get(archives::topic))
         .route("/authors/{slug}/", get(archives::author))
         .route("/setup", get(setup::show).post(setup::create_owner))
@@ -79,7 +80,7 @@ fn looks_like_site_path(path: &str) -> bool {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     match segments.as_slice() {
-        ["topics" | "authors", _] => true,
+        ["topics" | "search"] | ["topics" | "authors" | "sources", _] => true,
         [y] | [y, _] | [y, _, _] | [y, _, _, _] => numeric(y),
         _ => false,
     }

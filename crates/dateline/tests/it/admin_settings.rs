@@ -43,6 +43,7 @@ fn settings_form<'a>(csrf: &'a str, changes: &[(&'a str, &'a str)]) -> Vec<(&'a 
         ("comment_close_after_days", "0"),
         ("comment_forget_addresses_days", "90"),
         ("feed_content", "full"),
+        ("menu", ""),
     ];
     for (k, v) in changes {
         form.iter_mut().find(|(f, _)| f == k).unwrap().1 = v;

@@ -34,6 +34,7 @@ mod feeds;
 mod hostile;
 mod media_library;
 mod moderation_api;
+mod navigation;
 mod ops;
 mod scheduling;
 mod security;
