@@ -3,6 +3,7 @@
 mod archives;
 mod articles;
 mod assets;
+mod search;
 mod setup;
 pub(crate) mod views;
 
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/media/{*path}", get(assets::media))
         .route("/topics/{slug}/", get(archives::topic))
         .route("/authors/{slug}/", get(archives::author))
+        .route("/search", get(search::show))
         .route("/setup", get(setup::show).post(setup::create_owner))
         .route("/setup/done", get(setup::done))
         .route("/{year}/", get(archives::year))
