@@ -35,6 +35,7 @@ mod media_library;
 mod moderation_api;
 mod ops;
 mod scheduling;
+mod search;
 mod security;
 mod seed;
 mod site;
