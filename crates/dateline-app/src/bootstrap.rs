@@ -1,7 +1,7 @@
 //! First-start preparation: migrations, the site's key, the initial time zone, the welcome
-//! content of an empty site and the one-time setup link while the site has no owner. Safe when
-//! several processes start against one database at once: each step claims its work through a
-//! unique key first.
+//! content of an empty site, search documents for articles older than search, and the one-time
+//! setup link while the site has no owner. Safe when several processes start against one
+//! database at once: each step claims its work through a unique key first.
 
 use std::{path::PathBuf, sync::Arc};
 
@@ -59,6 +59,7 @@ pub async fn prepare(
             .set_comment_email_hash(id, &app.email_hash(&email))
             .await?;
     }
+    index_articles_without_documents(&app).await?;
     let setup_token = if app.db().owner_exists().await? {
         None
     } else {
@@ -70,6 +71,32 @@ pub async fn prepare(
         Some(token)
     };
     Ok(Prepared { app, setup_token })
+}
+
+/// Articles given their search documents per transaction at start-up, so that a large site
+/// holds the write lock in short turns.
+const INDEX_BATCH: i64 = 100;
+
+/// Articles written before search existed get their search documents (every later change
+/// writes its own in its transaction). Derived data, like a cache: no event is recorded.
+async fn index_articles_without_documents(app: &App) -> Result<()> {
+    loop {
+        let ids = app
+            .db()
+            .articles_without_search_document(INDEX_BATCH)
+            .await?;
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut tx = app.db().begin_write().await?;
+        for id in &ids {
+            tx.index_article_if_missing(*id).await?;
+        }
+        tx.commit().await?;
+        if (ids.len() as i64) < INDEX_BATCH {
+            return Ok(());
+        }
+    }
 }
 
 /// Opens the actions on an existing site, for a command run beside the server: applies pending

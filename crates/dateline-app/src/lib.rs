@@ -14,6 +14,7 @@ pub mod bootstrap;
 pub mod comments;
 pub mod jobs;
 pub mod media;
+pub mod search;
 pub mod settings;
 pub mod tokens;
 pub mod users;

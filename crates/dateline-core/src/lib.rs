@@ -16,6 +16,7 @@ pub mod moderation;
 pub mod patch;
 pub mod permissions;
 pub mod revisions;
+pub mod search;
 pub mod secrets;
 pub mod settings;
 pub mod text;

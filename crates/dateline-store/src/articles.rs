@@ -139,7 +139,7 @@ pub enum ArticleLookup {
 }
 
 // Column order read by `article_from_row`.
-static SELECT_ARTICLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+pub(crate) static SELECT_ARTICLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
         "SELECT a.id, a.slug, a.title, a.dek, a.body_markdown, a.body_html, a.status, \
          a.published_at, a.created_at, a.updated_at, u.id, u.name, u.slug, {MEDIA_COLUMNS}, \
@@ -153,7 +153,7 @@ static SELECT_ARTICLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(||
 /// Where the columns after the lead image's begin.
 const AFTER_MEDIA: usize = 13 + MEDIA_COLUMN_COUNT;
 
-fn article_from_row(row: &AnyRow) -> Result<(Article, bool), Error> {
+pub(crate) fn article_from_row(row: &AnyRow) -> Result<(Article, bool), Error> {
     let status: String = row.try_get(6).map_err(db_error)?;
     let lead_image = match media_from_row(row, 13)? {
         Some(media) => Some(LeadImage {
@@ -264,8 +264,8 @@ pub(crate) fn push_visible(q: &mut Sql, at: Timestamp) {
 }
 
 impl WriteTx {
-    /// Stores a new article with its sources and topics; returns its id. `editor` is the
-    /// member of staff who wrote it, if one did.
+    /// Stores a new article with its sources and topics, and its search document; returns its
+    /// id. `editor` is the member of staff who wrote it, if one did.
     pub async fn insert_article(
         &mut self,
         author_id: i64,
@@ -286,10 +286,12 @@ impl WriteTx {
         .await
         .map_err(db_error)?;
         write_sources_and_topics(self.conn(), id, input).await?;
+        self.index_article(id).await?;
         Ok(id)
     }
 
-    /// Replaces an article's content, sources and topics, and counts one more version.
+    /// Replaces an article's content, sources and topics, and its search document, and counts
+    /// one more version.
     pub async fn update_article(
         &mut self,
         id: i64,
@@ -326,6 +328,7 @@ impl WriteTx {
                 .map_err(db_error)?;
         }
         write_sources_and_topics(self.conn(), id, input).await?;
+        self.index_article(id).await?;
         Ok(())
     }
 
@@ -767,7 +770,7 @@ async fn trashed_article_by_id(
     article_where(conn, id, "a.deleted_at IS NOT NULL").await
 }
 
-async fn article_where(
+pub(crate) async fn article_where(
     conn: &mut AnyConnection,
     id: i64,
     condition: &'static str,
@@ -791,7 +794,10 @@ async fn article_where(
 }
 
 /// Fills in sources and topics of `articles` with two queries in all.
-async fn load_details(conn: &mut AnyConnection, articles: &mut [Article]) -> Result<(), Error> {
+pub(crate) async fn load_details(
+    conn: &mut AnyConnection,
+    articles: &mut [Article],
+) -> Result<(), Error> {
     if articles.is_empty() {
         return Ok(());
     }
@@ -855,7 +861,7 @@ fn push_ids(q: &mut Sql, articles: &[Article]) {
     q.bind_list(articles.iter().map(|a| a.id));
 }
 
-fn push_filter(q: &mut Sql, f: &ArticleFilter) {
+pub(crate) fn push_filter(q: &mut Sql, f: &ArticleFilter) {
     match f.scope {
         Scope::Readers(at) => {
             q.push(" AND a.deleted_at IS NULL AND ");

@@ -1,13 +1,13 @@
 //! What only PostgreSQL needs: its migrations, row locks, the order of event ids, `LISTEN` and
-//! `NOTIFY`, and claiming jobs with `SKIP LOCKED`.
+//! `NOTIFY`, claiming jobs with `SKIP LOCKED`, and full-text search with `tsvector`.
 
 use std::{sync::Arc, time::Duration};
 
-use dateline_core::Error;
+use dateline_core::{Error, search::SearchQuery};
 use sqlx::{AnyConnection, AssertSqlSafe, migrate::Migrator, postgres::PgListener};
 use tokio::sync::broadcast;
 
-use crate::{db_error, migration};
+use crate::{db_error, migration, sql::Sql};
 
 /// The channel on which every committed event's id is announced.
 pub const EVENTS_CHANNEL: &str = "dateline_events";
@@ -50,6 +50,11 @@ pub(crate) fn migrator() -> Migrator {
             7,
             "comment trust",
             include_str!("../migrations/postgres/0007_comment_trust.sql"),
+        ),
+        migration(
+            8,
+            "search",
+            include_str!("../migrations/postgres/0008_search.sql"),
         ),
     ])
 }
@@ -135,3 +140,24 @@ pub(crate) const CLAIM_JOB: &str = "UPDATE jobs SET status = 'running', attempts
      OR (status = 'running' AND locked_until <= $3) ORDER BY run_at, id LIMIT 1 \
      FOR UPDATE SKIP LOCKED) \
      RETURNING id, kind, payload, attempts, max_attempts";
+
+/// Full-text search: articles whose search document matches `query`, the `WHERE` left open for
+/// the readers' scope and the filters. The `simple` configuration, as the document's.
+pub(crate) fn push_search_source(q: &mut Sql, query: &SearchQuery) {
+    q.push(
+        "search_documents d JOIN articles a ON a.id = d.article_id \
+         WHERE d.document @@ to_tsquery('simple', ",
+    )
+    .bind(query.tsquery_expression(None))
+    .push(")");
+}
+
+/// The order of search results: articles whose title (weight A) holds the whole query first,
+/// then `ts_rank`, which weighs the title most, then the dek, topics and author.
+pub(crate) fn push_search_rank(q: &mut Sql, query: &SearchQuery) {
+    q.push("(d.document @@ to_tsquery('simple', ")
+        .bind(query.tsquery_expression(Some('A')))
+        .push(")) DESC, ts_rank(d.document, to_tsquery('simple', ")
+        .bind(query.tsquery_expression(None))
+        .push(")) DESC");
+}

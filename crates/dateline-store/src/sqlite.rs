@@ -1,5 +1,5 @@
 //! What only SQLite needs: per-connection pragmas, how a write transaction begins, how a job
-//! is claimed, and its migrations.
+//! is claimed, full-text search with FTS5, and its migrations.
 
 use std::time::Duration;
 
@@ -9,7 +9,9 @@ use sqlx::{
     migrate::{MigrateError, Migrator},
 };
 
-use crate::migration;
+use dateline_core::search::SearchQuery;
+
+use crate::{migration, sql::Sql};
 
 /// Pool settings for an embedded file. WAL lets readers proceed during a write;
 /// `synchronous = FULL` makes an acknowledged comment survive a power cut, not only a crash;
@@ -41,6 +43,23 @@ pub(crate) const CLAIM_JOB: &str = "UPDATE jobs SET status = 'running', attempts
      WHERE id = (SELECT id FROM jobs WHERE (status = 'pending' AND run_at <= $3) \
      OR (status = 'running' AND locked_until <= $3) ORDER BY run_at, id LIMIT 1) \
      RETURNING id, kind, payload, attempts, max_attempts";
+
+/// Full-text search: articles whose search document matches `query`, the `WHERE` left open for
+/// the readers' scope and the filters. (An FTS5 table is named, not aliased: `MATCH` and `bm25`
+/// take its name.)
+pub(crate) fn push_search_source(q: &mut Sql, query: &SearchQuery) {
+    q.push("search_index JOIN articles a ON a.id = search_index.rowid WHERE search_index MATCH ")
+        .bind(query.fts5_expression(None));
+}
+
+/// The order of search results: articles whose title holds the whole query first, then FTS5's
+/// bm25 (smaller is better), the title weighing ten times the body, the dek, topics and author
+/// four times.
+pub(crate) fn push_search_rank(q: &mut Sql, query: &SearchQuery) {
+    q.push("(a.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ")
+        .bind(query.fts5_expression(Some("title")))
+        .push(")) DESC, bm25(search_index, 10.0, 4.0, 1.0)");
+}
 
 /// Applies the SQLite migrations. sqlx's migration lock exists only on PostgreSQL, so two
 /// processes starting together on a new file can both try the same migration; the loser's
@@ -96,6 +115,11 @@ fn migrator() -> Migrator {
             7,
             "comment trust",
             include_str!("../migrations/sqlite/0007_comment_trust.sql"),
+        ),
+        migration(
+            8,
+            "search",
+            include_str!("../migrations/sqlite/0008_search.sql"),
         ),
     ])
 }

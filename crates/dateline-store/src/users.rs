@@ -385,7 +385,8 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Changes an account's name, biography and picture.
+    /// Changes an account's name, biography and picture; a new name is written into the
+    /// search documents of their articles.
     pub async fn update_profile(
         &mut self,
         id: i64,
@@ -393,6 +394,11 @@ impl WriteTx {
         bio: &str,
         avatar_media_id: Option<i64>,
     ) -> Result<(), Error> {
+        let before: Option<String> = sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
         sqlx::query("UPDATE users SET name = $1, bio = $2, avatar_media_id = $3 WHERE id = $4")
             .bind(name.to_owned())
             .bind(bio.to_owned())
@@ -401,6 +407,10 @@ impl WriteTx {
             .execute(&mut *self.conn())
             .await
             .map_err(db_error)?;
+        // Articles are found by their author's name.
+        if before.is_some_and(|b| b != name) {
+            self.index_articles_by(id).await?;
+        }
         Ok(())
     }
 

@@ -24,6 +24,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/site/list.html"),
     ),
     (
+        "site/search.html",
+        include_str!("../templates/site/search.html"),
+    ),
+    (
         "site/error.html",
         include_str!("../templates/site/error.html"),
     ),

@@ -7,6 +7,7 @@ mod articles;
 mod comments;
 mod media;
 mod moderation;
+mod search;
 mod settings;
 
 use std::net::SocketAddr;
@@ -55,6 +56,10 @@ pub fn router() -> Router<AppState> {
                 .post(media::upload)
                 // The handler counts the file against the operator's upload limit.
                 .layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/search",
+            get(search::search).layer(axum::middleware::map_response(search::noindex)),
         )
         .route("/settings", get(settings::show).patch(settings::change))
         .route("/comments", get(moderation::queue))

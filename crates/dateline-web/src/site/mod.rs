@@ -4,6 +4,7 @@ mod archives;
 mod articles;
 mod assets;
 pub(crate) mod feeds;
+mod search;
 pub(crate) mod seo;
 mod setup;
 mod sitemaps;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/topics/", get(archives::topic_index))
         .route("/topics/{slug}/", get(archives::topic))
         .route("/authors/{slug}/", get(archives::author))
+        .route("/search", get(search::show))
         .route("/setup", get(setup::show).post(setup::create_owner))
         .route("/setup/done", get(setup::done))
         .route("/{year}/", get(archives::year))
@@ -80,7 +82,7 @@ fn looks_like_site_path(path: &str) -> bool {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     match segments.as_slice() {
-        ["topics" | "search"] | ["topics" | "authors" | "sources", _] => true,
+        ["topics"] | ["topics" | "authors" | "sources", _] => true,
         [y] | [y, _] | [y, _, _] | [y, _, _, _] => numeric(y),
         _ => false,
     }

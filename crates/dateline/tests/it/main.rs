@@ -37,6 +37,7 @@ mod moderation_api;
 mod navigation;
 mod ops;
 mod scheduling;
+mod search;
 mod security;
 mod seed;
 mod seo;

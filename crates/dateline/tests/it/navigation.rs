@@ -147,6 +147,7 @@ async fn readers_find_their_way_around(backend: Backend) {
         "/authors/olga-owner/",
         "/2009/",
         "/nowhere/",
+        "/search?q=raid",
     ] {
         let (_, html) = app.get_text(path).await;
         let described = scraper::Html::parse_document(&html)
