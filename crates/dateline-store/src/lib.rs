@@ -15,6 +15,7 @@ mod events;
 mod jobs;
 mod media;
 pub mod postgres;
+mod related;
 mod search;
 mod sessions;
 mod settings;

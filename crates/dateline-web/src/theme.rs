@@ -40,6 +40,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/site/topics.html"),
     ),
     (
+        "site/sources.html",
+        include_str!("../templates/site/sources.html"),
+    ),
+    (
         "admin/base.html",
         include_str!("../templates/admin/base.html"),
     ),

@@ -14,7 +14,7 @@ use super::{
     feeds::{self, FeedLink},
     render,
     seo::PageMeta,
-    views::{ArticleView, ImageView},
+    views::{ArticleView, ImageView, outlet_slug},
 };
 use crate::{AppState, SiteError};
 
@@ -86,6 +86,8 @@ struct ListSpec {
     kind: Option<&'static str>,
     intro: Option<String>,
     filter: ArticleFilter,
+    /// Instead of the filter: the articles that cite these outlets (as the sources spell them).
+    citing: Option<Vec<String>>,
     /// An empty first page is still a page (a new topic, an author yet to publish).
     empty_ok: bool,
     /// The lead story and the featured articles, shown above the list on its first page.
@@ -106,10 +108,21 @@ async fn list(
 ) -> Result<Html<String>, SiteError> {
     let page = page_number(query.as_deref())?;
     let per_page = i64::from(settings.articles_per_page);
-    let (articles, total) = state
-        .db()
-        .list_articles(&spec.filter, per_page, (page - 1) * per_page)
-        .await?;
+    let offset = (page - 1) * per_page;
+    let (articles, total) = match &spec.citing {
+        Some(outlets) => {
+            state
+                .db()
+                .articles_citing(outlets, state.now(), per_page, offset)
+                .await?
+        }
+        None => {
+            state
+                .db()
+                .list_articles(&spec.filter, per_page, offset)
+                .await?
+        }
+    };
     let pages = ((total + per_page - 1) / per_page).max(1);
     if page > pages || (total == 0 && !spec.empty_ok) {
         return Err(SiteError(Error::NotFound));
@@ -182,6 +195,7 @@ pub async fn home(
         kind: None,
         intro: None,
         filter: placed(Prominence::Normal),
+        citing: None,
         empty_ok: true,
         front: Some((
             lead.into_iter().next().map(view),
@@ -237,6 +251,82 @@ pub async fn topic_index(State(state): State<AppState>) -> Result<Html<String>, 
     render(&state, "site/topics.html", view)
 }
 
+#[derive(Serialize)]
+struct OutletEntry {
+    name: String,
+    url: String,
+    count: i64,
+}
+
+#[derive(Serialize)]
+struct SourceIndex {
+    site: SiteSettings,
+    canonical: String,
+    meta: PageMeta,
+    feeds: Vec<FeedLink>,
+    outlets: Vec<OutletEntry>,
+}
+
+/// `GET /sources/`: the outlets whose reporting the site's articles cite, with how often.
+pub async fn source_index(State(state): State<AppState>) -> Result<Html<String>, SiteError> {
+    let settings = state.db().site_settings().await?;
+    let mut outlets: Vec<OutletEntry> = Vec::new();
+    for (name, count) in state.db().cited_outlets(state.now()).await? {
+        let url = format!("/sources/{}/", outlet_slug(&name));
+        // Spellings that make one address ("New York Times", "new york times") count as one.
+        match outlets.iter_mut().find(|o| o.url == url) {
+            Some(o) => o.count += count,
+            None => outlets.push(OutletEntry { name, url, count }),
+        }
+    }
+    let view = SourceIndex {
+        canonical: state.absolute("/sources/"),
+        meta: PageMeta::described(
+            format!("The outlets whose reporting {} cites.", settings.title),
+            &settings,
+        ),
+        feeds: site_feeds(&settings),
+        outlets,
+        site: settings,
+    };
+    render(&state, "site/sources.html", view)
+}
+
+/// `GET /sources/{slug}/`: the articles that cite one outlet.
+pub async fn source(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Html<String>, SiteError> {
+    let names: Vec<String> = state
+        .db()
+        .cited_outlets(state.now())
+        .await?
+        .into_iter()
+        .map(|(name, _)| name)
+        .filter(|name| outlet_slug(name) == slug)
+        .collect();
+    let heading = names.first().cloned().ok_or(Error::NotFound)?;
+    let settings = state.db().site_settings().await?;
+    let spec = ListSpec {
+        path: format!("/sources/{slug}/"),
+        description: format!(
+            "Articles in {} that cite reporting by {heading}.",
+            settings.title
+        ),
+        intro: Some(format!("Articles that cite reporting by {heading}.")),
+        heading,
+        kind: Some("Source"),
+        filter: ArticleFilter::readers(state.now()),
+        citing: Some(names),
+        empty_ok: false,
+        front: None,
+        feeds: Vec::new(),
+        photo: None,
+    };
+    list(&state, settings, spec, query).await
+}
+
 /// `GET /topics/{slug}/`
 pub async fn topic(
     State(state): State<AppState>,
@@ -258,6 +348,7 @@ pub async fn topic(
         photo: None,
         description: format!("Articles on {} from {}.", topic.name, settings.title),
         filter: ArticleFilter::readers(state.now()).in_topic(topic.slug),
+        citing: None,
         empty_ok: true,
         front: None,
     };
@@ -307,6 +398,7 @@ pub async fn author(
             first_sentence(&user.bio, 200)
         },
         filter: ArticleFilter::readers(state.now()).by_author(user.id),
+        citing: None,
         empty_ok: true,
         front: None,
     };
@@ -344,6 +436,7 @@ async fn archive(
         intro: None,
         filter: ArticleFilter::readers(state.now())
             .published_between(start_of(from, &tz)?, start_of(to, &tz)?),
+        citing: None,
         empty_ok: false,
         front: None,
         feeds: Vec::new(),

@@ -27,6 +27,9 @@ use crate::{
     extract::{FormField, SiteForm, parse_id},
 };
 
+/// Related articles an article page offers at most.
+const RELATED: i64 = 5;
+
 /// Threads (a top-level comment and its replies) on one page of an article's comments.
 pub const THREADS_PER_PAGE: usize = 100;
 
@@ -243,6 +246,8 @@ struct ArticlePage {
     feeds: Vec<super::feeds::FeedLink>,
     /// Description, link previews and schema.org.
     meta: super::seo::PageMeta,
+    /// Articles that share a topic or a source with this one.
+    related: Vec<ArticleView>,
 }
 
 /// What the reader asked of the comments: `?comments=newest|oldest`, `?cpage=N`, and
@@ -365,6 +370,13 @@ async fn page(
     if values.form_token.is_empty() || token_expired {
         values.form_token = comments::form_token(state.app(), article.id);
     }
+    let related = state
+        .db()
+        .related_articles(article.id, now, RELATED)
+        .await?
+        .into_iter()
+        .map(|a| ArticleView::new(a, &settings))
+        .collect();
     let canonical = state.absolute(&article.path(&settings.tz()).unwrap_or_default());
     let meta = super::seo::article(state, &settings, &article, &canonical);
     let view = ArticleView::new(article, &settings);
@@ -402,6 +414,7 @@ async fn page(
         site: settings,
         canonical,
         meta,
+        related,
         form: FormView {
             action: format!("/articles/{}/comments", view.id),
             values,

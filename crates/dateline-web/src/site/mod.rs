@@ -36,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/topics/", get(archives::topic_index))
         .route("/topics/{slug}/", get(archives::topic))
         .route("/authors/{slug}/", get(archives::author))
+        .route("/sources/", get(archives::source_index))
+        .route("/sources/{slug}/", get(archives::source))
         .route("/search", get(search::show))
         .route("/setup", get(setup::show).post(setup::create_owner))
         .route("/setup/done", get(setup::done))
@@ -82,7 +84,7 @@ fn looks_like_site_path(path: &str) -> bool {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     match segments.as_slice() {
-        ["topics"] | ["topics" | "authors" | "sources", _] => true,
+        ["topics" | "sources"] | ["topics" | "authors" | "sources", _] => true,
         [y] | [y, _] | [y, _, _] | [y, _, _, _] => numeric(y),
         _ => false,
     }

@@ -94,6 +94,37 @@ pub struct CorrectionView {
     pub body: String,
 }
 
+/// A cited piece as the article page lists it, its outlet linked to the outlet's page.
+#[derive(Debug, Serialize)]
+pub struct SourceView {
+    pub title: String,
+    pub author: Option<String>,
+    pub outlet: Option<String>,
+    pub url: Option<String>,
+    /// `/sources/new-york-times/`, when the outlet is named.
+    pub outlet_url: Option<String>,
+}
+
+impl From<Source> for SourceView {
+    fn from(s: Source) -> Self {
+        SourceView {
+            outlet_url: s
+                .outlet
+                .as_deref()
+                .map(|o| format!("/sources/{}/", outlet_slug(o))),
+            title: s.title,
+            author: s.author,
+            outlet: s.outlet,
+            url: s.url,
+        }
+    }
+}
+
+/// The path segment of an outlet's page: its name as a slug, as topics have theirs.
+pub fn outlet_slug(outlet: &str) -> String {
+    dateline_core::text::Slug::from_text(outlet, "source").to_string()
+}
+
 /// An article as pages show it.
 #[derive(Debug, Serialize)]
 pub struct ArticleView {
@@ -108,7 +139,7 @@ pub struct ArticleView {
     pub author_url: String,
     pub lead: Option<LeadView>,
     pub thumb: Option<ImageView>,
-    pub sources: Vec<Source>,
+    pub sources: Vec<SourceView>,
     pub topics: Vec<TopicView>,
     pub comment_count: i64,
     pub corrections: Vec<CorrectionView>,
@@ -190,7 +221,7 @@ impl ArticleView {
             body_html: a.body_html,
             lead,
             thumb,
-            sources: a.sources,
+            sources: a.sources.into_iter().map(SourceView::from).collect(),
             comment_count: a.comment_count,
         }
     }

@@ -36,6 +36,7 @@ mod media_library;
 mod moderation_api;
 mod navigation;
 mod ops;
+mod related;
 mod scheduling;
 mod search;
 mod security;

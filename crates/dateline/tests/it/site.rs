@@ -233,7 +233,7 @@ async fn article_page_shows_everything_in_order(backend: Backend) {
             "-<a href=\"/authors/noel-brinkerhoff/\" rel=\"author\">Noel Brinkerhoff</a>"
         )
     );
-    assert!(html.contains("<a href=\"https://www.nytimes.com/2009/07/29/world/middleeast/29iraq.html\" rel=\"noopener\">Full source</a> (by Timothy Williams, New York Times)"));
+    assert!(html.contains("<a href=\"https://www.nytimes.com/2009/07/29/world/middleeast/29iraq.html\" rel=\"noopener\">Full source</a> (by Timothy Williams, <a href=\"/sources/new-york-times/\">New York Times</a>)"));
     let text = visible_text(&html);
     for expected in [
         "Camp Ashraf",
