@@ -17,6 +17,7 @@ pub mod media;
 pub mod search;
 pub mod settings;
 pub mod tokens;
+pub mod topics;
 pub mod users;
 
 use std::{net::IpAddr, path::PathBuf, sync::Arc};

@@ -79,11 +79,13 @@ pub enum EventKind {
     MediaUpdated,
     /// A media item was deleted from the library.
     MediaDeleted,
+    /// A topic's description changed.
+    TopicUpdated,
 }
 
 impl EventKind {
     /// Every kind, in the order the documentation lists them.
-    pub const ALL: [EventKind; 34] = [
+    pub const ALL: [EventKind; 35] = [
         EventKind::ArticleCreated,
         EventKind::ArticleUpdated,
         EventKind::ArticlePublished,
@@ -118,6 +120,7 @@ impl EventKind {
         EventKind::MediaUploaded,
         EventKind::MediaUpdated,
         EventKind::MediaDeleted,
+        EventKind::TopicUpdated,
     ];
 
     /// The stored and published name.
@@ -157,6 +160,7 @@ impl EventKind {
             EventKind::MediaUploaded => "media.uploaded",
             EventKind::MediaUpdated => "media.updated",
             EventKind::MediaDeleted => "media.deleted",
+            EventKind::TopicUpdated => "topic.updated",
         }
     }
 
@@ -209,6 +213,7 @@ impl EventKind {
             EventKind::MediaUploaded | EventKind::MediaUpdated | EventKind::MediaDeleted => {
                 SubjectKind::Media
             }
+            EventKind::TopicUpdated => SubjectKind::Topic,
         }
     }
 }
@@ -237,6 +242,8 @@ pub enum SubjectKind {
     Media,
     /// An invitation to create an account.
     Invitation,
+    /// A topic.
+    Topic,
 }
 
 impl SubjectKind {
@@ -250,6 +257,7 @@ impl SubjectKind {
             SubjectKind::Setting => "setting",
             SubjectKind::Media => "media",
             SubjectKind::Invitation => "invitation",
+            SubjectKind::Topic => "topic",
         }
     }
 
@@ -263,6 +271,7 @@ impl SubjectKind {
             SubjectKind::Setting,
             SubjectKind::Media,
             SubjectKind::Invitation,
+            SubjectKind::Topic,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

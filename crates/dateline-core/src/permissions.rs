@@ -182,6 +182,18 @@ pub fn may_arrange_front_page(actor: &Actor) -> Result<()> {
     }
 }
 
+/// May describe topics (the paragraph on a topic's page).
+pub fn may_describe_topics(actor: &Actor) -> Result<()> {
+    match actor {
+        Actor::System => Ok(()),
+        Actor::Staff(u) if u.role.can_edit_others() => Ok(()),
+        Actor::Staff(_) | Actor::Importer { .. } => {
+            Err(forbidden("Only editors and the owner describe topics."))
+        }
+        Actor::Reader(_) => Err(Error::Unauthorized),
+    }
+}
+
 /// Whether `actor` may read articles readers cannot see yet (drafts, scheduled) by anyone:
 /// editors, the owner, the system and importers. Authors and contributors read only their own.
 pub fn reads_all_unpublished(actor: &Actor) -> bool {

@@ -22,6 +22,7 @@ mod settings;
 mod sitemaps;
 mod sql;
 pub mod sqlite;
+mod topics;
 mod tx;
 mod users;
 
@@ -32,6 +33,7 @@ pub use events::EventFilter;
 pub use jobs::{ClaimedJob, JobInfo, JobStatus, NewJob};
 pub use sessions::{InvitationInfo, NewSession, SessionInfo};
 pub use sitemaps::{ArticleLocation, ListLocation};
+pub use topics::DescribedTopic;
 pub use tx::WriteTx;
 pub use users::{Account, TokenInfo, TokenRef};
 

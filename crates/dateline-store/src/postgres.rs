@@ -56,6 +56,11 @@ pub(crate) fn migrator() -> Migrator {
             "search",
             include_str!("../migrations/postgres/0008_search.sql"),
         ),
+        migration(
+            9,
+            "topic descriptions",
+            include_str!("../migrations/postgres/0009_topic_descriptions.sql"),
+        ),
     ])
 }
 

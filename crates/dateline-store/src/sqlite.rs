@@ -121,5 +121,10 @@ fn migrator() -> Migrator {
             "search",
             include_str!("../migrations/sqlite/0008_search.sql"),
         ),
+        migration(
+            9,
+            "topic descriptions",
+            include_str!("../migrations/sqlite/0009_topic_descriptions.sql"),
+        ),
     ])
 }

@@ -91,6 +91,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "admin/comments.html",
         include_str!("../templates/admin/comments.html"),
     ),
+    (
+        "admin/topics.html",
+        include_str!("../templates/admin/topics.html"),
+    ),
 ];
 
 /// The default theme's static files: name, MIME type, content.

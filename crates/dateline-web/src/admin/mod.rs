@@ -10,6 +10,7 @@ mod multipart;
 mod pages;
 pub mod session;
 mod settings;
+mod topics;
 
 use axum::{
     Router,
@@ -100,6 +101,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/comments/decide", post(moderation::decide))
         .route("/admin/comments/{id}/edit", post(moderation::edit))
         .route("/admin/comments/{id}/reply", post(moderation::reply))
+        .route("/admin/topics", get(topics::show))
+        .route("/admin/topics/{slug}", post(topics::describe))
         .route("/admin/comments/{id}/block", post(moderation::block))
         .route("/admin/comments/blocks/{id}/lift", post(moderation::lift))
         .route("/admin/media/{id}", post(media::describe))

@@ -9,6 +9,7 @@ mod media;
 mod moderation;
 mod search;
 mod settings;
+mod topics;
 
 use std::net::SocketAddr;
 
@@ -62,6 +63,8 @@ pub fn router() -> Router<AppState> {
             get(search::search).layer(axum::middleware::map_response(search::noindex)),
         )
         .route("/settings", get(settings::show).patch(settings::change))
+        .route("/topics", get(topics::list))
+        .route("/topics/{slug}", axum::routing::patch(topics::change))
         .route("/comments", get(moderation::queue))
         .route("/comments/blocks", get(moderation::blocks))
         .route("/comments/classifier", get(moderation::classifier))

@@ -333,20 +333,25 @@ pub async fn topic(
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Html<String>, SiteError> {
-    let topic = state
+    let described = state
         .db()
-        .topic_by_slug(&slug)
+        .described_topic(&slug)
         .await?
         .ok_or(Error::NotFound)?;
+    let topic = described.topic;
+    let about = Some(described.description).filter(|d| !d.trim().is_empty());
     let settings = state.db().site_settings().await?;
     let spec = ListSpec {
         path: format!("/topics/{}/", topic.slug),
         heading: topic.name.clone(),
         kind: Some("Topic"),
-        intro: None,
+        intro: about.clone(),
         feeds: feeds::links(&format!("/topics/{}/", topic.slug), &topic.name),
         photo: None,
-        description: format!("Articles on {} from {}.", topic.name, settings.title),
+        description: about.as_deref().map_or_else(
+            || format!("Articles on {} from {}.", topic.name, settings.title),
+            |d| first_sentence(d, 200),
+        ),
         filter: ArticleFilter::readers(state.now()).in_topic(topic.slug),
         citing: None,
         empty_ok: true,

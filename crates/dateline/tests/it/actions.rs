@@ -91,6 +91,7 @@ enum Case {
     EditComment,
     DeleteComment,
     BlockWriter,
+    DescribeTopic,
 }
 
 const Y: bool = true;
@@ -132,6 +133,7 @@ const TABLE: &[(Case, [bool; 5])] = &[
     (Case::EditComment, [Y, Y, N, N, N]),
     (Case::DeleteComment, [Y, Y, N, N, N]),
     (Case::BlockWriter, [Y, Y, N, N, N]),
+    (Case::DescribeTopic, [Y, Y, N, N, N]),
 ];
 
 /// Makes what `case` acts on (as the system): an article or a token, by `own` or by another
@@ -146,6 +148,14 @@ async fn prepare(site: &ActionsSite, case: Case, own: &User, n: usize) -> Option
         Case::Comment | Case::CommentWithHistory | Case::ArrangeFrontPage => (other, "published"),
         Case::EditOwnPublished | Case::CorrectOwnPublished => (own, "published"),
         Case::SubmitOwnForReview | Case::RestoreOwnRevision => (own, "draft"),
+        Case::DescribeTopic => {
+            let mut f = form(&slug, "published");
+            f.topics = Some(vec![format!("Topic {n}")]);
+            let a = articles::create(&site.app, &ActionsSite::staff(other), &f)
+                .await
+                .unwrap();
+            return Some(a.id);
+        }
         Case::DescribeMedia | Case::DeleteMedia => {
             let m = media::upload(&site.app, &Actor::System, jpeg(100 + n as u32, 9), "m.jpg")
                 .await
@@ -332,6 +342,11 @@ async fn act(
         Case::BlockWriter => comments::block(app, actor, id, comments::BlockKind::Email, None)
             .await
             .map(drop),
+        Case::DescribeTopic => {
+            dateline_app::topics::describe(app, actor, &format!("topic-{n}"), &format!("About {n}"))
+                .await
+                .map(drop)
+        }
     }
 }
 

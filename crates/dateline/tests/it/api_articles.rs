@@ -556,7 +556,7 @@ async fn openapi_describes_the_served_api(backend: Backend) {
             );
         }
     }
-    assert_eq!(operations, 45);
+    assert_eq!(operations, 47);
 
     // Responses have the documented shapes.
     let token = app.editor_token().await;

@@ -159,3 +159,112 @@ async fn readers_find_their_way_around(backend: Backend) {
     }
     app.stop().await;
 }
+
+both_backends!(editors_describe_topics);
+
+async fn editors_describe_topics(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (eve, token, _) =
+        crate::admin_articles::staff(&app, "Eve", dateline_core::users::Role::Editor).await;
+    let (_, author) = app
+        .user_with_token("Abe", "abe@example.org", dateline_core::users::Role::Author)
+        .await;
+    app.publish(&token, "Raid", json!({"topics": ["Camp Ashraf"]}))
+        .await;
+    // Through the API: the list (staff only), a description, refusals.
+    let (s, _) = app.get_json("/api/v1/topics", None).await;
+    assert_eq!(s, 401);
+    let (s, list) = app.get_json("/api/v1/topics", Some(&token)).await;
+    assert_eq!(s, 200);
+    let spec: serde_json::Value =
+        serde_json::from_str(include_str!("../../../dateline-web/src/api/openapi.json")).unwrap();
+    crate::api_articles::conforms(&spec, "DescribedTopicList", &list);
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["slug"] == "camp-ashraf")
+    );
+    let about =
+        "Home to about 3,400 members of the People's Mujahedeen of Iran. Raided in July 2009.";
+    let (s, _) = app
+        .patch_json(
+            "/api/v1/topics/camp-ashraf",
+            &author,
+            &json!({"description": "Mine"}),
+        )
+        .await;
+    assert_eq!(s, 403, "authors do not describe topics");
+    let (s, _) = app
+        .patch_json(
+            "/api/v1/topics/nowhere",
+            &token,
+            &json!({"description": "x"}),
+        )
+        .await;
+    assert_eq!(s, 404);
+    let (s, long) = app
+        .patch_json(
+            "/api/v1/topics/camp-ashraf",
+            &token,
+            &json!({"description": "x".repeat(1001)}),
+        )
+        .await;
+    assert_eq!(
+        (s, long["error"]["field"].as_str()),
+        (422, Some("description"))
+    );
+    let (s, topic) = app
+        .patch_json(
+            "/api/v1/topics/camp-ashraf",
+            &token,
+            &json!({"description": about}),
+        )
+        .await;
+    assert_eq!(s, 200, "{topic}");
+    crate::api_articles::conforms(&spec, "DescribedTopic", &topic);
+    assert_eq!(topic["description"], about);
+    // The page opens with it, and search engines read its first sentence.
+    let (_, page) = app.get_text("/topics/camp-ashraf/").await;
+    assert!(visible_text(&page).contains(about));
+    let doc = scraper::Html::parse_document(&page);
+    let meta = doc
+        .select(&scraper::Selector::parse(r#"meta[name="description"]"#).unwrap())
+        .next()
+        .unwrap();
+    assert_eq!(
+        meta.value().attr("content"),
+        Some("Home to about 3,400 members of the People's Mujahedeen of Iran.")
+    );
+    // The activity log says so, for the caches to come.
+    let (_, log) = app
+        .get_json("/api/v1/activity?kind=topic.updated", Some(&token))
+        .await;
+    assert_eq!(log["items"][0]["subject"]["type"], "topic");
+    assert_eq!(log["items"][0]["payload"]["slug"], "camp-ashraf");
+    // In the admin: the topics page, a refused description kept where it was typed.
+    let (s, html) = crate::support::page(&app, &eve, "/admin/topics").await;
+    assert_eq!(s, 200);
+    assert!(visible_text(&html).contains(about));
+    let csrf = crate::support::csrf(&app, &eve).await;
+    let long = "y".repeat(1001);
+    let r = eve
+        .post(app.url("/admin/topics/camp-ashraf"))
+        .form(&[("csrf", csrf.as_str()), ("description", long.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains(&long));
+    let r = eve
+        .post(app.url("/admin/topics/camp-ashraf"))
+        .form(&[("csrf", csrf.as_str()), ("description", "Short now.")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, page) = app.get_text("/topics/camp-ashraf/").await;
+    assert!(visible_text(&page).contains("Short now."));
+    app.stop().await;
+}
