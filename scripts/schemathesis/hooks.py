@@ -169,8 +169,11 @@ def before_call(context, case, kwargs):
 
 def _settings(body):
     """Settings whose references exist: an uploaded image as the logo, a time zone of the tz
-    database (a list no pattern can state)."""
+    database (a list no pattern can state), a menu of "Label | /path/" lines (a grammar no
+    pattern states either)."""
     if isinstance(body.get("logo_media_id"), (int, float)) and not isinstance(body.get("logo_media_id"), bool):
         body["logo_media_id"] = MEDIA_ID
     if isinstance(body.get("time_zone"), str):
         body["time_zone"] = "Asia/Baghdad"
+    if isinstance(body.get("menu"), str):
+        body["menu"] = "Iraq | /topics/iraq/\nSources | /sources/"

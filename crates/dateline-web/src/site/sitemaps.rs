@@ -99,6 +99,9 @@ async fn sitemap(
             x.push_str(URLSET);
             let (_, newest) = state.db().visible_article_totals(now).await?;
             url(&mut x, "/", newest.unwrap_or(now), "");
+            // The indexes of topics and of cited outlets change with the articles.
+            url(&mut x, "/topics/", newest.unwrap_or(now), "");
+            url(&mut x, "/sources/", newest.unwrap_or(now), "");
             for t in state.db().topic_locations(now).await? {
                 url(&mut x, &format!("/topics/{}/", t.slug), t.latest, "");
             }

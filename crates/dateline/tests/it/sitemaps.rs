@@ -121,6 +121,8 @@ async fn sitemaps_list_what_readers_see(backend: Backend) {
     let locs = texts(&pages, "loc");
     assert_eq!(locs[0], app.url("/"));
     for page in [
+        "/topics/",
+        "/sources/",
         "/topics/iraq/",
         "/topics/diplomacy/",
         "/authors/eda-editor/",
