@@ -120,19 +120,6 @@ async fn floods_are_refused_per_address_and_per_article_on_every_node(backend: B
     app.stop().await;
 }
 
-async fn api_comment(app: &TestApp, article: i64, body: Value) -> (u16, Value) {
-    app.post_json(&format!("/api/v1/articles/{article}/comments"), None, &body)
-        .await
-}
-
-async fn moderation(app: &TestApp, token: &str, id: i64) -> Value {
-    let (s, c) = app
-        .get_json(&format!("/api/v1/comments/{id}"), Some(token))
-        .await;
-    assert_eq!(s, 200, "{c}");
-    c
-}
-
 async fn links_and_word_lists_hold_or_spam_with_their_reasons(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.allow_many_comments().await;
@@ -144,17 +131,21 @@ async fn links_and_word_lists_hold_or_spam_with_their_reasons(backend: Backend) 
     let a = article["id"].as_i64().unwrap();
 
     // Two links pass; three are held, and say so.
-    let (s, ok) = api_comment(
-        &app,
-        a,
-        json!({"author_name": "Ann", "body": "See https://a.org and www.b.org."}),
-    )
-    .await;
+    let (s, ok) = app
+        .api_comment(
+            a,
+            json!({"author_name": "Ann", "body": "See https://a.org and www.b.org."}),
+        )
+        .await;
     assert_eq!((s, ok["status"].as_str()), (201, Some("approved")));
     let three = "Links: https://a.org http://b.org www.c.org";
-    let (_, held) = api_comment(&app, a, json!({"author_name": "Bob", "body": three})).await;
+    let (_, held) = app
+        .api_comment(a, json!({"author_name": "Bob", "body": three}))
+        .await;
     assert_eq!(held["status"], "pending");
-    let held = moderation(&app, &editor, held["id"].as_i64().unwrap()).await;
+    let held = app
+        .moderation_item(&editor, held["id"].as_i64().unwrap())
+        .await;
     assert_eq!(held["reasons"], json!(["3 links > 2"]));
     // The same text through the form records the same facts.
     let r = app
@@ -199,12 +190,12 @@ async fn links_and_word_lists_hold_or_spam_with_their_reasons(backend: Backend) 
         .await
         .unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    let (_, now_ok) = api_comment(
-        &app,
-        a,
-        json!({"author_name": "Bob", "body": "Again: https://a.org http://b.org www.c.org"}),
-    )
-    .await;
+    let (_, now_ok) = app
+        .api_comment(
+            a,
+            json!({"author_name": "Bob", "body": "Again: https://a.org http://b.org www.c.org"}),
+        )
+        .await;
     assert_eq!(now_ok["status"], "approved");
 
     // Word lists: on the text, the name and the e-mail; spam outweighs a hold.
@@ -230,17 +221,19 @@ async fn links_and_word_lists_hold_or_spam_with_their_reasons(backend: Backend) 
             "matched spam word 'cheap pills'",
         ),
     ] {
-        let (s, c) = api_comment(&app, a, body.clone()).await;
+        let (s, c) = app.api_comment(a, body.clone()).await;
         assert_eq!((s, c["status"].as_str()), (201, Some(status)), "{body}");
-        let m = moderation(&app, &editor, c["id"].as_i64().unwrap()).await;
+        let m = app
+            .moderation_item(&editor, c["id"].as_i64().unwrap())
+            .await;
         assert_eq!(m["reasons"], json!([reason]), "{body}");
     }
-    let (_, plain) = api_comment(
-        &app,
-        a,
-        json!({"author_name": "Fay", "body": "The occasion was grim."}),
-    )
-    .await;
+    let (_, plain) = app
+        .api_comment(
+            a,
+            json!({"author_name": "Fay", "body": "The occasion was grim."}),
+        )
+        .await;
     assert_eq!(plain["status"], "approved");
     // Staff are trusted: no check holds them.
     let (_, staff) = app
@@ -257,9 +250,9 @@ async fn duplicates_are_refused_and_robots_fill_the_hidden_field(backend: Backen
     let other = app.publish(&editor, "Twice", json!({})).await;
     let a = article["id"].as_i64().unwrap();
     let body = json!({"author_name": "Ann", "body": "Said once."});
-    let (s, _) = api_comment(&app, a, body.clone()).await;
+    let (s, _) = app.api_comment(a, body.clone()).await;
     assert_eq!(s, 201);
-    let (s, e) = api_comment(&app, a, body.clone()).await;
+    let (s, e) = app.api_comment(a, body.clone()).await;
     assert_eq!((s, e["error"]["field"].as_str()), (422, Some("body")));
     assert!(
         e["error"]["message"]
@@ -268,7 +261,7 @@ async fn duplicates_are_refused_and_robots_fill_the_hidden_field(backend: Backen
             .contains("already posted")
     );
     // Elsewhere it is new.
-    let (s, _) = api_comment(&app, other["id"].as_i64().unwrap(), body).await;
+    let (s, _) = app.api_comment(other["id"].as_i64().unwrap(), body).await;
     assert_eq!(s, 201);
     // The form shows the refusal with what was typed.
     let r = app

@@ -22,19 +22,6 @@ fn with_defaults() -> Options {
     }
 }
 
-async fn api_comment(app: &TestApp, article: i64, body: Value) -> (u16, Value) {
-    app.post_json(&format!("/api/v1/articles/{article}/comments"), None, &body)
-        .await
-}
-
-async fn moderation(app: &TestApp, token: &str, id: i64) -> Value {
-    let (s, c) = app
-        .get_json(&format!("/api/v1/comments/{id}"), Some(token))
-        .await;
-    assert_eq!(s, 200, "{c}");
-    c
-}
-
 /// The token in a page's comment form.
 fn token_in(html: &str) -> String {
     let start = html
@@ -56,14 +43,14 @@ async fn first_time_commenters_wait_until_one_comment_is_approved(backend: Backe
         if let Some(e) = email {
             c["author_email"] = json!(e);
         }
-        api_comment(&app, a, c)
+        app.api_comment(a, c)
     };
     // The first comment from an address waits, and says why; so does a second, in another case.
     let (s, first) = post("Ann", Some("ann@example.org"), "My first word.").await;
     assert_eq!((s, first["status"].as_str()), (201, Some("pending")));
     let first = first["id"].as_i64().unwrap();
     assert_eq!(
-        moderation(&app, &editor, first).await["reasons"],
+        app.moderation_item(&editor, first).await["reasons"],
         json!(["first comment from this e-mail"])
     );
     let (_, second) = post("Ann", Some("ANN@Example.org"), "Still waiting.").await;
@@ -72,7 +59,8 @@ async fn first_time_commenters_wait_until_one_comment_is_approved(backend: Backe
     let (_, anonymous) = post("Anon", None, "Who am I?").await;
     assert_eq!(anonymous["status"], "pending");
     assert_eq!(
-        moderation(&app, &editor, anonymous["id"].as_i64().unwrap()).await["reasons"],
+        app.moderation_item(&editor, anonymous["id"].as_i64().unwrap())
+            .await["reasons"],
         json!(["no e-mail address, so no history to go by"])
     );
     // Once one is approved, the writer is trusted, whatever the case of the address.
@@ -105,7 +93,8 @@ async fn first_time_commenters_wait_until_one_comment_is_approved(backend: Backe
     let (_, held) = post("Ann", Some("ann@example.org"), "Held anyway.").await;
     assert_eq!(held["status"], "pending");
     assert_eq!(
-        moderation(&app, &editor, held["id"].as_i64().unwrap()).await["reasons"],
+        app.moderation_item(&editor, held["id"].as_i64().unwrap())
+            .await["reasons"],
         json!(["every comment waits for a moderator on this site"])
     );
     // "Hold none": a newcomer is published at once.
@@ -228,12 +217,9 @@ async fn the_form_token_holds_hasty_forms_and_asks_again_for_stale_ones(backend:
     let r = send(fresh, "Left open overnight.").await.unwrap();
     assert_eq!(r.status(), 303);
     // The API has no form, and no token to judge.
-    let (s, api) = api_comment(
-        &app,
-        a,
-        json!({"author_name": "Api", "body": "Straight in."}),
-    )
-    .await;
+    let (s, api) = app
+        .api_comment(a, json!({"author_name": "Api", "body": "Straight in."}))
+        .await;
     assert_eq!((s, api["status"].as_str()), (201, Some("approved")));
     app.stop().await;
 }
@@ -245,12 +231,9 @@ async fn closed_threads_show_their_comments_and_refuse_new_ones(backend: Backend
     assert_eq!(article["comments_open"], true);
     let a = article["id"].as_i64().unwrap();
     let path = app.path_of(&article);
-    let (s, _) = api_comment(
-        &app,
-        a,
-        json!({"author_name": "Ann", "body": "Said before."}),
-    )
-    .await;
+    let (s, _) = app
+        .api_comment(a, json!({"author_name": "Ann", "body": "Said before."}))
+        .await;
     assert_eq!(s, 201);
     // The editor closes the thread through the API.
     let (s, closed) = app
@@ -295,7 +278,9 @@ async fn closed_threads_show_their_comments_and_refuse_new_ones(backend: Backend
     let html = r.text().await.unwrap();
     assert!(visible_text(&html).contains("Comments on this article are closed."));
     assert!(html.contains(">Too late?</textarea>"));
-    let (s, body) = api_comment(&app, a, json!({"author_name": "Bob", "body": "Too late?"})).await;
+    let (s, body) = app
+        .api_comment(a, json!({"author_name": "Bob", "body": "Too late?"}))
+        .await;
     assert_eq!(s, 403, "{body}");
     assert_eq!(
         body["error"]["message"],
@@ -310,12 +295,9 @@ async fn closed_threads_show_their_comments_and_refuse_new_ones(backend: Backend
         )
         .await;
     assert_eq!((s, &open["comments_open"]), (200, &json!(true)));
-    let (s, _) = api_comment(
-        &app,
-        a,
-        json!({"author_name": "Bob", "body": "Open again."}),
-    )
-    .await;
+    let (s, _) = app
+        .api_comment(a, json!({"author_name": "Bob", "body": "Open again."}))
+        .await;
     assert_eq!(s, 201);
 
     // The site's rule: articles older than 30 days are closed; newer ones are not.
@@ -327,31 +309,22 @@ async fn closed_threads_show_their_comments_and_refuse_new_ones(backend: Backend
         )
         .await;
     let o = old["id"].as_i64().unwrap();
-    let (s, _) = api_comment(
-        &app,
-        o,
-        json!({"author_name": "Cy", "body": "Before the rule."}),
-    )
-    .await;
+    let (s, _) = app
+        .api_comment(o, json!({"author_name": "Cy", "body": "Before the rule."}))
+        .await;
     assert_eq!(s, 201);
     app.set_setting(SettingKey::CommentCloseAfterDays, "30")
         .await;
-    let (s, _) = api_comment(
-        &app,
-        o,
-        json!({"author_name": "Cy", "body": "After the rule."}),
-    )
-    .await;
+    let (s, _) = app
+        .api_comment(o, json!({"author_name": "Cy", "body": "After the rule."}))
+        .await;
     assert_eq!(s, 403);
     let (_, html) = app.get_text(&app.path_of(&old)).await;
     assert!(visible_text(&html).contains("Comments are closed"));
     assert!(visible_text(&html).contains("Before the rule."));
-    let (s, _) = api_comment(
-        &app,
-        a,
-        json!({"author_name": "Cy", "body": "Fresh enough."}),
-    )
-    .await;
+    let (s, _) = app
+        .api_comment(a, json!({"author_name": "Cy", "body": "Fresh enough."}))
+        .await;
     assert_eq!(s, 201);
     app.stop().await;
 }
@@ -366,7 +339,9 @@ async fn length_depth_order_and_pages_follow_the_settings(backend: Backend) {
     // The longest comment: refused with the limit, by the API and the form (which keeps it).
     app.set_setting(SettingKey::CommentMaxChars, "40").await;
     let long = "This comment runs past forty characters, by far.";
-    let (s, body) = api_comment(&app, a, json!({"author_name": "Lu", "body": long})).await;
+    let (s, body) = app
+        .api_comment(a, json!({"author_name": "Lu", "body": long}))
+        .await;
     assert_eq!(s, 422);
     assert_eq!(body["error"]["field"], "body");
     assert_eq!(
@@ -383,7 +358,9 @@ async fn length_depth_order_and_pages_follow_the_settings(backend: Backend) {
     let html = r.text().await.unwrap();
     assert!(html.contains(&format!(">{long}</textarea>")));
     assert!(html.contains(r#"maxlength="40""#));
-    let (s, _) = api_comment(&app, a, json!({"author_name": "Lu", "body": "Short."})).await;
+    let (s, _) = app
+        .api_comment(a, json!({"author_name": "Lu", "body": "Short."}))
+        .await;
     assert_eq!(s, 201);
     app.set_setting(SettingKey::CommentMaxChars, "5000").await;
 
@@ -392,9 +369,7 @@ async fn length_depth_order_and_pages_follow_the_settings(backend: Backend) {
     let mut parent = None;
     let mut ids = Vec::new();
     for name in ["Ada", "Bo", "Cy"] {
-        let (_, c) = api_comment(
-            &app,
-            a,
+        let (_, c) = app.api_comment(a,
             json!({"author_name": name, "body": format!("{name} speaks."), "parent_id": parent}),
         )
         .await;
@@ -414,12 +389,12 @@ async fn length_depth_order_and_pages_follow_the_settings(backend: Backend) {
 
     // More than 100 threads: pages of 100, oldest first by default, the reader may choose.
     for i in 0..101 {
-        let (s, _) = api_comment(
-            &app,
-            a,
-            json!({"author_name": "Many", "body": format!("Thread {i}.")}),
-        )
-        .await;
+        let (s, _) = app
+            .api_comment(
+                a,
+                json!({"author_name": "Many", "body": format!("Thread {i}.")}),
+            )
+            .await;
         assert_eq!(s, 201);
     }
     let (_, first) = app.get_text(&path).await;
@@ -452,27 +427,16 @@ async fn length_depth_order_and_pages_follow_the_settings(backend: Backend) {
 }
 
 async fn old_addresses_are_forgotten(backend: Backend) {
-    let clock = fixed_clock("2026-01-01T00:00:00Z");
-    let app = TestApp::spawn_with(
-        backend,
-        Options {
-            clock: Some(clock.clone()),
-            ..Default::default()
-        },
-    )
-    .await;
+    let (app, clock) = TestApp::spawn_at(backend, "2026-01-01T00:00:00Z").await;
     let editor = app.editor_token().await;
     let a = app.publish(&editor, "Memory", json!({})).await["id"]
         .as_i64()
         .unwrap();
-    let (_, c) = api_comment(
-        &app,
-        a,
-        json!({"author_name": "Ida", "body": "Remember me?"}),
-    )
-    .await;
+    let (_, c) = app
+        .api_comment(a, json!({"author_name": "Ida", "body": "Remember me?"}))
+        .await;
     let id = c["id"].as_i64().unwrap();
-    assert!(moderation(&app, &editor, id).await["ip_hash"].is_string());
+    assert!(app.moderation_item(&editor, id).await["ip_hash"].is_string());
     let later: jiff::Timestamp = "2026-04-02T00:00:00Z".parse().unwrap();
     clock.set(later);
     // Kept while the setting says to keep them ...
@@ -484,7 +448,7 @@ async fn old_addresses_are_forgotten(backend: Backend) {
             .unwrap(),
         0
     );
-    assert!(moderation(&app, &editor, id).await["ip_hash"].is_string());
+    assert!(app.moderation_item(&editor, id).await["ip_hash"].is_string());
     // ... and forgotten after 90 days (the default), leaving the comment.
     app.set_setting(SettingKey::CommentForgetAddressesDays, "90")
         .await;
@@ -494,7 +458,7 @@ async fn old_addresses_are_forgotten(backend: Backend) {
             .unwrap(),
         1
     );
-    let kept = moderation(&app, &editor, id).await;
+    let kept = app.moderation_item(&editor, id).await;
     assert!(kept["ip_hash"].is_null(), "{kept}");
     assert_eq!(kept["body"], "Remember me?");
     app.stop().await;
@@ -584,9 +548,7 @@ async fn the_classifier_learns_from_decisions_and_holds_what_it_learned(backend:
             SPAM[i % 6],
             i % 3
         );
-        let (_, c) = api_comment(
-            &app,
-            a,
+        let (_, c) = app.api_comment(a,
             json!({"author_name": "Promo", "author_email": format!("promo{i}@casino.example"), "body": body}),
         )
         .await;
@@ -596,12 +558,12 @@ async fn the_classifier_learns_from_decisions_and_holds_what_it_learned(backend:
     let mut ham_ids = Vec::new();
     for i in 0..19 {
         let body = format!("{} (point {i}).", HAM[i % 6]);
-        let (_, c) = api_comment(
-            &app,
-            a,
-            json!({"author_name": format!("Reader {i}"), "body": body}),
-        )
-        .await;
+        let (_, c) = app
+            .api_comment(
+                a,
+                json!({"author_name": format!("Reader {i}"), "body": body}),
+            )
+            .await;
         ham_ids.push(c["id"].as_i64().unwrap());
         assert_eq!(decide(ham_ids[i], "approve").await.0, 200);
     }
@@ -617,9 +579,7 @@ async fn the_classifier_learns_from_decisions_and_holds_what_it_learned(backend:
     // With 19 good examples it is still silent: spam passes as far as it is concerned.
     app.set_setting(SettingKey::CommentFirstTime, "hold_none")
         .await;
-    let (_, early) = api_comment(
-        &app,
-        a,
+    let (_, early) = app.api_comment(a,
         json!({"author_name": "Promo", "body": "Cheap casino bonus, early bird! https://casino1.example"}),
     )
     .await;
@@ -640,24 +600,24 @@ async fn the_classifier_learns_from_decisions_and_holds_what_it_learned(backend:
         (Some(20), &json!(true))
     );
     // Now it judges: spam like what it learned is held or marked, saying how sure it is.
-    let (_, caught) = api_comment(
-        &app,
-        a,
-        json!({"author_name": "Promo", "author_email": "promo99@casino.example",
+    let (_, caught) = app
+        .api_comment(
+            a,
+            json!({"author_name": "Promo", "author_email": "promo99@casino.example",
                "body": "Win money with the casino bonus! https://casino2.example"}),
-    )
-    .await;
+        )
+        .await;
     assert_ne!(caught["status"], "approved", "{caught}");
-    let reasons =
-        moderation(&app, &editor, caught["id"].as_i64().unwrap()).await["reasons"].clone();
+    let reasons = app
+        .moderation_item(&editor, caught["id"].as_i64().unwrap())
+        .await["reasons"]
+        .clone();
     let reason = reasons[0].as_str().unwrap();
     assert!(reason.starts_with("classifier: spam 0."), "{reason}");
     let p: f64 = reason["classifier: spam ".len()..].parse().unwrap();
     assert!(p >= 0.8, "{reason}");
     // An ordinary comment is not touched.
-    let (_, fine) = api_comment(
-        &app,
-        a,
+    let (_, fine) = app.api_comment(a,
         json!({"author_name": "Reader", "body": "The reporting from Baghdad about the police station is not what the ministry said."}),
     )
     .await;
@@ -687,9 +647,7 @@ async fn a_staff_reply_is_marked_and_approves_what_it_answers(backend: Backend) 
         crate::admin_articles::staff(&app, "Eve", dateline_core::users::Role::Editor).await;
     let article = app.publish(&token, "Ask the desk", json!({})).await;
     let a = article["id"].as_i64().unwrap();
-    let (_, question) = api_comment(
-        &app,
-        a,
+    let (_, question) = app.api_comment(a,
         json!({"author_name": "Quinn", "author_email": "quinn@example.org", "body": "Is the date right?"}),
     )
     .await;
@@ -714,7 +672,7 @@ async fn a_staff_reply_is_marked_and_approves_what_it_answers(backend: Backend) 
             .contains("done=replied")
     );
     // The question is approved with it, and the answer sits in its thread, marked as staff.
-    assert_eq!(moderation(&app, &token, q).await["status"], "approved");
+    assert_eq!(app.moderation_item(&token, q).await["status"], "approved");
     let (_, html) = app.get_text(&app.path_of(&article)).await;
     let doc = scraper::Html::parse_document(&html);
     let sel = scraper::Selector::parse(&format!("#comment-{q} > ol.replies > li")).unwrap();
@@ -784,7 +742,9 @@ async fn the_editor_closes_and_opens_comments(backend: Backend) {
     assert_eq!(article["comments_open"], false);
     let (_, editor) = crate::support::page(&app, &eve, &format!("/admin/articles/{id}")).await;
     assert!(editor.contains(r#"name="comments_closed" type="checkbox" value="1" checked"#));
-    let (s, _) = api_comment(&app, id, json!({"author_name": "Ann", "body": "Hello?"})).await;
+    let (s, _) = app
+        .api_comment(id, json!({"author_name": "Ann", "body": "Hello?"}))
+        .await;
     assert_eq!(s, 403);
     // ... unticked, another is open.
     let (s, location, _) = post_editor(
@@ -796,12 +756,12 @@ async fn the_editor_closes_and_opens_comments(backend: Backend) {
     )
     .await;
     assert_eq!(s, 303);
-    let (s, _) = api_comment(
-        &app,
-        id_of(&location),
-        json!({"author_name": "Ann", "body": "Hello!"}),
-    )
-    .await;
+    let (s, _) = app
+        .api_comment(
+            id_of(&location),
+            json!({"author_name": "Ann", "body": "Hello!"}),
+        )
+        .await;
     assert_eq!(s, 201);
     app.stop().await;
 }

@@ -6,7 +6,7 @@
 use feed_rs::model::Feed as Parsed;
 use serde_json::{Value, json};
 
-use crate::support::{Backend, Options, TestApp, fixed_clock, jpeg, snapshot_settings, upload};
+use crate::support::{Backend, TestApp, jpeg, snapshot_settings, upload};
 
 both_backends!(
     feeds_carry_what_readers_see_in_three_formats,
@@ -98,15 +98,7 @@ fn titles(feed: &Parsed) -> Vec<String> {
 }
 
 async fn feeds_carry_what_readers_see_in_three_formats(backend: Backend) {
-    let clock = fixed_clock("2026-03-01T12:00:00Z");
-    let app = TestApp::spawn_with(
-        backend,
-        Options {
-            clock: Some(clock.clone()),
-            ..Default::default()
-        },
-    )
-    .await;
+    let (app, _clock) = TestApp::spawn_at(backend, "2026-03-01T12:00:00Z").await;
     let editor = app.editor_token().await;
     let (_, media) = upload(&app, &editor, jpeg(64, 48), "camp.jpg", "image/jpeg").await;
     let raid = app

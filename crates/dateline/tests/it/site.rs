@@ -3,7 +3,7 @@
 use dateline_core::users::Role;
 use serde_json::json;
 
-use crate::support::{Backend, Options, TestApp, fixed_clock, fixture, visible_text};
+use crate::support::{Backend, Options, TestApp, fixture, visible_text};
 
 both_backends!(
     first_start_has_a_welcome_article_and_a_one_time_setup_link,
@@ -330,15 +330,7 @@ async fn article_page_shows_everything_in_order(backend: Backend) {
 }
 
 async fn drafts_and_scheduled_articles_stay_hidden(backend: Backend) {
-    let clock = fixed_clock("2024-05-01T12:00:00Z");
-    let app = TestApp::spawn_with(
-        backend,
-        Options {
-            clock: Some(clock.clone()),
-            ..Default::default()
-        },
-    )
-    .await;
+    let (app, clock) = TestApp::spawn_at(backend, "2024-05-01T12:00:00Z").await;
     let token = app.editor_token().await;
     let (s, _) = app
         .post_json("/api/v1/articles", Some(&token), &json!({"title": "Secret draft", "body_markdown": "x", "status": "draft", "published_at": "2024-04-01T00:00:00Z"}))

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::support::{Backend, Options, TestApp, fixed_clock, snapshot_settings};
+use crate::support::{Backend, TestApp, snapshot_settings};
 
 both_backends!(sitemaps_list_what_readers_see);
 
@@ -29,15 +29,7 @@ async fn xml(app: &TestApp, path: &str) -> String {
 }
 
 async fn sitemaps_list_what_readers_see(backend: Backend) {
-    let clock = fixed_clock("2026-03-01T12:00:00Z");
-    let app = TestApp::spawn_with(
-        backend,
-        Options {
-            clock: Some(clock.clone()),
-            ..Default::default()
-        },
-    )
-    .await;
+    let (app, _clock) = TestApp::spawn_at(backend, "2026-03-01T12:00:00Z").await;
     let editor = app.editor_token().await;
     let old = app
         .publish(

@@ -164,6 +164,39 @@ impl TestApp {
         Self::spawn_with(backend, Options::default()).await
     }
 
+    /// A site whose clock stands at `at` (RFC 3339) until the test moves it.
+    pub async fn spawn_at(backend: Backend, at: &str) -> (Self, Arc<FixedClock>) {
+        let clock = fixed_clock(at);
+        let app = Self::spawn_with(
+            backend,
+            Options {
+                clock: Some(clock.clone()),
+                ..Default::default()
+            },
+        )
+        .await;
+        (app, clock)
+    }
+
+    /// Posts a comment on article `article` through the API as a reader.
+    pub async fn api_comment(
+        &self,
+        article: i64,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        self.post_json(&format!("/api/v1/articles/{article}/comments"), None, &body)
+            .await
+    }
+
+    /// A comment as the moderation API shows it to `token`.
+    pub async fn moderation_item(&self, token: &str, id: i64) -> serde_json::Value {
+        let (s, c) = self
+            .get_json(&format!("/api/v1/comments/{id}"), Some(token))
+            .await;
+        assert_eq!(s, 200, "{c}");
+        c
+    }
+
     pub async fn spawn_with(backend: Backend, options: Options) -> Self {
         let test_db = TestDb::new(backend).await;
         let data_dir = test_db.dir.path().to_path_buf();
