@@ -673,6 +673,21 @@ async fn every_action_records_its_event_and_never_a_secret(backend: Backend) {
     settings::change(app, &owner, SettingKey::TimeZone, "Europe/Paris")
         .await
         .unwrap();
+    let mut filed = form("filed", "published");
+    filed.topics = Some(vec!["Events".into()]);
+    articles::create(app, &owner, &filed).await.unwrap();
+    expected.extend([
+        (EventKind::ArticleCreated, by_owner),
+        (EventKind::ArticlePublished, by_owner),
+    ]);
+    dateline_app::topics::describe(app, &owner, "events", "What happened.")
+        .await
+        .unwrap();
+    expected.push((EventKind::TopicUpdated, by_owner));
+    // The same description again changes nothing, and records nothing.
+    dateline_app::topics::describe(app, &owner, "events", "What happened.")
+        .await
+        .unwrap();
     media::upload(app, &author, jpeg(40, 30), "b.jpg")
         .await
         .unwrap();
