@@ -83,6 +83,34 @@ pub struct Db {
 }
 
 impl Db {
+    /// Copies a SQLite database, consistent as of one moment, into the new file `to` while
+    /// the site keeps serving (`VACUUM INTO`, SQLite's online copy, which readers and writers do
+    /// not wait for beyond one read transaction). On PostgreSQL the server's own tools back up.
+    pub async fn backup_to(&self, to: &std::path::Path) -> Result<(), Error> {
+        if self.backend != Backend::Sqlite {
+            return Err(Error::invalid(
+                "to",
+                "This site runs on PostgreSQL: back it up with pg_dump, or keep a replica (see \
+                 docs/DEPLOY.md).",
+            ));
+        }
+        if to.exists() {
+            return Err(Error::invalid(
+                "to",
+                format!("{} exists already: name a new file.", to.display()),
+            ));
+        }
+        let path = to
+            .to_str()
+            .ok_or_else(|| Error::invalid("to", "Name the file in UTF-8."))?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(path.to_owned())
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
     /// Which engine this is.
     pub fn backend(&self) -> Backend {
         self.backend

@@ -54,6 +54,12 @@ enum Command {
         #[arg(long)]
         follow: bool,
     },
+    /// Copy the SQLite database, while the site runs, into a new file (PostgreSQL: use pg_dump)
+    Backup {
+        /// The file to write; it must not exist yet
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
     /// List pending, running and failed background jobs
     Jobs {
         /// Also list finished jobs
@@ -198,6 +204,15 @@ async fn run(cli: Cli) -> Fallible<()> {
     let system = Actor::System;
     match command {
         Command::Serve(_) | Command::Migrate => Ok(()),
+        Command::Backup { to } => {
+            app.db().backup_to(&to).await?;
+            println!(
+                "The database is copied to {}. Copy the media folder ({}) beside it.",
+                to.display(),
+                config.media_dir().display()
+            );
+            Ok(())
+        }
         Command::User(UserCommand::Add {
             email,
             name,

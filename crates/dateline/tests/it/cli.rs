@@ -682,3 +682,49 @@ async fn sigterm_finishes_requests_in_flight_then_exits(backend: Backend) {
         assert!(line.contains(field), "{field} missing from {line}");
     }
 }
+
+both_backends!(a_running_site_is_backed_up_from_the_command_line);
+
+async fn a_running_site_is_backed_up_from_the_command_line(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let (mut child, base, _) = serve(&db);
+    let (id, comment) = comment_on_the_newest(&base, "Kept in the copy").await;
+    let copy = db.dir.path().join("backup.sqlite");
+    let mut cmd = dateline(&db);
+    cmd.args(["backup", "--to", copy.to_str().unwrap()]);
+    let (ok, out, err) = run(cmd, "");
+    match backend {
+        Backend::Sqlite => {
+            assert!(ok, "{out}{err}");
+            assert!(out.contains("Copy the media folder"), "{out}");
+            // The copy is a whole site: migrated, with what was written before it.
+            let copied = dateline_store::Db::connect(&format!("sqlite://{}", copy.display()))
+                .await
+                .unwrap();
+            copied.migrate().await.unwrap();
+            let kept = copied
+                .comment_by_id(comment["id"].as_i64().unwrap())
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                (kept.article_id, kept.body.as_str()),
+                (id, "Kept in the copy")
+            );
+            copied.close().await;
+            // A second copy to the same file is refused, leaving the first.
+            let mut again = dateline(&db);
+            again.args(["backup", "--to", copy.to_str().unwrap()]);
+            let (ok, _, err) = run(again, "");
+            assert!(!ok);
+            assert!(err.contains("exists already"), "{err}");
+        }
+        Backend::Postgres => {
+            assert!(!ok);
+            assert!(err.contains("pg_dump"), "{err}");
+            assert!(!copy.exists());
+        }
+    }
+    terminate(&child);
+    assert!(child.wait().unwrap().success());
+}
