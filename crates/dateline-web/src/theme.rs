@@ -126,6 +126,8 @@ const STATIC_FILES: &[(&str, &str, &[u8])] = &[
 pub struct Theme {
     env: Environment<'static>,
     dir: Option<PathBuf>,
+    /// Each static file's fingerprint (the start of its BLAKE2b), read once at start.
+    fingerprints: std::collections::HashMap<&'static str, String>,
 }
 
 impl Theme {
@@ -143,7 +145,32 @@ impl Theme {
                 .map(|(_, t)| (*t).to_owned()))
         });
         env.set_formatter(escape_html);
-        Theme { env, dir }
+        let mut theme = Theme {
+            env,
+            dir,
+            fingerprints: Default::default(),
+        };
+        for (name, _, _) in STATIC_FILES {
+            if let Some((bytes, _)) = theme.static_file(name) {
+                let hash = dateline_core::secrets::checksum(&bytes);
+                theme.fingerprints.insert(name, hash[..16].to_owned());
+            }
+        }
+        // `{{ asset("style.css") }}`: the file's address with its fingerprint, which the file's
+        // own route answers with `immutable`, so that browsers keep it until it changes.
+        let fingerprints = theme.fingerprints.clone();
+        theme
+            .env
+            .add_function("asset", move |name: &str| match fingerprints.get(name) {
+                Some(v) => format!("/static/{name}?v={v}"),
+                None => format!("/static/{name}"),
+            });
+        theme
+    }
+
+    /// The fingerprint of static file `name`, if the theme has it.
+    pub fn fingerprint(&self, name: &str) -> Option<&str> {
+        self.fingerprints.get(name).map(String::as_str)
     }
 
     /// Renders a template with `context`.

@@ -20,7 +20,7 @@ use crate::support::{Backend, TestApp, fixture, jpeg, upload};
 // The theme's own script (the comment form's enhancement) and the page's schema.org data (JSON,
 // which a browser never runs) are the scripts a page may hold.
 const INJECTED: &str = "return [
-  document.querySelectorAll('script:not([src=\"/static/comments.js\"]):not([type=\"application/ld+json\"]), iframe, object, embed, frame, frameset, applet, base, meta[http-equiv]').length,
+  document.querySelectorAll('script:not([src^=\"/static/comments.js\"]):not([type=\"application/ld+json\"]), iframe, object, embed, frame, frameset, applet, base, meta[http-equiv]').length,
   [...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
   document.querySelectorAll('[href^=\"javascript:\" i], [src^=\"javascript:\" i], [action^=\"javascript:\" i], [formaction]').length,
   document.querySelectorAll('svg, math, style:not(head style)').length

@@ -834,6 +834,30 @@ async fn theme_folder_overrides_templates(backend: Backend) {
     assert!(home.contains("Restyled by a theme"));
     let (_, css) = app.get_text("/static/style.css").await;
     assert_eq!(css, "body { color: teal }");
+    // Pages link the theme's own file by its fingerprint, kept for good; the bare address
+    // (an old link) is kept five minutes, and so is a stale fingerprint.
+    let href = scraper::Html::parse_document(&home)
+        .select(&scraper::Selector::parse(r#"link[rel="stylesheet"]"#).unwrap())
+        .next()
+        .unwrap()
+        .value()
+        .attr("href")
+        .unwrap()
+        .to_owned();
+    assert!(href.starts_with("/static/style.css?v="), "{href}");
+    let linked = app.get(&href).await;
+    assert_eq!(
+        linked.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(linked.text().await.unwrap(), "body { color: teal }");
+    for bare in ["/static/style.css", "/static/style.css?v=0000000000000000"] {
+        assert_eq!(
+            app.get(bare).await.headers()["cache-control"],
+            "public, max-age=300",
+            "{bare}"
+        );
+    }
     // Files the theme does not override come from the built-in theme.
     let favicon = app.get("/static/favicon.svg").await;
     assert_eq!(favicon.headers()["content-type"], "image/svg+xml");

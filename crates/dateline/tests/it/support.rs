@@ -478,6 +478,8 @@ pub fn snapshot_settings() -> insta::Settings {
         r#"(article:modified_time" content=|"dateModified":)"[^"]+""#,
         r#"$1"[time]""#,
     );
+    // Static files are linked with their fingerprint, which changes with every edit of them.
+    s.add_filter(r"\?v=[0-9a-f]{16}", "?v=[fingerprint]");
     // Signed with the site's random key at the time the page was rendered.
     s.add_filter(
         r#"name="form_token" value="[0-9a-f.]+""#,
