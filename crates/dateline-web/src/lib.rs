@@ -206,7 +206,7 @@ async fn refuse_control_characters(
 pub fn app(state: AppState) -> Router {
     ops::install_metrics();
     Router::new()
-        .merge(site::router())
+        .merge(site::router().layer(middleware::from_fn(site::conditional)))
         .merge(admin::router())
         .nest(
             "/api/v1",

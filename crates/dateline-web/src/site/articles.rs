@@ -428,7 +428,9 @@ async fn page(
         comments,
         comment_pages,
     };
+    let token = page.form.values.form_token.clone();
     let mut response = (status, render(state, "site/articles/show.html", page)?).into_response();
+    response.extensions_mut().insert(super::Unstable(token));
     if let Some(secs) = retry_after
         && let Ok(v) = header::HeaderValue::from_str(&secs.to_string())
     {

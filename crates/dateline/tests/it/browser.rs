@@ -105,15 +105,20 @@ pub(crate) async fn click(c: &fantoccini::Client, css: &str) {
         .unwrap();
 }
 
-/// The text of the element `locator` finds, once it is there.
+/// The text of the element `locator` finds, once it is there. An element that a page
+/// navigating away took with it is looked for again on the new page.
 pub(crate) async fn text_of(c: &fantoccini::Client, locator: Locator<'_>) -> String {
-    c.wait()
-        .for_element(locator)
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    for _ in 0..50 {
+        let element = c.wait().for_element(locator).await.unwrap();
+        match element.text().await {
+            Ok(text) => return text,
+            Err(e) if e.to_string().contains("stale element") => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    panic!("the element kept going stale")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -131,7 +136,7 @@ async fn a_reader_sets_up_the_site_and_comments_in_a_browser() {
     type_into(c, "name", "Olive Owner").await;
     type_into(c, "email", "olive@example.org").await;
     type_into(c, "password", "a long enough password").await;
-    click(c, "button[type=submit]").await;
+    crate::browser_newsroom::press(c, "main button[type=submit]").await;
     let heading = text_of(c, Locator::Css("h1")).await;
     assert_eq!(heading, "Your site is ready");
     assert!(app.db.owner_exists().await.unwrap());

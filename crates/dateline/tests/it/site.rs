@@ -864,3 +864,46 @@ async fn theme_folder_overrides_templates(backend: Backend) {
     assert_eq!(app.get("/static/..%2Fsecret").await.status(), 404);
     app.stop().await;
 }
+
+both_backends!(public_pages_answer_conditional_requests);
+
+async fn public_pages_answer_conditional_requests(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.editor_token().await;
+    let article = app.publish(&token, "Tagged", json!({})).await;
+    let path = app.path_of(&article);
+    for page in ["/", path.as_str(), "/topics/", "/search?q=tagged"] {
+        let r = app.get(page).await;
+        assert_eq!(r.status(), 200, "{page}");
+        assert_eq!(r.headers()["cache-control"], "public, no-cache", "{page}");
+        let tag = r.headers()["etag"].to_str().unwrap().to_owned();
+        let again = app
+            .client
+            .get(app.url(page))
+            .header("if-none-match", &tag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304, "{page}");
+        assert_eq!(again.headers()["etag"].to_str().unwrap(), tag);
+        assert!(again.text().await.unwrap().is_empty());
+    }
+    // A new comment changes the page, and its tag: the old copy is no longer current.
+    let r = app.get(&path).await;
+    let tag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let id = article["id"].as_i64().unwrap();
+    let (s, _) = app
+        .api_comment(id, json!({"author_name": "Ann", "body": "Seen at once."}))
+        .await;
+    assert_eq!(s, 201);
+    let again = app
+        .client
+        .get(app.url(&path))
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 200);
+    assert!(again.text().await.unwrap().contains("Seen at once."));
+    app.stop().await;
+}
