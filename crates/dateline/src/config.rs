@@ -25,6 +25,9 @@ pub struct SiteArgs {
         hide_env_values = true
     )]
     pub database: Option<String>,
+    /// Folder of uploaded media, shared by every process of the site [default: DATA/media]
+    #[arg(long, env = "DATELINE_MEDIA_DIR", global = true, value_name = "DIR")]
+    pub media_dir: Option<PathBuf>,
     /// Configuration file [default: ./dateline.toml if it exists]
     #[arg(long, env = "DATELINE_CONFIG", global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -100,6 +103,7 @@ pub struct ServeArgs {
 struct FileConfig {
     data: Option<PathBuf>,
     database_url: Option<String>,
+    media_dir: Option<PathBuf>,
     bind: Option<String>,
     base_url: Option<String>,
     theme: Option<PathBuf>,
@@ -148,6 +152,8 @@ pub struct Config {
     pub media: dateline_app::media::MediaLimits,
     /// Failed API authentications allowed per address a minute.
     pub auth_failures_per_minute: u32,
+    /// A media folder apart from the data folder (one several nodes share).
+    pub shared_media: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Config {
@@ -166,6 +172,7 @@ impl std::fmt::Debug for Config {
             .field("limits", &self.limits)
             .field("media", &self.media)
             .field("auth_failures_per_minute", &self.auth_failures_per_minute)
+            .field("shared_media", &self.shared_media)
             .finish()
     }
 }
@@ -196,6 +203,7 @@ impl Config {
             .or(file.data)
             .unwrap_or_else(|| PathBuf::from("dateline-data"));
         let database_url = site.database.clone().or(file.database_url);
+        let shared_media = site.media_dir.clone().or(file.media_dir);
         let time_zone = serve.time_zone.clone().or(file.time_zone);
         if let Some(tz) = &time_zone {
             dateline_core::settings::parse_time_zone("time_zone", tz)?;
@@ -251,12 +259,15 @@ impl Config {
                 .or(file.auth_failures_per_minute)
                 .unwrap_or(10)
                 .max(1),
+            shared_media,
         })
     }
 
-    /// Folder for uploaded media.
+    /// Folder for uploaded media: `--media-dir`, else the data folder's `media/`.
     pub fn media_dir(&self) -> PathBuf {
-        self.data_dir.join("media")
+        self.shared_media
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("media"))
     }
 
     /// Creates the data folder and its media folder, if they do not exist.

@@ -728,3 +728,69 @@ async fn a_running_site_is_backed_up_from_the_command_line(backend: Backend) {
     terminate(&child);
     assert!(child.wait().unwrap().success());
 }
+
+both_backends!(nodes_with_their_own_data_folders_share_the_media_folder);
+
+/// Two processes of one site, each with its own data folder, one database and one media
+/// folder (`--media-dir`): an image uploaded through one is served by the other.
+async fn nodes_with_their_own_data_folders_share_the_media_folder(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let shared = db.dir.path().join("shared-media");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let node = |data: &std::path::Path| {
+        let mut cmd = dateline(&db);
+        cmd.env("DATELINE_DATA", data)
+            .env("DATELINE_MEDIA_DIR", &shared)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("DATELINE_LOG", "warn");
+        start_server(cmd, Stdio::null())
+    };
+    let (a, base_a, _) = node(db.dir.path());
+    let (b, base_b, _) = node(elsewhere.path());
+    let mut add = dateline(&db);
+    add.args([
+        "user",
+        "add",
+        "--email",
+        "eve@example.org",
+        "--name",
+        "Eve",
+        "--role",
+        "editor",
+    ]);
+    assert!(run(add, "correct horse battery\n").0);
+    let mut create = dateline(&db);
+    create.args(["token", "create", "--email", "eve@example.org"]);
+    let (ok, token, err) = run(create, "");
+    assert!(ok, "{err}");
+    let part = reqwest::multipart::Part::bytes(crate::support::jpeg(40, 30))
+        .file_name("shared.jpg")
+        .mime_str("image/jpeg")
+        .unwrap();
+    let uploaded: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base_a}/api/v1/media"))
+        .bearer_auth(token.trim())
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = uploaded["url"].as_str().unwrap();
+    let path = url.split_once("/media/").unwrap().1;
+    assert!(shared.join(path).is_file(), "stored in the shared folder");
+    assert!(!db.dir.path().join("media").join(path).exists());
+    let served = reqwest::get(format!("{base_b}/media/{path}"))
+        .await
+        .unwrap();
+    assert_eq!(served.status(), 200, "the other node serves it");
+    assert_eq!(
+        served.bytes().await.unwrap().as_ref(),
+        std::fs::read(shared.join(path)).unwrap().as_slice()
+    );
+    for child in [&a, &b] {
+        terminate(child);
+    }
+    drop((a, b));
+}

@@ -168,6 +168,7 @@ async fn two_servers_start_together_on_one_database(backend: Backend) {
             theme_dir: None,
             time_zone: None,
             metrics_public: false,
+            shared_media: None,
         };
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let (config_a, config_b) = (config(a.path()), config(b.path()));

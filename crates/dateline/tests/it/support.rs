@@ -214,6 +214,7 @@ impl TestApp {
             auth_failures_per_minute: 10,
             time_zone: options.time_zone,
             metrics_public: false,
+            shared_media: None,
         };
         let clock = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let running = server::start(&config, clock.clone(), false).await.unwrap();
