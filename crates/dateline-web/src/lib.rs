@@ -9,6 +9,7 @@ pub mod api;
 mod error;
 mod extract;
 pub mod ops;
+pub mod proxy;
 mod security;
 pub mod serve;
 pub mod site;
@@ -43,6 +44,8 @@ pub struct WebConfig {
     pub cors_origins: Vec<String>,
     /// Failed authentications allowed per address a minute before it is answered 429.
     pub auth_failures_per_minute: u32,
+    /// The load balancers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: proxy::TrustedProxies,
 }
 
 /// What every handler can reach. Cheap to clone.
@@ -98,6 +101,15 @@ impl AppState {
     /// Recent failed authentications per address.
     pub(crate) fn failed_auth(&self) -> &throttle::FailedAuth {
         &self.inner.failed_auth
+    }
+
+    /// The address of the client behind `peer` (a trusted proxy says whom it forwards for).
+    pub fn client_ip(
+        &self,
+        peer: std::net::SocketAddr,
+        headers: &axum::http::HeaderMap,
+    ) -> std::net::IpAddr {
+        self.config().trusted_proxies.client(peer.ip(), headers)
     }
 
     /// The web settings.

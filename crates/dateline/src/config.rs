@@ -92,6 +92,14 @@ pub struct ServeArgs {
     /// Failed API authentications allowed per address a minute before it is answered 429 [default: 10]
     #[arg(long, env = "DATELINE_AUTH_FAILURES_PER_MINUTE", value_name = "N")]
     pub auth_failures_per_minute: Option<u32>,
+    /// Load balancers whose X-Forwarded-For names the client, comma-separated addresses or networks (10.0.0.0/8) [default: none]
+    #[arg(
+        long,
+        env = "DATELINE_TRUSTED_PROXIES",
+        value_name = "ADDRS",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Option<Vec<String>>,
     /// Images decoded at once; further uploads wait [default: the number of CPU cores]
     #[arg(long, env = "DATELINE_IMAGE_DECODERS", value_name = "N")]
     pub image_decoders: Option<usize>,
@@ -120,6 +128,7 @@ struct FileConfig {
     max_gif_frames: Option<usize>,
     image_decoders: Option<usize>,
     auth_failures_per_minute: Option<u32>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 /// The resolved configuration.
@@ -154,6 +163,8 @@ pub struct Config {
     pub auth_failures_per_minute: u32,
     /// A media folder apart from the data folder (one several nodes share).
     pub shared_media: Option<PathBuf>,
+    /// Load balancers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: dateline_web::proxy::TrustedProxies,
 }
 
 impl std::fmt::Debug for Config {
@@ -173,6 +184,7 @@ impl std::fmt::Debug for Config {
             .field("media", &self.media)
             .field("auth_failures_per_minute", &self.auth_failures_per_minute)
             .field("shared_media", &self.shared_media)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -204,6 +216,14 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("dateline-data"));
         let database_url = site.database.clone().or(file.database_url);
         let shared_media = site.media_dir.clone().or(file.media_dir);
+        let trusted_proxies = dateline_web::proxy::TrustedProxies::parse(
+            &serve
+                .trusted_proxies
+                .clone()
+                .or(file.trusted_proxies.clone())
+                .unwrap_or_default(),
+        )
+        .map_err(|e| format!("trusted_proxies: {e}"))?;
         let time_zone = serve.time_zone.clone().or(file.time_zone);
         if let Some(tz) = &time_zone {
             dateline_core::settings::parse_time_zone("time_zone", tz)?;
@@ -260,6 +280,7 @@ impl Config {
                 .unwrap_or(10)
                 .max(1),
             shared_media,
+            trusted_proxies,
         })
     }
 

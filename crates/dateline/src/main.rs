@@ -33,7 +33,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the site (the default command)
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply database migrations and prepare an empty site, then exit
     Migrate,
     /// Manage accounts
@@ -156,7 +156,7 @@ fn describe(e: &(dyn std::error::Error + 'static)) -> String {
 
 async fn run(cli: Cli) -> Fallible<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    let command = cli.command.unwrap_or(Command::Serve(Box::default()));
     if let Command::Serve(serve) = command {
         init_logging();
         let mut config = Config::load(&cli.site, &serve)?;

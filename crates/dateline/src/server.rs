@@ -82,6 +82,7 @@ pub async fn start(
             frame_ancestors: config.frame_ancestors.clone(),
             cors_origins: config.cors_origins.clone(),
             auth_failures_per_minute: config.auth_failures_per_minute,
+            trusted_proxies: config.trusted_proxies.clone(),
         },
     );
     state.reload_settings().await?;

@@ -126,7 +126,7 @@ pub async fn login(
     crate::security::check_same_origin(&state, &headers)?;
     check_form_token(&headers, &fields.form_token)?;
     let client = Client {
-        ip: peer.ip(),
+        ip: state.client_ip(peer, &headers),
         user_agent: headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())

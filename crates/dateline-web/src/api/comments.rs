@@ -58,7 +58,7 @@ pub async fn create(
     let actor = match staff {
         Some(user) => Actor::Staff(user),
         None => state.app().reader(
-            peer.ip(),
+            state.client_ip(peer, &headers),
             headers
                 .get(header::USER_AGENT)
                 .and_then(|v| v.to_str().ok()),

@@ -168,7 +168,7 @@ async fn user_from_token(parts: &Parts, state: &AppState) -> Result<Option<User>
     let ip = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(peer)| peer.ip());
+        .map(|ConnectInfo(peer)| state.client_ip(*peer, &parts.headers));
     let throttled = |secs| {
         ApiError::from(Error::TooManyRequests {
             retry_after_secs: secs,

@@ -530,7 +530,9 @@ async fn submit(
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
-    let reader = state.app().reader(peer.ip(), user_agent);
+    let reader = state
+        .app()
+        .reader(state.client_ip(peer, headers), user_agent);
     let facts = comments::FormFacts {
         honeypot: fields.website.clone(),
         token: fields.form_token.clone(),

@@ -821,3 +821,81 @@ async fn the_comment_rules_are_set_and_checked_through_the_api(backend: Backend)
     assert_eq!(after["comment_thread_depth"], 6);
     app.stop().await;
 }
+
+both_backends!(readers_behind_a_trusted_proxy_are_told_apart);
+
+/// Behind a load balancer named with `--trusted-proxies`, each reader is counted under their
+/// own address (the nearest one the balancer vouches for), not the balancer's; a stranger's
+/// `X-Forwarded-For` is ignored.
+async fn readers_behind_a_trusted_proxy_are_told_apart(backend: Backend) {
+    let app = TestApp::spawn_with(
+        backend,
+        Options {
+            trusted_proxies: vec!["127.0.0.0/8".into()],
+            ..Default::default()
+        },
+    )
+    .await;
+    let editor = app.editor_token().await;
+    let a = app.publish(&editor, "Behind a proxy", json!({})).await["id"]
+        .as_i64()
+        .unwrap();
+    let send = |forwarded: &'static str, body: String| {
+        let app = &app;
+        async move {
+            let r = app
+                .client
+                .post(app.url(&format!("/api/v1/articles/{a}/comments")))
+                .header("x-forwarded-for", forwarded)
+                .json(&json!({"author_name": "Ann", "body": body}))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    let hash_of = |ip: &str| app.app.ip_hash(ip.parse().unwrap());
+    let (s, c) = send("1.1.1.1, 203.0.113.9", "Forwarded for me.".into()).await;
+    assert_eq!(s, 201);
+    let stored = app
+        .moderation_item(&editor, c["id"].as_i64().unwrap())
+        .await;
+    assert_eq!(
+        stored["ip_hash"].as_str(),
+        Some(hash_of("203.0.113.9").as_str()),
+        "the nearest address the proxy vouches for, not the one the client wrote"
+    );
+    // Each reader has their own rate limit: five in a row from one, then the sixth is refused,
+    // while another reader behind the same balancer still posts.
+    for i in 1..5 {
+        assert_eq!(send("203.0.113.9", format!("Again {i}.")).await.0, 201);
+    }
+    assert_eq!(send("203.0.113.9", "One too many.".into()).await.0, 429);
+    assert_eq!(send("198.51.100.4", "Someone else.".into()).await.0, 201);
+    app.stop().await;
+
+    // A site that trusts no proxy ignores the header.
+    let plain = TestApp::spawn(backend).await;
+    let editor = plain.editor_token().await;
+    let a = plain.publish(&editor, "Direct", json!({})).await["id"]
+        .as_i64()
+        .unwrap();
+    let r = plain
+        .client
+        .post(plain.url(&format!("/api/v1/articles/{a}/comments")))
+        .header("x-forwarded-for", "203.0.113.9")
+        .json(&json!({"author_name": "Ann", "body": "Direct."}))
+        .send()
+        .await
+        .unwrap();
+    let c: Value = r.json().await.unwrap();
+    let stored = plain
+        .moderation_item(&editor, c["id"].as_i64().unwrap())
+        .await;
+    assert_eq!(
+        stored["ip_hash"].as_str(),
+        Some(plain.app.ip_hash("127.0.0.1".parse().unwrap()).as_str())
+    );
+    plain.stop().await;
+}

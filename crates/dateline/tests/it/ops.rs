@@ -102,6 +102,7 @@ async fn metrics_are_for_loopback_clients_unless_configured() {
             frame_ancestors: Vec::new(),
             cors_origins: vec!["*".into()],
             auth_failures_per_minute: 10,
+            trusted_proxies: Default::default(),
         };
         let actions = dateline_app::App::new(
             db.clone(),
@@ -169,6 +170,7 @@ async fn two_servers_start_together_on_one_database(backend: Backend) {
             time_zone: None,
             metrics_public: false,
             shared_media: None,
+            trusted_proxies: Default::default(),
         };
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let (config_a, config_b) = (config(a.path()), config(b.path()));

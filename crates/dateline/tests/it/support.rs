@@ -153,6 +153,8 @@ pub struct Options {
     pub cors_origins: Option<Vec<String>>,
     pub limits: Option<dateline_web::serve::Limits>,
     pub media: Option<dateline_app::media::MediaLimits>,
+    /// Load balancers whose `X-Forwarded-For` the site believes.
+    pub trusted_proxies: Vec<String>,
     /// Keep the site's comment rules as a new site has them. Otherwise a test site trusts
     /// first-time commenters and takes a form sent at once, so that tests of other things see
     /// their comments published; the tests of those rules keep the defaults.
@@ -215,6 +217,8 @@ impl TestApp {
             time_zone: options.time_zone,
             metrics_public: false,
             shared_media: None,
+            trusted_proxies: dateline_web::proxy::TrustedProxies::parse(&options.trusted_proxies)
+                .unwrap(),
         };
         let clock = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let running = server::start(&config, clock.clone(), false).await.unwrap();
