@@ -732,6 +732,7 @@ mod tests {
             }
             let h = q.highlight(&input);
             prop_assert_eq!(h.text(), input.clone());
+            let _ = q.excerpt(&input, 40).to_html();
             let html = h.to_html().replace("<mark>", "").replace("</mark>", "");
             prop_assert!(!html.contains('<') && !html.contains('>'));
             let _ = q.excerpt(&input, 50);
