@@ -208,85 +208,71 @@ pub async fn home(
     list(&state, settings, spec, query).await
 }
 
+/// One line of an index page: a topic or an outlet, with how many articles it holds.
 #[derive(Serialize)]
-struct TopicEntry {
+struct IndexEntry {
     name: String,
-    slug: String,
+    url: String,
     count: i64,
 }
 
+/// An index of topics or of cited outlets.
 #[derive(Serialize)]
-struct TopicIndex {
+struct IndexPage {
     site: SiteSettings,
     canonical: String,
     meta: PageMeta,
     feeds: Vec<FeedLink>,
-    topics: Vec<TopicEntry>,
+    entries: Vec<IndexEntry>,
 }
 
 /// `GET /topics/`: every topic with something published in it.
 pub async fn topic_index(State(state): State<AppState>) -> Result<Html<String>, SiteError> {
     let settings = state.db().site_settings().await?;
-    let topics = state
+    let entries = state
         .db()
         .topic_index(state.now())
         .await?
         .into_iter()
-        .map(|(t, count)| TopicEntry {
+        .map(|(t, count)| IndexEntry {
+            url: format!("/topics/{}/", t.slug),
             name: t.name,
-            slug: t.slug,
             count,
         })
         .collect();
-    let view = TopicIndex {
+    let view = IndexPage {
         canonical: state.absolute("/topics/"),
         meta: PageMeta::described(
             format!("Every topic {} has written about.", settings.title),
             &settings,
         ),
         feeds: site_feeds(&settings),
-        topics,
+        entries,
         site: settings,
     };
     render(&state, "site/topics.html", view)
 }
 
-#[derive(Serialize)]
-struct OutletEntry {
-    name: String,
-    url: String,
-    count: i64,
-}
-
-#[derive(Serialize)]
-struct SourceIndex {
-    site: SiteSettings,
-    canonical: String,
-    meta: PageMeta,
-    feeds: Vec<FeedLink>,
-    outlets: Vec<OutletEntry>,
-}
-
 /// `GET /sources/`: the outlets whose reporting the site's articles cite, with how often.
 pub async fn source_index(State(state): State<AppState>) -> Result<Html<String>, SiteError> {
     let settings = state.db().site_settings().await?;
-    let mut outlets: Vec<OutletEntry> = Vec::new();
+    let mut entries: Vec<IndexEntry> = Vec::new();
     for (name, count) in state.db().cited_outlets(state.now()).await? {
         let url = format!("/sources/{}/", outlet_slug(&name));
         // Spellings that make one address ("New York Times", "new york times") count as one.
-        match outlets.iter_mut().find(|o| o.url == url) {
+        match entries.iter_mut().find(|o| o.url == url) {
             Some(o) => o.count += count,
-            None => outlets.push(OutletEntry { name, url, count }),
+            None => entries.push(IndexEntry { name, url, count }),
         }
     }
-    let view = SourceIndex {
+    let view = IndexPage {
         canonical: state.absolute("/sources/"),
         meta: PageMeta::described(
             format!("The outlets whose reporting {} cites.", settings.title),
             &settings,
         ),
         feeds: site_feeds(&settings),
-        outlets,
+        entries,
         site: settings,
     };
     render(&state, "site/sources.html", view)

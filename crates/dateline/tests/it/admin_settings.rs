@@ -68,14 +68,7 @@ async fn setting_events(app: &TestApp, token: &str) -> Vec<String> {
 }
 
 async fn the_owner_changes_the_site_on_the_settings_page(backend: Backend) {
-    let app = TestApp::spawn_with(
-        backend,
-        Options {
-            comment_defaults: true,
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = TestApp::spawn_with(backend, Options::with_comment_defaults()).await;
     let (olive, token, _) = staff(&app, "Olive", Role::Owner).await;
     let c = csrf(&app, &olive).await;
     let (_, logo) =
@@ -190,14 +183,7 @@ async fn the_owner_changes_the_site_on_the_settings_page(backend: Backend) {
 }
 
 async fn one_refused_value_changes_nothing(backend: Backend) {
-    let app = TestApp::spawn_with(
-        backend,
-        Options {
-            comment_defaults: true,
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = TestApp::spawn_with(backend, Options::with_comment_defaults()).await;
     let (olive, token, _) = staff(&app, "Olive", Role::Owner).await;
     let c = csrf(&app, &olive).await;
     let before = setting_events(&app, &token).await.len();
@@ -235,14 +221,7 @@ async fn one_refused_value_changes_nothing(backend: Backend) {
 }
 
 async fn settings_through_the_api_and_on_every_node(backend: Backend) {
-    let app = TestApp::spawn_with(
-        backend,
-        Options {
-            comment_defaults: true,
-            ..Default::default()
-        },
-    )
-    .await;
+    let app = TestApp::spawn_with(backend, Options::with_comment_defaults()).await;
     let (_, owner) = app
         .user_with_token("Olive", "olive@example.org", Role::Owner)
         .await;

@@ -15,13 +15,6 @@ both_backends!(
     old_addresses_are_forgotten,
 );
 
-fn with_defaults() -> Options {
-    Options {
-        comment_defaults: true,
-        ..Default::default()
-    }
-}
-
 /// The token in a page's comment form.
 fn token_in(html: &str) -> String {
     let start = html
@@ -32,7 +25,7 @@ fn token_in(html: &str) -> String {
 }
 
 async fn first_time_commenters_wait_until_one_comment_is_approved(backend: Backend) {
-    let app = TestApp::spawn_with(backend, with_defaults()).await;
+    let app = TestApp::spawn_with(backend, Options::with_comment_defaults()).await;
     app.allow_many_comments().await;
     let editor = app.editor_token().await;
     let a = app.publish(&editor, "Trust", json!({})).await["id"]
@@ -507,7 +500,7 @@ async fn until_learned(app: &TestApp, token: &str) -> Value {
 }
 
 async fn the_classifier_learns_from_decisions_and_holds_what_it_learned(backend: Backend) {
-    let app = TestApp::spawn_with(backend, with_defaults()).await;
+    let app = TestApp::spawn_with(backend, Options::with_comment_defaults()).await;
     app.allow_many_comments().await;
     app.set_setting(SettingKey::CommentFirstTime, "hold_all")
         .await;
@@ -642,7 +635,7 @@ async fn the_classifier_learns_from_decisions_and_holds_what_it_learned(backend:
 }
 
 async fn a_staff_reply_is_marked_and_approves_what_it_answers(backend: Backend) {
-    let app = TestApp::spawn_with(backend, with_defaults()).await;
+    let app = TestApp::spawn_with(backend, Options::with_comment_defaults()).await;
     let (eve, token, _) =
         crate::admin_articles::staff(&app, "Eve", dateline_core::users::Role::Editor).await;
     let article = app.publish(&token, "Ask the desk", json!({})).await;
@@ -769,7 +762,7 @@ async fn the_editor_closes_and_opens_comments(backend: Backend) {
 both_backends!(the_comment_rules_are_set_and_checked_through_the_api);
 
 async fn the_comment_rules_are_set_and_checked_through_the_api(backend: Backend) {
-    let app = TestApp::spawn_with(backend, with_defaults()).await;
+    let app = TestApp::spawn_with(backend, Options::with_comment_defaults()).await;
     let (_, owner) = app
         .user_with_token(
             "Olga",

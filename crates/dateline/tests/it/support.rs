@@ -161,6 +161,16 @@ pub struct Options {
     pub comment_defaults: bool,
 }
 
+impl Options {
+    /// A site with the comment rules a new site has (see [`Options::comment_defaults`]).
+    pub fn with_comment_defaults() -> Self {
+        Options {
+            comment_defaults: true,
+            ..Default::default()
+        }
+    }
+}
+
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
         Self::spawn_with(backend, Options::default()).await
