@@ -12,6 +12,7 @@ pub mod articles;
 pub mod auth;
 pub mod bootstrap;
 pub mod comments;
+pub mod generate;
 pub mod jobs;
 pub mod media;
 pub mod search;

@@ -60,6 +60,19 @@ enum Command {
         #[arg(long)]
         to: std::path::PathBuf,
     },
+    /// Make up a realistic site from a seed, for the benchmark (articles with images, sources
+    /// and topics through the article action; comments in bulk, approved, without events)
+    Generate {
+        /// Articles to publish
+        #[arg(long, default_value_t = 10_000)]
+        articles: usize,
+        /// Comments to spread over them (the busiest articles get several hundred)
+        #[arg(long, default_value_t = 200_000)]
+        comments: usize,
+        /// The same seed makes the same site
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// List pending, running and failed background jobs
     Jobs {
         /// Also list finished jobs
@@ -204,6 +217,30 @@ async fn run(cli: Cli) -> Fallible<()> {
     let system = Actor::System;
     match command {
         Command::Serve(_) | Command::Migrate => Ok(()),
+        Command::Generate {
+            articles,
+            comments,
+            seed,
+        } => {
+            let started = std::time::Instant::now();
+            let made = dateline_app::generate::generate(
+                &app,
+                dateline_app::generate::Spec {
+                    articles,
+                    comments,
+                    seed,
+                },
+            )
+            .await?;
+            println!(
+                "Made {} articles and {} comments (at most {} on one) in {:.1} s.",
+                made.articles,
+                made.comments,
+                made.busiest,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Backup { to } => {
             app.db().backup_to(&to).await?;
             println!(

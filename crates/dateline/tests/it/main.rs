@@ -31,6 +31,7 @@ mod comment_trust;
 mod concurrent;
 mod connections;
 mod feeds;
+mod generate;
 mod hostile;
 mod media_library;
 mod moderation_api;
