@@ -134,11 +134,7 @@ async fn build(
     let (title, subtitle, page, dir, entries) = match subject {
         Subject::Site => {
             let articles = articles(state, ArticleFilter::readers(now)).await?;
-            let subtitle = if settings.description.is_empty() {
-                settings.tagline.clone()
-            } else {
-                settings.description.clone()
-            };
+            let subtitle = super::seo::site_description(settings);
             (
                 site.clone(),
                 subtitle,

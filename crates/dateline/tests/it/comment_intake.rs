@@ -91,16 +91,13 @@ async fn floods_are_refused_per_address_and_per_article_on_every_node(backend: B
         assert!((1..=180).contains(&wait), "{wait}");
     }
     // ... and through the form, which keeps what was typed.
-    let r = client
-        .post(app.url(&format!("/articles/{a}/comments")))
-        .form(&[
-            ("form_token", app.comment_token(a).as_str()),
-            ("author_name", "Ann"),
-            ("body", "Typed with care."),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .send_comment_form(
+            &client,
+            a,
+            &[("author_name", "Ann"), ("body", "Typed with care.")],
+        )
+        .await;
     assert_eq!(r.status(), 429);
     assert!(r.headers().contains_key("retry-after"));
     let html = r.text().await.unwrap();
@@ -149,16 +146,15 @@ async fn links_and_word_lists_hold_or_spam_with_their_reasons(backend: Backend) 
     assert_eq!(held["reasons"], json!(["3 links > 2"]));
     // The same text through the form records the same facts.
     let r = app
-        .client
-        .post(app.url(&format!("/articles/{a}/comments")))
-        .form(&[
-            ("form_token", app.comment_token(a).as_str()),
-            ("author_name", "Bob"),
-            ("body", "Form links: https://a.org http://b.org www.c.org"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .send_comment_form(
+            &app.client,
+            a,
+            &[
+                ("author_name", "Bob"),
+                ("body", "Form links: https://a.org http://b.org www.c.org"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let (_, queue) = app
         .get_json("/api/v1/comments?status=pending", Some(&editor))
@@ -265,16 +261,12 @@ async fn duplicates_are_refused_and_robots_fill_the_hidden_field(backend: Backen
     assert_eq!(s, 201);
     // The form shows the refusal with what was typed.
     let r = app
-        .client
-        .post(app.url(&format!("/articles/{a}/comments")))
-        .form(&[
-            ("form_token", app.comment_token(a).as_str()),
-            ("author_name", "Ann"),
-            ("body", "Said once."),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .send_comment_form(
+            &app.client,
+            a,
+            &[("author_name", "Ann"), ("body", "Said once.")],
+        )
+        .await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(visible_text(&html).contains("You have already posted this comment here."));
@@ -285,17 +277,16 @@ async fn duplicates_are_refused_and_robots_fill_the_hidden_field(backend: Backen
     let (_, page) = app.get_text(&app.path_of(&article)).await;
     assert!(page.contains(r#"<p class="hp" aria-hidden="true">"#));
     let r = app
-        .client
-        .post(app.url(&format!("/articles/{a}/comments")))
-        .form(&[
-            ("form_token", app.comment_token(a).as_str()),
-            ("author_name", "Bot"),
-            ("body", "Great post!"),
-            ("website", "https://spam.example"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .send_comment_form(
+            &app.client,
+            a,
+            &[
+                ("author_name", "Bot"),
+                ("body", "Great post!"),
+                ("website", "https://spam.example"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let (_, spam) = app
         .get_json("/api/v1/comments?status=spam", Some(&editor))
@@ -321,16 +312,16 @@ async fn a_held_comment_is_shown_to_its_writer_alone(backend: Backend) {
     let a = article["id"].as_i64().unwrap();
     let path = app.path_of(&article);
     let writer = browser();
-    let r = writer
-        .post(app.url(&format!("/articles/{a}/comments")))
-        .form(&[
-            ("form_token", app.comment_token(a).as_str()),
-            ("author_name", "Ann"),
-            ("body", "Mine: https://a.org https://b.org https://c.org"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .send_comment_form(
+            &writer,
+            a,
+            &[
+                ("author_name", "Ann"),
+                ("body", "Mine: https://a.org https://b.org https://c.org"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(

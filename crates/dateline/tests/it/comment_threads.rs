@@ -123,17 +123,16 @@ async fn the_reply_link_sets_the_parent_without_javascript(backend: Backend) {
     // Sent, the reply is stored under Ava's comment and shown in her thread.
     let a_text = a.to_string();
     let r = app
-        .client
-        .post(app.url(&format!("/articles/{id}/comments")))
-        .form(&[
-            ("form_token", app.comment_token(id).as_str()),
-            ("author_name", "Ben"),
-            ("body", "Agreed."),
-            ("parent_id", a_text.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .send_comment_form(
+            &app.client,
+            id,
+            &[
+                ("author_name", "Ben"),
+                ("body", "Agreed."),
+                ("parent_id", a_text.as_str()),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let (_, html) = app.get_text(&path).await;
     let doc = scraper::Html::parse_document(&html);
