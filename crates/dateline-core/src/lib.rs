@@ -13,6 +13,7 @@ pub mod feeds;
 pub mod markdown;
 pub mod media;
 pub mod moderation;
+pub mod pages;
 pub mod patch;
 pub mod permissions;
 pub mod revisions;

@@ -591,6 +591,21 @@ impl WriteTx {
 }
 
 impl Db {
+    /// The first moment after `now` at which an article becomes visible by time alone (a
+    /// scheduled one coming due), if any: until then, which articles readers see cannot change
+    /// without an event.
+    pub async fn next_visible_after(&self, now: Timestamp) -> Result<Option<Timestamp>, Error> {
+        let at: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(published_at) FROM articles WHERE status IN ('published', 'scheduled') \
+             AND deleted_at IS NULL AND published_at > $1",
+        )
+        .bind(to_micros(now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(at.map(from_micros))
+    }
+
     /// An article by id for staff, with sources and topics; deleted ones are not found.
     pub async fn article_by_id(&self, id: i64) -> Result<Option<Article>, Error> {
         let mut conn = self.pool.acquire().await.map_err(db_error)?;

@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use dateline_core::Error;
 use sqlx::{AnyConnection, Connection, any::AnyPoolOptions};
-use tokio::sync::broadcast;
 
 use crate::{Backend, Db, sqlite};
 
@@ -31,12 +30,11 @@ impl Db {
             .connect(url)
             .await
             .map_err(|e| Error::Internal(explain(backend, url, &e)))?;
-        let (events, _) = broadcast::channel(1024);
         Ok(Db {
             pool,
             backend,
             url: Arc::from(url),
-            events,
+            events: crate::events::Wakeups::new(),
         })
     }
 }

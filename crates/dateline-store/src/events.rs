@@ -9,9 +9,39 @@ use dateline_core::{
 };
 use jiff::Timestamp;
 use sqlx::{Row, any::AnyRow};
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
+
 use tokio::sync::broadcast;
 
 use crate::{Backend, Db, WriteTx, db_error, postgres, sql::Sql};
+
+/// The activity log's wake-ups in this process: event ids broadcast as they commit (here, or
+/// on PostgreSQL anywhere), and a count of them that a hot path can read without waiting.
+#[derive(Debug, Clone)]
+pub(crate) struct Wakeups {
+    bus: broadcast::Sender<i64>,
+    count: Arc<AtomicU64>,
+}
+
+impl Wakeups {
+    pub(crate) fn new() -> Self {
+        Wakeups {
+            bus: broadcast::channel(1024).0,
+            count: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Announces event `id` (0: "look at the log"). The count moves first, so that whoever is
+    /// woken sees it moved.
+    pub(crate) fn announce(&self, id: i64) {
+        self.count.fetch_add(1, Ordering::SeqCst);
+        // Nobody listening is fine: consumers read the log by position when they start.
+        let _ = self.bus.send(id);
+    }
+}
 
 /// Which events a staff reader asks for; newest first.
 #[derive(Debug, Clone, Default)]
@@ -149,7 +179,15 @@ impl Db {
     /// Wake-ups carrying the ids of events as they commit. A wake-up is a hint: a consumer
     /// reads [`Db::events_after`] its own position, so a missed or repeated id loses nothing.
     pub fn subscribe_events(&self) -> broadcast::Receiver<i64> {
-        self.events.subscribe()
+        self.events.bus.subscribe()
+    }
+
+    /// How many wake-ups this process has had so far. A reader that must never act on a state
+    /// older than the last commit it could know of (a page cache, before it answers) compares
+    /// this number with the one it saw when it last read the log: equal means nothing was
+    /// announced since, without waiting for a broadcast to be delivered.
+    pub fn announcements(&self) -> u64 {
+        self.events.count.load(Ordering::SeqCst)
     }
 
     /// On PostgreSQL, starts listening for events committed by every process on the database

@@ -44,7 +44,6 @@ use sqlx::{
     AnyPool,
     migrate::{Migration, MigrationType},
 };
-use tokio::sync::broadcast;
 
 /// Which database engine a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +78,7 @@ pub struct Db {
     url: Arc<str>,
     /// Ids of events as they commit: from this process's own commits, and on PostgreSQL from
     /// every process through `LISTEN` (see [`Db::listen_for_events`]).
-    events: broadcast::Sender<i64>,
+    events: events::Wakeups,
 }
 
 impl Db {

@@ -5,7 +5,6 @@ use std::{sync::Arc, time::Duration};
 
 use dateline_core::{Error, search::SearchQuery};
 use sqlx::{AnyConnection, AssertSqlSafe, migrate::Migrator, postgres::PgListener};
-use tokio::sync::broadcast;
 
 use crate::{db_error, migration, sql::Sql};
 
@@ -100,7 +99,7 @@ pub(crate) async fn notify_event(conn: &mut AnyConnection, id: i64) -> Result<()
 /// Passes the ids announced on [`EVENTS_CHANNEL`] to `bus`, for as long as the task runs;
 /// reconnects after a lost connection, and then sends 0 so that consumers look at the log for
 /// what was announced while it was away.
-pub(crate) async fn listen(url: Arc<str>, bus: broadcast::Sender<i64>) {
+pub(crate) async fn listen(url: Arc<str>, bus: crate::events::Wakeups) {
     let mut delay = Duration::from_millis(200);
     loop {
         match PgListener::connect(&url).await {
@@ -109,18 +108,18 @@ pub(crate) async fn listen(url: Arc<str>, bus: broadcast::Sender<i64>) {
                     tracing::warn!(error = %e, "cannot LISTEN for events; retrying");
                 } else {
                     delay = Duration::from_millis(200);
-                    let _ = bus.send(0);
+                    bus.announce(0);
                     loop {
                         match listener.try_recv().await {
                             Ok(Some(n)) => {
                                 if let Ok(id) = n.payload().parse::<i64>() {
-                                    let _ = bus.send(id);
+                                    bus.announce(id);
                                 }
                             }
                             // The connection dropped; the next call reconnects, and whatever
                             // was announced meanwhile is in the log.
                             Ok(None) => {
-                                let _ = bus.send(0);
+                                bus.announce(0);
                             }
                             Err(e) => {
                                 tracing::warn!(error = %e, "event listener failed; reconnecting");

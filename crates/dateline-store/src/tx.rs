@@ -1,17 +1,15 @@
 //! The write transaction every action runs in.
 
+use crate::{Backend, Db, db_error, events::Wakeups, postgres, sqlite};
 use dateline_core::Error;
 use sqlx::{Any, AnyConnection, Transaction};
-use tokio::sync::broadcast;
-
-use crate::{Backend, Db, db_error, postgres, sqlite};
 
 /// One action's writes, committed together or not at all. Dropping it without
 /// [`WriteTx::commit`] rolls everything back.
 pub struct WriteTx {
     tx: Transaction<'static, Any>,
     backend: Backend,
-    bus: broadcast::Sender<i64>,
+    bus: Wakeups,
     /// Events written in this transaction, announced once it commits.
     events: Vec<i64>,
 }
@@ -41,8 +39,7 @@ impl WriteTx {
     pub async fn commit(self) -> Result<(), Error> {
         self.tx.commit().await.map_err(db_error)?;
         for id in self.events {
-            // Nobody listening is fine: consumers read the log by position when they start.
-            let _ = self.bus.send(id);
+            self.bus.announce(id);
         }
         Ok(())
     }

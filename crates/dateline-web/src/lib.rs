@@ -46,6 +46,8 @@ pub struct WebConfig {
     pub auth_failures_per_minute: u32,
     /// The load balancers whose `X-Forwarded-For` names the client.
     pub trusted_proxies: proxy::TrustedProxies,
+    /// Bytes of rendered public pages kept in memory (0 keeps none).
+    pub page_cache_bytes: usize,
 }
 
 /// What every handler can reach. Cheap to clone.
@@ -62,6 +64,8 @@ struct Inner {
     /// The base URL setting ("" for none), kept in step with the activity log by
     /// [`AppState::follow_settings`], so links, cookies and HSTS follow it without a query.
     base_url_setting: std::sync::RwLock<String>,
+    /// Rendered public pages.
+    cache: site::cache::PageCache,
 }
 
 impl AppState {
@@ -72,6 +76,7 @@ impl AppState {
                 app,
                 theme,
                 failed_auth: throttle::FailedAuth::new(config.auth_failures_per_minute),
+                cache: site::cache::PageCache::new(config.page_cache_bytes),
                 config,
                 base_url_setting: std::sync::RwLock::default(),
             }),
@@ -110,6 +115,11 @@ impl AppState {
         headers: &axum::http::HeaderMap,
     ) -> std::net::IpAddr {
         self.config().trusted_proxies.client(peer.ip(), headers)
+    }
+
+    /// Rendered public pages kept in memory.
+    pub fn cache(&self) -> &site::cache::PageCache {
+        &self.inner.cache
     }
 
     /// The web settings.
@@ -218,7 +228,10 @@ async fn refuse_control_characters(
 pub fn app(state: AppState) -> Router {
     ops::install_metrics();
     Router::new()
-        .merge(site::router().layer(middleware::from_fn(site::conditional)))
+        .merge(site::router().layer(middleware::from_fn_with_state(
+            state.clone(),
+            site::cache::pages,
+        )))
         .merge(admin::router())
         .nest(
             "/api/v1",

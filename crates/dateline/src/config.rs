@@ -100,6 +100,9 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Option<Vec<String>>,
+    /// Memory for rendered public pages kept between requests, in megabytes; 0 keeps none [default: 128]
+    #[arg(long, env = "DATELINE_PAGE_CACHE_MB", value_name = "MB")]
+    pub page_cache_mb: Option<usize>,
     /// Images decoded at once; further uploads wait [default: the number of CPU cores]
     #[arg(long, env = "DATELINE_IMAGE_DECODERS", value_name = "N")]
     pub image_decoders: Option<usize>,
@@ -129,6 +132,7 @@ struct FileConfig {
     image_decoders: Option<usize>,
     auth_failures_per_minute: Option<u32>,
     trusted_proxies: Option<Vec<String>>,
+    page_cache_mb: Option<usize>,
 }
 
 /// The resolved configuration.
@@ -165,6 +169,8 @@ pub struct Config {
     pub shared_media: Option<PathBuf>,
     /// Load balancers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: dateline_web::proxy::TrustedProxies,
+    /// Bytes of rendered pages kept in memory.
+    pub page_cache_bytes: usize,
 }
 
 impl std::fmt::Debug for Config {
@@ -185,6 +191,7 @@ impl std::fmt::Debug for Config {
             .field("auth_failures_per_minute", &self.auth_failures_per_minute)
             .field("shared_media", &self.shared_media)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("page_cache_bytes", &self.page_cache_bytes)
             .finish()
     }
 }
@@ -281,6 +288,12 @@ impl Config {
                 .max(1),
             shared_media,
             trusted_proxies,
+            page_cache_bytes: serve
+                .page_cache_mb
+                .or(file.page_cache_mb)
+                .unwrap_or(128)
+                .checked_mul(1024 * 1024)
+                .ok_or("page_cache_mb is too large")?,
         })
     }
 

@@ -83,10 +83,12 @@ pub async fn start(
             cors_origins: config.cors_origins.clone(),
             auth_failures_per_minute: config.auth_failures_per_minute,
             trusted_proxies: config.trusted_proxies.clone(),
+            page_cache_bytes: config.page_cache_bytes,
         },
     );
     state.reload_settings().await?;
     let settings_follower = state.follow_settings();
+    let cache_follower = dateline_web::site::cache::PageCache::follow(&state);
     let router = dateline_web::app(state);
     let limits = config.limits.clone();
     let (tx, rx) = oneshot::channel::<()>();
@@ -112,6 +114,7 @@ pub async fn start(
         // A job cut short is claimed again when its lease runs out; every job may run twice.
         runner.abort();
         settings_follower.abort();
+        cache_follower.abort();
         if let Some(l) = listener_task {
             l.abort();
         }

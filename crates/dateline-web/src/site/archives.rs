@@ -2,15 +2,16 @@
 
 use axum::{
     extract::{Path, RawQuery, State},
-    response::Html,
+    response::Response,
 };
-use dateline_core::{Error, settings::SiteSettings};
+use dateline_core::{Error, pages::Shows, settings::SiteSettings};
 use dateline_core::{articles::Prominence, markdown::first_sentence};
 use dateline_store::ArticleFilter;
 use jiff::{Timestamp, civil::Date, tz::TimeZone};
 use serde::Serialize;
 
 use super::{
+    cache::kept,
     feeds::{self, FeedLink},
     render,
     seo::PageMeta,
@@ -98,6 +99,8 @@ struct ListSpec {
     photo: Option<ImageView>,
     /// What the page is, for search engines; empty for the site's description.
     description: String,
+    /// Which articles may enter or leave the list.
+    members: Shows,
 }
 
 async fn list(
@@ -105,7 +108,7 @@ async fn list(
     settings: SiteSettings,
     spec: ListSpec,
     query: Option<String>,
-) -> Result<Html<String>, SiteError> {
+) -> Result<Response, SiteError> {
     let page = page_number(query.as_deref())?;
     let per_page = i64::from(settings.articles_per_page);
     let offset = (page - 1) * per_page;
@@ -141,6 +144,16 @@ async fn list(
     let mut meta = PageMeta::described(spec.description, &settings);
     meta.prev = (page > 1).then(|| state.absolute(&url_of(page - 1)));
     meta.next = (page < pages).then(|| state.absolute(&url_of(page + 1)));
+    // Each entry names its article and its comment count.
+    let mut shows = vec![spec.members.clone()];
+    let shown = articles.iter().map(|a| a.id).chain(
+        lead.iter()
+            .chain(featured.iter())
+            .map(|a: &ArticleView| a.id),
+    );
+    for id in shown {
+        shows.extend([Shows::Article(id), Shows::Comments(id)]);
+    }
     let view = ListPage {
         meta,
         canonical: state.absolute(&url_of(page)),
@@ -168,14 +181,14 @@ async fn list(
             .collect(),
         site: settings,
     };
-    render(state, "site/list.html", view)
+    Ok(kept(render(state, "site/list.html", view)?, shows))
 }
 
 /// `GET /`
 pub async fn home(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
-) -> Result<Html<String>, SiteError> {
+) -> Result<Response, SiteError> {
     let settings = state.db().site_settings().await?;
     let now = state.now();
     // The lead and the featured articles stand above the list, which holds the rest by date.
@@ -204,6 +217,7 @@ pub async fn home(
         feeds: Vec::new(),
         description: String::new(),
         photo: None,
+        members: Shows::Latest,
     };
     list(&state, settings, spec, query).await
 }
@@ -227,7 +241,7 @@ struct IndexPage {
 }
 
 /// `GET /topics/`: every topic with something published in it.
-pub async fn topic_index(State(state): State<AppState>) -> Result<Html<String>, SiteError> {
+pub async fn topic_index(State(state): State<AppState>) -> Result<Response, SiteError> {
     let settings = state.db().site_settings().await?;
     let entries = state
         .db()
@@ -250,11 +264,14 @@ pub async fn topic_index(State(state): State<AppState>) -> Result<Html<String>, 
         entries,
         site: settings,
     };
-    render(&state, "site/topics.html", view)
+    Ok(kept(
+        render(&state, "site/topics.html", view)?,
+        vec![Shows::Latest],
+    ))
 }
 
 /// `GET /sources/`: the outlets whose reporting the site's articles cite, with how often.
-pub async fn source_index(State(state): State<AppState>) -> Result<Html<String>, SiteError> {
+pub async fn source_index(State(state): State<AppState>) -> Result<Response, SiteError> {
     let settings = state.db().site_settings().await?;
     let mut entries: Vec<IndexEntry> = Vec::new();
     for (name, count) in state.db().cited_outlets(state.now()).await? {
@@ -275,7 +292,10 @@ pub async fn source_index(State(state): State<AppState>) -> Result<Html<String>,
         entries,
         site: settings,
     };
-    render(&state, "site/sources.html", view)
+    Ok(kept(
+        render(&state, "site/sources.html", view)?,
+        vec![Shows::Latest],
+    ))
 }
 
 /// `GET /sources/{slug}/`: the articles that cite one outlet.
@@ -283,7 +303,7 @@ pub async fn source(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
-) -> Result<Html<String>, SiteError> {
+) -> Result<Response, SiteError> {
     let names: Vec<String> = state
         .db()
         .cited_outlets(state.now())
@@ -309,6 +329,7 @@ pub async fn source(
         front: None,
         feeds: Vec::new(),
         photo: None,
+        members: Shows::Latest,
     };
     list(&state, settings, spec, query).await
 }
@@ -318,7 +339,7 @@ pub async fn topic(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
-) -> Result<Html<String>, SiteError> {
+) -> Result<Response, SiteError> {
     let described = state
         .db()
         .described_topic(&slug)
@@ -342,6 +363,7 @@ pub async fn topic(
         citing: None,
         empty_ok: true,
         front: None,
+        members: Shows::Topic(slug),
     };
     list(&state, settings, spec, query).await
 }
@@ -351,7 +373,7 @@ pub async fn author(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
-) -> Result<Html<String>, SiteError> {
+) -> Result<Response, SiteError> {
     let user = state
         .db()
         .user_by_slug(&slug)
@@ -392,6 +414,7 @@ pub async fn author(
         citing: None,
         empty_ok: true,
         front: None,
+        members: Shows::Author(user.id),
     };
     list(&state, settings, spec, query).await
 }
@@ -417,7 +440,7 @@ async fn archive(
     to: Date,
     path: String,
     heading: String,
-) -> Result<Html<String>, SiteError> {
+) -> Result<Response, SiteError> {
     let settings = state.db().site_settings().await?;
     let tz = settings.tz();
     let spec = ListSpec {
@@ -433,6 +456,7 @@ async fn archive(
         feeds: Vec::new(),
         description: String::new(),
         photo: None,
+        members: Shows::Latest,
     };
     list(&state, settings, spec, query).await
 }
@@ -442,7 +466,7 @@ pub async fn year(
     State(state): State<AppState>,
     Path(y): Path<String>,
     RawQuery(query): RawQuery,
-) -> Result<Html<String>, SiteError> {
+) -> Result<Response, SiteError> {
     if y.len() != 4 {
         return Err(SiteError(Error::NotFound));
     }
@@ -465,7 +489,7 @@ pub async fn month(
     State(state): State<AppState>,
     Path((y, m)): Path<(String, String)>,
     RawQuery(query): RawQuery,
-) -> Result<Html<String>, SiteError> {
+) -> Result<Response, SiteError> {
     if y.len() != 4 || m.len() != 2 {
         return Err(SiteError(Error::NotFound));
     }
@@ -484,7 +508,7 @@ pub async fn day(
     State(state): State<AppState>,
     Path((y, m, d)): Path<(String, String, String)>,
     RawQuery(query): RawQuery,
-) -> Result<Html<String>, SiteError> {
+) -> Result<Response, SiteError> {
     if y.len() != 4 || m.len() != 2 || d.len() != 2 {
         return Err(SiteError(Error::NotFound));
     }

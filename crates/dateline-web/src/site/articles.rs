@@ -13,6 +13,7 @@ use dateline_core::{
     age::age_in_words,
     articles::Article,
     comments::{Comment, CommentForm},
+    pages::Shows,
     settings::{CommentOrder, SiteSettings},
 };
 use dateline_store::ArticleLookup;
@@ -59,7 +60,7 @@ impl CommentView {
 
 /// The cookie that names a reader's comments awaiting moderation, so that they, and nobody
 /// else, see them: `ID.ID.ID~signature`.
-const PENDING_COOKIE: &str = "dateline_pending";
+pub(crate) const PENDING_COOKIE: &str = "dateline_pending";
 /// How many held comments the cookie remembers (the newest).
 const PENDING_REMEMBERED: usize = 20;
 
@@ -317,7 +318,13 @@ async fn page(
 ) -> Result<Response, SiteError> {
     let tz = settings.tz();
     let now = state.now();
+    let article_id = article.id;
     let mut approved = state.db().approved_comments(article.id).await?;
+    // The page reads the same until the first of its comments' ages changes.
+    let mut until = approved
+        .iter()
+        .map(|c| dateline_core::age::next_change(now, c.created_at, &tz))
+        .min();
     // The reader's own comments awaiting moderation, shown to them alone.
     let mut own_pending = Vec::new();
     for id in pending {
@@ -364,6 +371,19 @@ async fn page(
     );
     let (comments, comment_pages) = paginate(comments, &settings, asked, &values.parent_id);
     let open = comments::open_for_comments(&article, &settings.comment_rules(), now);
+    // ... or until the thread closes by age.
+    let rules = settings.comment_rules();
+    if open
+        && rules.close_after_days > 0
+        && let Some(published) = article.published_at
+    {
+        let closes = published
+            .saturating_add(jiff::SignedDuration::from_hours(
+                24 * i64::from(rules.close_after_days),
+            ))
+            .unwrap_or(published);
+        until = Some(until.map_or(closes, |u| u.min(closes)));
+    }
     // A form shown again keeps its token, unless the token was what was wrong with it.
     let token_expired =
         matches!(&error, Some(Error::Invalid { field, .. }) if field == "form_token");
@@ -373,7 +393,14 @@ async fn page(
     let related = state
         .db()
         .related_articles(article.id, now, RELATED)
-        .await?
+        .await?;
+    let mut shows = vec![
+        Shows::Article(article_id),
+        Shows::Comments(article_id),
+        Shows::Latest,
+    ];
+    shows.extend(related.iter().map(|a| Shows::Article(a.id)));
+    let related = related
         .into_iter()
         .map(|a| ArticleView::new(a, &settings))
         .collect();
@@ -430,7 +457,12 @@ async fn page(
     };
     let token = page.form.values.form_token.clone();
     let mut response = (status, render(state, "site/articles/show.html", page)?).into_response();
-    response.extensions_mut().insert(super::Unstable(token));
+    response
+        .extensions_mut()
+        .insert(super::cache::FormToken { token, article_id });
+    response
+        .extensions_mut()
+        .insert(super::cache::Cacheable { shows, until });
     if let Some(secs) = retry_after
         && let Ok(v) = header::HeaderValue::from_str(&secs.to_string())
     {

@@ -15,6 +15,7 @@ use dateline_core::{
     Error,
     articles::{Article, permalink},
     feeds::{Category, Entry, Feed, Format, Image},
+    pages::Shows,
     settings::SiteSettings,
 };
 use dateline_store::{ArticleFilter, CommentInContext};
@@ -110,13 +111,11 @@ async fn serve(
     format: Format,
 ) -> Result<Response, SiteError> {
     let settings = state.db().site_settings().await?;
-    let feed = build(state, &settings, subject, format).await?;
+    let (feed, shows) = build(state, &settings, subject, format).await?;
     let content_type = format!("{}; charset=utf-8", format.media_type());
-    Ok(respond(
-        headers,
-        &content_type,
-        feed.updated,
-        feed.render(format),
+    Ok(super::cache::kept(
+        respond(headers, &content_type, feed.updated, feed.render(format)),
+        shows,
     ))
 }
 
@@ -125,15 +124,16 @@ async fn build(
     settings: &SiteSettings,
     subject: Subject,
     format: Format,
-) -> Result<Feed, SiteError> {
+) -> Result<(Feed, Vec<Shows>), SiteError> {
     let now = state.now();
     let site = &settings.title;
     // The page the feed follows, the folder its three files live in, and its time while it
     // has no entries (the article's for its comments, else now).
     let mut empty_since = now;
-    let (title, subtitle, page, dir, entries) = match subject {
+    let (title, subtitle, page, dir, entries, shows) = match subject {
         Subject::Site => {
             let articles = articles(state, ArticleFilter::readers(now)).await?;
+            let shows = showing(Shows::Latest, &articles);
             let subtitle = super::seo::site_description(settings);
             (
                 site.clone(),
@@ -141,6 +141,7 @@ async fn build(
                 "/".to_owned(),
                 "/".to_owned(),
                 article_entries(state, settings, articles),
+                shows,
             )
         }
         Subject::Topic(slug) => {
@@ -151,12 +152,14 @@ async fn build(
                 .ok_or(Error::NotFound)?;
             let filter = ArticleFilter::readers(now).in_topic(topic.slug.clone());
             let list = articles(state, filter).await?;
+            let shows = showing(Shows::Topic(topic.slug.clone()), &list);
             (
                 format!("{} · {site}", topic.name),
                 format!("Articles on {} from {site}", topic.name),
                 format!("/topics/{}/", topic.slug),
                 format!("/topics/{}/", topic.slug),
                 article_entries(state, settings, list),
+                shows,
             )
         }
         Subject::Author(slug) => {
@@ -166,12 +169,14 @@ async fn build(
                 .await?
                 .ok_or(Error::NotFound)?;
             let list = articles(state, ArticleFilter::readers(now).by_author(user.id)).await?;
+            let shows = showing(Shows::Author(user.id), &list);
             (
                 format!("{} · {site}", user.name),
                 format!("Articles by {} in {site}", user.name),
                 format!("/authors/{}/", user.slug),
                 format!("/authors/{}/", user.slug),
                 article_entries(state, settings, list),
+                shows,
             )
         }
         Subject::LatestComments => {
@@ -182,6 +187,8 @@ async fn build(
                 "/".to_owned(),
                 "/comments/".to_owned(),
                 comment_entries(state, settings, comments),
+                // Entries name their articles.
+                vec![Shows::AllComments, Shows::Latest],
             )
         }
         Subject::ArticleComments(slug) => {
@@ -202,6 +209,7 @@ async fn build(
                 path.clone(),
                 format!("{path}comments/"),
                 comment_entries(state, settings, comments),
+                vec![Shows::Comments(article.id), Shows::Article(article.id)],
             )
         }
     };
@@ -211,18 +219,28 @@ async fn build(
         .map(|e| e.updated)
         .max()
         .unwrap_or(empty_since);
-    Ok(Feed {
-        // The folder names the feed whatever its format, so its three files share one id.
-        id: state.absolute(&dir),
-        title,
-        subtitle,
-        home_url: state.absolute(&page),
-        self_url: state.absolute(&self_path),
-        language: settings.language.clone(),
-        updated,
-        publisher: settings.title.clone(),
-        entries,
-    })
+    Ok((
+        Feed {
+            // The folder names the feed whatever its format, so its three files share one id.
+            id: state.absolute(&dir),
+            title,
+            subtitle,
+            home_url: state.absolute(&page),
+            self_url: state.absolute(&self_path),
+            language: settings.language.clone(),
+            updated,
+            publisher: settings.title.clone(),
+            entries,
+        },
+        shows,
+    ))
+}
+
+/// A feed of `articles` that enter and leave with `members`: each entry shows its article.
+fn showing(members: Shows, articles: &[Article]) -> Vec<Shows> {
+    std::iter::once(members)
+        .chain(articles.iter().map(|a| Shows::Article(a.id)))
+        .collect()
 }
 
 async fn articles(state: &AppState, filter: ArticleFilter) -> Result<Vec<Article>, SiteError> {

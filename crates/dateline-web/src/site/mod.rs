@@ -3,6 +3,7 @@
 mod archives;
 mod articles;
 mod assets;
+pub mod cache;
 pub(crate) mod feeds;
 mod search;
 pub(crate) mod seo;
@@ -56,70 +57,6 @@ pub fn router() -> Router<AppState> {
         .merge(feeds::routes())
         .merge(sitemaps::routes())
 }
-
-/// Public pages carry an entity tag of what they show, and a reader (or a cache in front of
-/// the site) who has that copy already gets 304 and no body. `no-cache` lets a shared cache keep
-/// a page but makes it ask every time, so a new comment or an edit shows at once; a page marked
-/// otherwise (a reader's held comment: `private, no-store`) is left as it is.
-///
-/// A page may name a part of itself that changes on every render without changing what it
-/// shows ([`Unstable`]: the comment form's token, which says when the form was shown); the tag
-/// is taken without it, and a reader with the page already keeps their copy, token and all (a
-/// token older than a day is refused and the form shown again, text kept).
-pub async fn conditional(req: Request, next: Next) -> Response {
-    let method = req.method().clone();
-    let asked = req.headers().get(header::IF_NONE_MATCH).cloned();
-    let response = next.run(req).await;
-    let is_page = response.status() == StatusCode::OK
-        && (method == axum::http::Method::GET || method == axum::http::Method::HEAD)
-        && response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|t| t.starts_with("text/html"))
-        && !response.headers().contains_key(header::CACHE_CONTROL);
-    if !is_page {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let unstable = parts.extensions.get::<Unstable>().map(|u| u.0.clone());
-    let tagged = match unstable.as_deref() {
-        Some(part) if !part.is_empty() => String::from_utf8_lossy(&bytes)
-            .replace(part, "")
-            .into_bytes(),
-        _ => bytes.to_vec(),
-    };
-    let tag = format!("\"{}\"", &dateline_core::secrets::checksum(&tagged)[..32]);
-    let fresh = asked
-        .as_ref()
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| {
-            tags.split(',')
-                .map(|t| t.trim().trim_start_matches("W/"))
-                .any(|t| t == tag || t == "*")
-        });
-    if let Ok(v) = header::HeaderValue::from_str(&tag) {
-        parts.headers.insert(header::ETAG, v);
-    }
-    parts.headers.insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("public, no-cache"),
-    );
-    if fresh {
-        parts.status = StatusCode::NOT_MODIFIED;
-        parts.headers.remove(header::CONTENT_TYPE);
-        parts.headers.remove(header::CONTENT_LENGTH);
-        return Response::from_parts(parts, axum::body::Body::empty());
-    }
-    Response::from_parts(parts, axum::body::Body::from(bytes))
-}
-
-/// The part of a page that changes on every render (see [`conditional`]).
-#[derive(Clone)]
-pub(crate) struct Unstable(pub String);
 
 /// The fallback for every unknown address: a path without its trailing slash is sent to the
 /// one with it (article and archive URLs end in `/`), anything else is a 404 page.

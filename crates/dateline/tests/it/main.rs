@@ -37,6 +37,7 @@ mod media_library;
 mod moderation_api;
 mod navigation;
 mod ops;
+mod page_cache;
 mod related;
 mod scheduling;
 mod search;

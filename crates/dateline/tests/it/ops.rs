@@ -103,6 +103,7 @@ async fn metrics_are_for_loopback_clients_unless_configured() {
             cors_origins: vec!["*".into()],
             auth_failures_per_minute: 10,
             trusted_proxies: Default::default(),
+            page_cache_bytes: 1 << 20,
         };
         let actions = dateline_app::App::new(
             db.clone(),
@@ -171,6 +172,7 @@ async fn two_servers_start_together_on_one_database(backend: Backend) {
             metrics_public: false,
             shared_media: None,
             trusted_proxies: Default::default(),
+            page_cache_bytes: 1 << 20,
         };
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let (config_a, config_b) = (config(a.path()), config(b.path()));

@@ -229,6 +229,7 @@ impl TestApp {
             shared_media: None,
             trusted_proxies: dateline_web::proxy::TrustedProxies::parse(&options.trusted_proxies)
                 .unwrap(),
+            page_cache_bytes: 32 << 20,
         };
         let clock = options.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let running = server::start(&config, clock.clone(), false).await.unwrap();

@@ -1,0 +1,656 @@
+//! Rendered public pages kept in memory, so that a page read a thousand times is rendered once,
+//! and dropped the moment it would no longer be what a fresh render shows.
+//!
+//! A page handler says what its page shows ([`Cacheable`], in the terms of
+//! [`dateline_core::pages::Shows`]) and until when time alone leaves it unchanged (the next
+//! minute of a comment's "3 minutes ago", a thread closing). The cache reads the activity log:
+//! each event names, through [`dateline_core::pages::stale_after`], the pages it made stale, and
+//! those are dropped. Before answering from memory the cache makes sure it has read every event
+//! this process has been told of ([`dateline_store::Db::announcements`]: its own commits, and on
+//! PostgreSQL every process's through `LISTEN`), so a reader never gets a page older than a
+//! change whose response they have already had; [`PageCache::follow`] reads the log each second
+//! as well, for changes made by another process on SQLite (the command line).
+//!
+//! The comment form's token says when the form was shown, so an article page is kept in pieces
+//! around it and answered with a fresh one. A reader whose held comments only they can see
+//! (the pending cookie) is not answered from memory on an article page.
+
+use std::{
+    collections::{HashMap, HashSet, VecDeque},
+    io::Write,
+    sync::{
+        Arc, OnceLock, RwLock,
+        atomic::{AtomicI64, AtomicU64, Ordering},
+    },
+};
+
+use axum::{
+    body::{Body, Bytes},
+    extract::{Request, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use dateline_core::pages::{Shows, Stale, stale_after};
+use jiff::Timestamp;
+
+use crate::AppState;
+
+/// What a page handler tells the cache about its page.
+#[derive(Clone, Debug)]
+pub(crate) struct Cacheable {
+    /// Everything on the page that an event may change.
+    pub shows: Vec<Shows>,
+    /// The moment time alone changes the page, if it does.
+    pub until: Option<Timestamp>,
+}
+
+/// `page`, marked as showing `shows` and unchanged by time.
+pub(crate) fn kept(page: impl IntoResponse, shows: Vec<Shows>) -> Response {
+    let mut response = page.into_response();
+    response
+        .extensions_mut()
+        .insert(Cacheable { shows, until: None });
+    response
+}
+
+/// The part of a page that changes on every render without changing what it shows: the comment
+/// form's token, which says when the form was shown to this reader.
+#[derive(Clone)]
+pub(crate) struct FormToken {
+    /// The token as rendered.
+    pub token: String,
+    /// The article whose form it is.
+    pub article_id: i64,
+}
+
+/// The pages in memory, and how far into the activity log they are known to be current.
+#[derive(Clone)]
+pub struct PageCache {
+    inner: Arc<Shared>,
+}
+
+struct Shared {
+    entries: RwLock<Entries>,
+    /// The id of the last event applied.
+    applied: AtomicI64,
+    /// [`dateline_store::Db::announcements`] when the log was last read.
+    seen: AtomicU64,
+    /// When the next scheduled article comes due (microseconds; `i64::MAX` for never).
+    next_due: AtomicI64,
+    /// One reader of the log at a time.
+    reading: tokio::sync::Mutex<()>,
+    /// Most bytes of pages kept; 0 keeps none.
+    capacity: usize,
+}
+
+#[derive(Default)]
+struct Entries {
+    pages: HashMap<String, Arc<Entry>>,
+    by_shows: HashMap<Shows, HashSet<String>>,
+    /// Keys in the order they were stored (with the entry's number), oldest dropped first.
+    order: VecDeque<(u64, String)>,
+    bytes: usize,
+    stored: u64,
+}
+
+struct Entry {
+    number: u64,
+    headers: HeaderMap,
+    body: Pieces,
+    shows: Vec<Shows>,
+    expires: Timestamp,
+    gzip: OnceLock<Bytes>,
+    brotli: OnceLock<Bytes>,
+}
+
+/// A page's body: whole, or in pieces around its form token.
+enum Pieces {
+    Whole(Bytes),
+    AroundToken { pieces: Vec<Bytes>, article_id: i64 },
+}
+
+impl Pieces {
+    fn len(&self) -> usize {
+        match self {
+            Pieces::Whole(b) => b.len(),
+            Pieces::AroundToken { pieces, .. } => pieces.iter().map(Bytes::len).sum(),
+        }
+    }
+}
+
+/// The position before the log has been looked at: the pages kept start from its end.
+const UNKNOWN: i64 = -1;
+
+/// How many times over its capacity the cache counts a page, for its compressed copies and keys.
+const OVERHEAD_PERCENT: usize = 160;
+
+impl PageCache {
+    /// A cache of at most `capacity` bytes of pages. It learns where the activity log stands
+    /// on the first request.
+    pub fn new(capacity: usize) -> Self {
+        PageCache {
+            inner: Arc::new(Shared {
+                entries: RwLock::default(),
+                applied: AtomicI64::new(UNKNOWN),
+                seen: AtomicU64::new(u64::MAX),
+                next_due: AtomicI64::new(i64::MIN),
+                reading: tokio::sync::Mutex::new(()),
+                capacity,
+            }),
+        }
+    }
+
+    /// How many pages are kept.
+    pub fn len(&self) -> usize {
+        self.inner
+            .entries
+            .read()
+            .map(|e| e.pages.len())
+            .unwrap_or(0)
+    }
+
+    /// Whether no page is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Reads the activity log four times a second, for changes nobody announced to this process (on
+    /// SQLite, another process's: the command line, a second server), and whenever a wake-up
+    /// comes; a request would read it anyway before answering from memory.
+    pub fn follow(state: &AppState) -> tokio::task::JoinHandle<()> {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut wake = state.db().subscribe_events();
+            loop {
+                tokio::select! {
+                    _ = wake.recv() => {}
+                    () = tokio::time::sleep(std::time::Duration::from_millis(250)) => {}
+                }
+                state.cache().read_log(&state, true).await;
+            }
+        })
+    }
+
+    /// Makes sure every event this process knows of has been applied, and that the moment the
+    /// next scheduled article comes due is known; `always` reads the log even without a wake-up.
+    async fn read_log(&self, state: &AppState, always: bool) {
+        let shared = &self.inner;
+        let now = state.now().as_microsecond();
+        let current = || {
+            state.db().announcements() == shared.seen.load(Ordering::SeqCst)
+                && now < shared.next_due.load(Ordering::SeqCst)
+        };
+        if !always && current() {
+            return;
+        }
+        let _reading = shared.reading.lock().await;
+        if !always && current() {
+            return;
+        }
+        let announced = state.db().announcements();
+        if shared.applied.load(Ordering::SeqCst) == UNKNOWN {
+            match state.db().latest_event_id().await {
+                Ok(id) => self.clear(Some(id)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "page cache cannot read the activity log");
+                    return;
+                }
+            }
+        }
+        let mut articles_moved = now >= shared.next_due.load(Ordering::SeqCst);
+        loop {
+            let position = shared.applied.load(Ordering::SeqCst);
+            let events = match state.db().events_after(position, 500).await {
+                Ok(events) => events,
+                Err(e) => {
+                    // Unable to tell what changed: nothing kept can be trusted.
+                    tracing::warn!(error = %e, "page cache cannot read the activity log");
+                    self.clear(None);
+                    return;
+                }
+            };
+            let Some(last) = events.last().map(|e| e.id) else {
+                break;
+            };
+            let mut stale = Vec::new();
+            let mut everything = false;
+            for e in &events {
+                articles_moved |=
+                    e.kind.subject_kind() == dateline_core::events::SubjectKind::Article;
+                match stale_after(e) {
+                    Stale::Nothing => {}
+                    Stale::Pages(shows) => stale.extend(shows),
+                    Stale::Everything => everything = true,
+                }
+            }
+            if everything {
+                self.clear(Some(last));
+            } else {
+                self.evict(&stale, last);
+            }
+            if events.len() < 500 {
+                break;
+            }
+        }
+        if articles_moved {
+            match state.db().next_visible_after(state.now()).await {
+                Ok(due) => shared.next_due.store(
+                    due.map_or(i64::MAX, |t| t.as_microsecond()),
+                    Ordering::SeqCst,
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "page cache cannot read the schedule");
+                    self.clear(None);
+                    return;
+                }
+            }
+        }
+        shared.seen.store(announced, Ordering::SeqCst);
+    }
+
+    /// Drops every page (and moves the position to `position`, when given), in one step.
+    fn clear(&self, position: Option<i64>) {
+        if let Ok(mut entries) = self.inner.entries.write() {
+            *entries = Entries {
+                stored: entries.stored,
+                ..Entries::default()
+            };
+            if let Some(p) = position {
+                self.inner.applied.store(p, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// Drops the pages that show any of `stale` and moves the position to `position`, in one
+    /// step, so a render that began before cannot be stored after (see [`PageCache::store`]).
+    fn evict(&self, stale: &[Shows], position: i64) {
+        let Ok(mut entries) = self.inner.entries.write() else {
+            return;
+        };
+        let keys: HashSet<String> = stale
+            .iter()
+            .filter_map(|s| entries.by_shows.get(s))
+            .flatten()
+            .cloned()
+            .collect();
+        for key in keys {
+            entries.remove(&key);
+        }
+        self.inner.applied.store(position, Ordering::SeqCst);
+    }
+
+    fn get(&self, key: &str, now: Timestamp) -> Option<Arc<Entry>> {
+        let entry = self.inner.entries.read().ok()?.pages.get(key).cloned()?;
+        if entry.expires > now {
+            return Some(entry);
+        }
+        if let Ok(mut entries) = self.inner.entries.write()
+            && entries
+                .pages
+                .get(key)
+                .is_some_and(|e| e.number == entry.number)
+        {
+            entries.remove(key);
+        }
+        None
+    }
+
+    /// Keeps a page rendered from what the database held after event `position` was applied,
+    /// unless the log has moved on since (an event applied meanwhile may have been about what
+    /// the render read before it, and its eviction could not drop a page not yet kept).
+    /// Returns the page, kept or not.
+    fn store(&self, key: String, mut entry: Entry, position: i64) -> Arc<Entry> {
+        let cost = entry.body.len() * OVERHEAD_PERCENT / 100 + key.len();
+        if cost > self.inner.capacity / 8 {
+            return Arc::new(entry);
+        }
+        let Ok(mut entries) = self.inner.entries.write() else {
+            return Arc::new(entry);
+        };
+        if self.inner.applied.load(Ordering::SeqCst) != position {
+            return Arc::new(entry);
+        }
+        entries.remove(&key);
+        entries.stored += 1;
+        entry.number = entries.stored;
+        for s in &entry.shows {
+            entries
+                .by_shows
+                .entry(s.clone())
+                .or_default()
+                .insert(key.clone());
+        }
+        entries.bytes += cost;
+        entries.order.push_back((entry.number, key.clone()));
+        let entry = Arc::new(entry);
+        entries.pages.insert(key, entry.clone());
+        while entries.bytes > self.inner.capacity {
+            let Some((number, oldest)) = entries.order.pop_front() else {
+                break;
+            };
+            if entries
+                .pages
+                .get(&oldest)
+                .is_some_and(|e| e.number == number)
+            {
+                entries.remove(&oldest);
+            }
+        }
+        entry
+    }
+}
+
+impl Entries {
+    fn remove(&mut self, key: &str) {
+        let Some(entry) = self.pages.remove(key) else {
+            return;
+        };
+        self.bytes = self
+            .bytes
+            .saturating_sub(entry.body.len() * OVERHEAD_PERCENT / 100 + key.len());
+        for s in &entry.shows {
+            if let Some(keys) = self.by_shows.get_mut(s) {
+                keys.remove(key);
+                if keys.is_empty() {
+                    self.by_shows.remove(s);
+                }
+            }
+        }
+        // `order` forgets it lazily: a number that no longer matches is skipped.
+        if self.order.len() > 2 * self.pages.len() + 64 {
+            let pages = &self.pages;
+            self.order
+                .retain(|(n, k)| pages.get(k).is_some_and(|e| e.number == *n));
+        }
+    }
+}
+
+/// The reader's own held comments are on article pages they read with the pending cookie.
+fn personal(req: &Request) -> bool {
+    let path = req.uri().path();
+    let segments = path.trim_matches('/').split('/').count();
+    segments == 4
+        && path.as_bytes().get(1).is_some_and(u8::is_ascii_digit)
+        && crate::admin::session::cookie(req.headers(), super::articles::PENDING_COOKIE).is_some()
+}
+
+/// Public pages: answered from memory when kept and current; otherwise rendered, given an
+/// entity tag and a time, and kept when the handler said what they show.
+///
+/// Every page carries an `ETag` of what it shows and `Last-Modified` (when it was rendered), and
+/// a reader (or a cache in front of the site) who has that copy already gets 304 and no body.
+/// `Cache-Control` lets a shared cache keep a page for a few seconds and makes browsers ask
+/// every time; a page marked otherwise by its handler (a reader's held comment: `private,
+/// no-store`; feeds) keeps its own.
+pub async fn pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    if method != Method::GET && method != Method::HEAD {
+        return next.run(req).await;
+    }
+    let cache = state.cache().clone();
+    cache.read_log(&state, false).await;
+    let key = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
+    let asked = Asked::of(req.headers());
+    let now = state.now();
+    if !personal(&req)
+        && let Some(entry) = cache.get(&key, now)
+    {
+        metrics::counter!("dateline_page_cache_total", "result" => "hit").increment(1);
+        return marked(answer(&state, &entry, &asked, &method), "hit");
+    }
+    let position = cache.inner.applied.load(Ordering::SeqCst);
+    let response = next.run(req).await;
+    let is_page = response.status() == StatusCode::OK
+        && !response.headers().contains_key(header::SET_COOKIE)
+        && (response.extensions().get::<Cacheable>().is_some() || is_html(&response));
+    if !is_page {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let token = parts.extensions.remove::<FormToken>();
+    let cacheable = parts.extensions.remove::<Cacheable>();
+    let own_cache_control = parts.headers.contains_key(header::CACHE_CONTROL);
+    if !own_cache_control {
+        let tag = entity_tag(&bytes, token.as_ref());
+        if let Ok(v) = HeaderValue::from_str(&tag) {
+            parts.headers.insert(header::ETAG, v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&http_date(now)) {
+            parts.headers.insert(header::LAST_MODIFIED, v);
+        }
+        parts.headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=0, s-maxage=5"),
+        );
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts
+        .headers
+        .insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    let private = parts
+        .headers
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("private") || v.contains("no-store"));
+    let body = match token {
+        Some(t) if !t.token.is_empty() => Pieces::AroundToken {
+            pieces: split_around(&bytes, t.token.as_bytes()),
+            article_id: t.article_id,
+        },
+        _ => Pieces::Whole(bytes),
+    };
+    let next_due = Timestamp::from_microsecond(cache.inner.next_due.load(Ordering::SeqCst))
+        .unwrap_or(Timestamp::MAX);
+    let entry = Entry {
+        number: 0,
+        headers: parts.headers,
+        body,
+        shows: cacheable
+            .as_ref()
+            .map(|c| c.shows.clone())
+            .unwrap_or_default(),
+        expires: cacheable
+            .as_ref()
+            .and_then(|c| c.until)
+            .unwrap_or(Timestamp::MAX)
+            .min(next_due),
+        gzip: OnceLock::new(),
+        brotli: OnceLock::new(),
+    };
+    if cacheable.is_some() && method == Method::GET && !private && cache.inner.capacity > 0 {
+        metrics::counter!("dateline_page_cache_total", "result" => "miss").increment(1);
+        let entry = cache.store(key, entry, position);
+        return marked(answer(&state, &entry, &asked, &method), "miss");
+    }
+    answer(&state, &entry, &asked, &method)
+}
+
+/// Says whether a page came from memory (`X-Cache: hit`) or was rendered (`miss`), as caching
+/// proxies do, for operators and the benchmark.
+fn marked(mut response: Response, how: &'static str) -> Response {
+    response
+        .headers_mut()
+        .insert("x-cache", HeaderValue::from_static(how));
+    response
+}
+
+fn is_html(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"))
+}
+
+/// The entity tag of a page, without its form token (which changes on every render).
+fn entity_tag(bytes: &Bytes, token: Option<&FormToken>) -> String {
+    let sum = match token {
+        Some(t) if !t.token.is_empty() => {
+            dateline_core::secrets::checksum(&split_around(bytes, t.token.as_bytes()).concat())
+        }
+        _ => dateline_core::secrets::checksum(bytes),
+    };
+    format!("\"{}\"", &sum[..32])
+}
+
+fn split_around(bytes: &Bytes, token: &[u8]) -> Vec<Bytes> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i + token.len() <= bytes.len() {
+        if &bytes[i..i + token.len()] == token {
+            pieces.push(bytes.slice(start..i));
+            i += token.len();
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    pieces.push(bytes.slice(start..));
+    pieces
+}
+
+/// An HTTP date (RFC 9110's IMF-fixdate).
+pub(crate) fn http_date(t: Timestamp) -> String {
+    t.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+/// What the request asks of the answer.
+struct Asked {
+    if_none_match: Option<String>,
+    if_modified_since: Option<Timestamp>,
+    brotli: bool,
+    gzip: bool,
+}
+
+impl Asked {
+    fn of(headers: &HeaderMap) -> Self {
+        let text = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+        };
+        let encodings = text(header::ACCEPT_ENCODING).unwrap_or("");
+        // `br;q=0` refuses; any other weight accepts.
+        let accepts = |name: &str| {
+            encodings.split(',').any(|part| {
+                let mut bits = part.split(';').map(str::trim);
+                bits.next().is_some_and(|n| n.eq_ignore_ascii_case(name))
+                    && bits.all(|p| {
+                        p.strip_prefix("q=")
+                            .and_then(|q| q.trim().parse::<f32>().ok())
+                            .is_none_or(|q| q > 0.0)
+                    })
+            })
+        };
+        Asked {
+            if_none_match: text(header::IF_NONE_MATCH).map(str::to_owned),
+            if_modified_since: text(header::IF_MODIFIED_SINCE).and_then(|v| {
+                jiff::fmt::rfc2822::DateTimeParser::new()
+                    .parse_timestamp(v)
+                    .ok()
+            }),
+            brotli: accepts("br"),
+            gzip: accepts("gzip"),
+        }
+    }
+
+    /// Whether the reader's copy is this one.
+    fn has(&self, headers: &HeaderMap) -> bool {
+        let etag = headers.get(header::ETAG).and_then(|v| v.to_str().ok());
+        match (&self.if_none_match, etag) {
+            (Some(tags), Some(etag)) => tags
+                .split(',')
+                .map(|t| t.trim().trim_start_matches("W/"))
+                .any(|t| t == etag || t == "*"),
+            (Some(_), None) => false,
+            (None, _) => {
+                let modified = headers
+                    .get(header::LAST_MODIFIED)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| {
+                        jiff::fmt::rfc2822::DateTimeParser::new()
+                            .parse_timestamp(v)
+                            .ok()
+                    });
+                matches!((self.if_modified_since, modified), (Some(since), Some(m)) if m <= since)
+            }
+        }
+    }
+}
+
+/// The response for a kept (or just rendered) page.
+fn answer(state: &AppState, entry: &Entry, asked: &Asked, method: &Method) -> Response {
+    let mut headers = entry.headers.clone();
+    if asked.has(&headers) {
+        headers.remove(header::CONTENT_TYPE);
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        *response.headers_mut() = headers;
+        return response;
+    }
+    let (body, encoding) = match &entry.body {
+        Pieces::Whole(bytes) => {
+            if asked.brotli {
+                (
+                    entry.brotli.get_or_init(|| brotli(bytes)).clone(),
+                    Some("br"),
+                )
+            } else if asked.gzip {
+                (
+                    entry.gzip.get_or_init(|| gzip(bytes, 6)).clone(),
+                    Some("gzip"),
+                )
+            } else {
+                (bytes.clone(), None)
+            }
+        }
+        Pieces::AroundToken { pieces, article_id } => {
+            let token = dateline_app::comments::form_token(state.app(), *article_id);
+            let whole = Bytes::from(pieces.join(token.as_bytes()));
+            // The token differs every time, so the page is compressed every time, quickly.
+            if asked.gzip {
+                (gzip(&whole, 1), Some("gzip"))
+            } else {
+                (whole, None)
+            }
+        }
+    };
+    if let Some(e) = encoding {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
+    }
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    let mut response = if method == Method::HEAD {
+        Response::new(Body::empty())
+    } else {
+        Response::new(Body::from(body))
+    };
+    *response.headers_mut() = headers;
+    response
+}
+
+fn gzip(bytes: &[u8], level: u32) -> Bytes {
+    let mut out = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 3),
+        flate2::Compression::new(level),
+    );
+    // Writing to memory cannot fail.
+    let _ = out.write_all(bytes);
+    Bytes::from(out.finish().unwrap_or_default())
+}
+
+fn brotli(bytes: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(bytes.len() / 4);
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 6,
+        ..Default::default()
+    };
+    let _ = brotli::BrotliCompress(&mut &bytes[..], &mut out, &params);
+    Bytes::from(out)
+}

@@ -1,0 +1,378 @@
+//! The page cache: public pages answered from memory, and never once what they show has
+//! changed, on this node or another.
+
+use std::io::Read;
+
+use dateline_core::settings::SettingKey;
+use serde_json::json;
+
+use crate::support::{Backend, TestApp};
+
+/// A page as a reader gets it: status, `X-Cache`, body (decompressed), and headers.
+struct Page {
+    status: u16,
+    cache: String,
+    body: String,
+    headers: reqwest::header::HeaderMap,
+}
+
+async fn fetch(client: &reqwest::Client, url: &str, encoding: Option<&str>) -> Page {
+    let mut req = client.get(url);
+    if let Some(e) = encoding {
+        req = req.header("accept-encoding", e);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    let cache = headers
+        .get("x-cache")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = r.bytes().await.unwrap();
+    let body = match headers.get("content-encoding").map(|v| v.to_str().unwrap()) {
+        Some("gzip") => {
+            let mut s = String::new();
+            flate2::read::GzDecoder::new(&bytes[..])
+                .read_to_string(&mut s)
+                .unwrap();
+            s
+        }
+        Some("br") => {
+            let mut s = String::new();
+            brotli::Decompressor::new(&bytes[..], 4096)
+                .read_to_string(&mut s)
+                .unwrap();
+            s
+        }
+        None => String::from_utf8(bytes.to_vec()).unwrap(),
+        Some(other) => panic!("unexpected encoding {other}"),
+    };
+    Page {
+        status,
+        cache,
+        body,
+        headers,
+    }
+}
+
+impl TestApp {
+    async fn page(&self, path: &str) -> Page {
+        fetch(&self.client, &self.url(path), None).await
+    }
+}
+
+fn form_token(body: &str) -> String {
+    let at = body.find("name=\"form_token\" value=\"").unwrap() + 25;
+    body[at..at + body[at..].find('"').unwrap()].to_owned()
+}
+
+both_backends!(a_page_is_kept_and_answered_with_a_fresh_form_token);
+
+async fn a_page_is_kept_and_answered_with_a_fresh_form_token(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.editor_token().await;
+    let article = app.publish(&token, "Kept", json!({})).await;
+    let path = app.path_of(&article);
+    let first = app.page(&path).await;
+    assert_eq!((first.status, first.cache.as_str()), (200, "miss"));
+    let second = app.page(&path).await;
+    assert_eq!((second.status, second.cache.as_str()), (200, "hit"));
+    assert_eq!(second.headers["etag"], first.headers["etag"]);
+    assert!(second.headers.contains_key("last-modified"));
+    // The form's token says when the form was shown: each reader gets their own.
+    let (a, b) = (form_token(&first.body), form_token(&second.body));
+    assert_ne!(
+        a, b,
+        "a kept page must not hand out the token it was rendered with"
+    );
+    assert_eq!(
+        first.body.replace(&a, ""),
+        second.body.replace(&b, ""),
+        "the page from memory is the page rendered"
+    );
+    // Compressed as the reader's browser asks, the same page.
+    for encoding in ["br", "gzip", "gzip, deflate, br"] {
+        let home = fetch(&app.client, &app.url("/"), Some(encoding)).await;
+        let plain = app.page("/").await;
+        assert_eq!(home.body, plain.body, "{encoding}");
+        assert!(home.headers.contains_key("content-encoding"), "{encoding}");
+        let article = fetch(&app.client, &app.url(&path), Some(encoding)).await;
+        assert!(article.body.contains("<h1"), "{encoding}");
+    }
+    // HEAD from memory too, and If-Modified-Since with the time it was rendered.
+    let head = app.client.head(app.url(&path)).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    let since = second.headers["last-modified"].to_str().unwrap().to_owned();
+    let again = app
+        .client
+        .get(app.url(&path))
+        .header("if-modified-since", since)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    app.stop().await;
+}
+
+both_backends!(a_change_drops_exactly_the_pages_that_show_it);
+
+async fn a_change_drops_exactly_the_pages_that_show_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.editor_token().await;
+    let a = app
+        .publish(&token, "Alpha story", json!({"topics": ["alpha"]}))
+        .await;
+    let b = app
+        .publish(&token, "Beta story", json!({"topics": ["beta"]}))
+        .await;
+    let (path_a, path_b) = (app.path_of(&a), app.path_of(&b));
+    let pages = ["/", "/topics/alpha/", "/topics/beta/", &path_a, &path_b];
+    for p in pages {
+        assert_eq!(app.page(p).await.status, 200, "{p}");
+        assert_eq!(app.page(p).await.cache, "hit", "{p}");
+    }
+    // A new headline for Alpha: every page naming it is rendered again, Beta's are kept.
+    let (s, body) = app
+        .patch_json(
+            &format!("/api/v1/articles/{}", a["id"]),
+            &token,
+            &json!({"title": "Alpha story, revised"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    for p in ["/", "/topics/alpha/", &path_a] {
+        let page = app.page(p).await;
+        assert_eq!(page.cache, "miss", "{p} shows Alpha");
+        assert!(page.body.contains("Alpha story, revised"), "{p}");
+    }
+    for p in ["/topics/beta/", &path_b] {
+        assert_eq!(app.page(p).await.cache, "hit", "{p} does not show Alpha");
+    }
+    // An approved comment on Beta: its page and the lists counting its comments.
+    let (s, _) = app
+        .api_comment(
+            b["id"].as_i64().unwrap(),
+            json!({"author_name": "Ann", "body": "First to say so."}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let beta = app.page(&path_b).await;
+    assert_eq!(beta.cache, "miss");
+    assert!(beta.body.contains("First to say so."));
+    assert!(app.page("/topics/beta/").await.body.contains("1 comment"));
+    assert_eq!(app.page(&path_a).await.cache, "hit");
+    // A setting shows on every page.
+    app.set_setting(SettingKey::Title, "The Renamed Gazette")
+        .await;
+    for p in pages {
+        let page = app.page(p).await;
+        assert_eq!(page.cache, "miss", "{p}");
+        assert!(page.body.contains("The Renamed Gazette"), "{p}");
+    }
+    app.stop().await;
+}
+
+both_backends!(a_held_comment_shows_to_its_writer_and_nobody_else);
+
+async fn a_held_comment_shows_to_its_writer_and_nobody_else(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.set_setting(SettingKey::CommentFirstTime, "hold_all")
+        .await;
+    let token = app.editor_token().await;
+    let article = app.publish(&token, "Held", json!({})).await;
+    let id = article["id"].as_i64().unwrap();
+    let path = app.path_of(&article);
+    let writer = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // Kept by a reader's visit, then the writer's comment is held.
+    app.page(&path).await;
+    assert_eq!(app.page(&path).await.cache, "hit");
+    let r = app
+        .send_comment_form(
+            &writer,
+            id,
+            &[
+                ("author_name", "Wren"),
+                ("body", "Waiting for a moderator."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let own = fetch(&writer, &app.url(&path), None).await;
+    assert!(own.body.contains("Waiting for a moderator."));
+    assert_eq!(own.headers["cache-control"], "private, no-store");
+    assert!(own.cache.is_empty(), "not from memory, not kept");
+    let other = app.page(&path).await;
+    assert_eq!(other.cache, "hit");
+    assert!(!other.body.contains("Waiting for a moderator."));
+    app.stop().await;
+}
+
+both_backends!(time_alone_ends_a_kept_page);
+
+async fn time_alone_ends_a_kept_page(backend: Backend) {
+    let (app, clock) = TestApp::spawn_at(backend, "2026-03-02T12:00:00Z").await;
+    let token = app.editor_token().await;
+    let article = app.publish(&token, "Aging", json!({})).await;
+    let path = app.path_of(&article);
+    let (s, _) = app
+        .api_comment(
+            article["id"].as_i64().unwrap(),
+            json!({"author_name": "Ann", "body": "Early."}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    assert!(app.page(&path).await.body.contains("just now"));
+    assert_eq!(app.page(&path).await.cache, "hit");
+    clock.set("2026-03-02T12:03:10Z".parse().unwrap());
+    let later = app.page(&path).await;
+    assert_eq!(later.cache, "miss");
+    assert!(later.body.contains("3 minutes ago"), "the age moved on");
+    // A scheduled article comes due: the front page shows it from its minute, job or not.
+    let due = "2026-03-02T12:10:00Z";
+    let (s, body) = app
+        .post_json(
+            "/api/v1/articles",
+            Some(&token),
+            &json!({"title": "Embargoed", "body_markdown": "Soon.", "status": "scheduled", "published_at": due}),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    assert!(!app.page("/").await.body.contains("Embargoed"));
+    assert_eq!(app.page("/").await.cache, "hit");
+    clock.set(due.parse().unwrap());
+    assert!(app.page("/").await.body.contains("Embargoed"));
+    app.stop().await;
+}
+
+/// Polls `url` until `check` holds of its body, for at most `limit`; returns how long it took.
+async fn until(
+    client: &reqwest::Client,
+    url: &str,
+    limit: std::time::Duration,
+    check: impl Fn(&str) -> bool,
+) -> Option<std::time::Duration> {
+    let start = std::time::Instant::now();
+    while start.elapsed() < limit {
+        if check(&fetch(client, url, None).await.body) {
+            return Some(start.elapsed());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    None
+}
+
+both_backends!(two_nodes_on_one_database_behave_as_one_site);
+
+async fn two_nodes_on_one_database_behave_as_one_site(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.set_setting(SettingKey::CommentFirstTime, "hold_all")
+        .await;
+    let token = app.editor_token().await;
+    let article = app.publish(&token, "Shared", json!({})).await;
+    let path = app.path_of(&article);
+    let node_b = app.another_node().await;
+    let on_b = format!("http://{}{path}", node_b.addr);
+    let on_a = app.url(&path);
+    // Both nodes keep the page.
+    for url in [&on_a, &on_b] {
+        fetch(&app.client, url, None).await;
+        assert_eq!(fetch(&app.client, url, None).await.cache, "hit", "{url}");
+    }
+    // A comment approved through node A shows on node B's kept page within a second: on
+    // PostgreSQL the commit's NOTIFY reaches B at once; on SQLite, where commits are not
+    // announced to other processes, B reads the log four times a second.
+    let (s, comment) = app
+        .api_comment(
+            article["id"].as_i64().unwrap(),
+            json!({"author_name": "Ann", "body": "Approved on A."}),
+        )
+        .await;
+    assert_eq!(s, 201, "{comment}");
+    assert!(
+        !fetch(&app.client, &on_b, None)
+            .await
+            .body
+            .contains("Approved on A.")
+    );
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/comments/{}/approve", comment["id"]),
+            Some(&token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let took = until(&app.client, &on_b, std::time::Duration::from_secs(1), |b| {
+        b.contains("Approved on A.")
+    })
+    .await;
+    assert!(
+        took.is_some(),
+        "node B still shows the page without the comment"
+    );
+    // An edit through node B drops node A's kept page.
+    fetch(&app.client, &on_a, None).await;
+    assert_eq!(fetch(&app.client, &on_a, None).await.cache, "hit");
+    let r = app
+        .client
+        .patch(format!(
+            "http://{}/api/v1/articles/{}",
+            node_b.addr, article["id"]
+        ))
+        .bearer_auth(&token)
+        .json(&json!({"dek": "Edited on B."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let took = until(&app.client, &on_a, std::time::Duration::from_secs(1), |b| {
+        b.contains("Edited on B.")
+    })
+    .await;
+    assert!(
+        took.is_some(),
+        "node A still shows the page before the edit"
+    );
+    // An article scheduled once is published once, whichever node's jobs runner comes first.
+    let due = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(2);
+    let (s, scheduled) = app
+        .post_json(
+            "/api/v1/articles",
+            Some(&token),
+            &json!({"title": "Once", "body_markdown": "Only once.", "status": "scheduled", "published_at": due.to_string()}),
+        )
+        .await;
+    assert_eq!(s, 201, "{scheduled}");
+    let published = || async {
+        let (_, log) = app
+            .get_json(
+                &format!(
+                    "/api/v1/activity?subject=article:{}&kind=article.published",
+                    scheduled["id"]
+                ),
+                Some(&token),
+            )
+            .await;
+        log["items"].as_array().map_or(0, Vec::len)
+    };
+    let start = std::time::Instant::now();
+    while published().await == 0 && start.elapsed() < std::time::Duration::from_secs(15) {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // Both runners have looked at least twice more by now.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_eq!(published().await, 1);
+    let (_, shown) = app
+        .get_json(
+            &format!("/api/v1/articles/{}", scheduled["id"]),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(shown["status"], "published");
+    node_b.stop().await.unwrap();
+    app.stop().await;
+}
