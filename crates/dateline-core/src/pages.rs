@@ -12,7 +12,7 @@
 
 use serde_json::Value;
 
-use crate::events::{Event, EventKind};
+use crate::events::{Event, EventKind, SubjectKind};
 
 /// Something a page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -58,61 +58,43 @@ const MEMBERSHIP: [&str; 6] = [
 /// Which pages `event` made stale.
 pub fn stale_after(event: &Event) -> Stale {
     let payload = &event.payload;
-    match event.kind {
-        EventKind::ArticleCreated
-        | EventKind::ArticleUpdated
-        | EventKind::ArticlePublished
-        | EventKind::ArticleScheduled
-        | EventKind::ArticleUnpublished
-        | EventKind::ArticleDeleted
-        | EventKind::ArticleRestored
-        | EventKind::ArticleCorrected
-        | EventKind::ArticleReviewRequested
-        | EventKind::ArticleProminenceChanged => article(event),
-        EventKind::CommentSubmitted => {
+    match event.kind.subject_kind() {
+        SubjectKind::Article => article(event),
+        SubjectKind::Comment => match event.kind {
             // A comment held for moderation shows only to its writer, whose pages bypass
             // caches; one accepted straight away shows to everyone.
-            if payload["status"] == "approved" {
-                comments(payload)
-            } else {
-                Stale::Nothing
-            }
-        }
-        EventKind::CommentApproved
-        | EventKind::CommentSpammed
-        | EventKind::CommentTrashed
-        | EventKind::CommentDeleted => {
-            if payload["from"] == "approved"
-                || payload["to"] == "approved"
-                || payload["status"] == "approved"
+            EventKind::CommentSubmitted if payload["status"] != "approved" => Stale::Nothing,
+            EventKind::CommentApproved
+            | EventKind::CommentSpammed
+            | EventKind::CommentTrashed
+            | EventKind::CommentDeleted
+                if payload["from"] != "approved"
+                    && payload["to"] != "approved"
+                    && payload["status"] != "approved" =>
             {
-                comments(payload)
-            } else {
                 Stale::Nothing
             }
-        }
-        // Its text may be an approved comment's; a block hides nothing already shown.
-        EventKind::CommentEdited => comments(payload),
-        EventKind::CommentRestored
-        | EventKind::CommentAuthorBlocked
-        | EventKind::CommentAuthorUnblocked => Stale::Nothing,
-        // Bylines, author pages, pictures, the site's name and menu: rare, and on every page.
-        EventKind::UserCreated
-        | EventKind::UserUpdated
-        | EventKind::UserRoleChanged
-        | EventKind::UserDeactivated
-        | EventKind::UserReactivated
-        | EventKind::SettingChanged
-        | EventKind::MediaUpdated
-        | EventKind::MediaDeleted
-        | EventKind::TopicUpdated => Stale::Everything,
-        EventKind::UserPasswordChanged
-        | EventKind::UserSignedIn
-        | EventKind::UserSignedOut
-        | EventKind::InvitationCreated
-        | EventKind::TokenCreated
-        | EventKind::TokenRevoked
-        | EventKind::MediaUploaded => Stale::Nothing,
+            // Back to pending, or a block: nothing already shown changes.
+            EventKind::CommentRestored
+            | EventKind::CommentAuthorBlocked
+            | EventKind::CommentAuthorUnblocked => Stale::Nothing,
+            // An approved comment arrived, changed status or text (an edit may be of one).
+            _ => comments(payload),
+        },
+        // Bylines, author pages, pictures, the site's name and menu, topic descriptions: rare,
+        // and on every page.
+        SubjectKind::User => match event.kind {
+            EventKind::UserPasswordChanged | EventKind::UserSignedIn | EventKind::UserSignedOut => {
+                Stale::Nothing
+            }
+            _ => Stale::Everything,
+        },
+        SubjectKind::Setting | SubjectKind::Topic => Stale::Everything,
+        SubjectKind::Media => match event.kind {
+            EventKind::MediaUploaded => Stale::Nothing,
+            _ => Stale::Everything,
+        },
+        SubjectKind::Invitation | SubjectKind::Token => Stale::Nothing,
     }
 }
 

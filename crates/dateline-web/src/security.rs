@@ -23,6 +23,13 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
+    // A body refused as too large is not read to its end, so the connection cannot carry
+    // another request: say so, rather than let a client reuse it and lose its next request.
+    if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     let h = response.headers_mut();
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
