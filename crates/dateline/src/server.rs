@@ -89,6 +89,7 @@ pub async fn start(
     state.reload_settings().await?;
     let settings_follower = state.follow_settings();
     let cache_follower = dateline_web::site::cache::PageCache::follow(&state);
+    let metrics_upkeep = dateline_web::ops::keep_metrics_small();
     let router = dateline_web::app(state);
     let limits = config.limits.clone();
     let (tx, rx) = oneshot::channel::<()>();
@@ -115,6 +116,7 @@ pub async fn start(
         runner.abort();
         settings_follower.abort();
         cache_follower.abort();
+        metrics_upkeep.abort();
         if let Some(l) = listener_task {
             l.abort();
         }

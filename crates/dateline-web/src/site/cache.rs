@@ -612,13 +612,29 @@ fn answer(state: &AppState, entry: &Entry, asked: &Asked, method: &Method) -> Re
             }
         }
         Pieces::AroundToken { pieces, article_id } => {
-            let token = dateline_app::comments::form_token(state.app(), *article_id);
-            let whole = Bytes::from(pieces.join(token.as_bytes()));
+            let token = Bytes::from(dateline_app::comments::form_token(state.app(), *article_id));
+            // The kept pieces go out as they are, the fresh token between them: nothing copied.
+            let mut chunks = std::collections::VecDeque::with_capacity(pieces.len() * 2);
+            for (i, piece) in pieces.iter().enumerate() {
+                if i > 0 {
+                    chunks.push_back(token.clone());
+                }
+                chunks.push_back(piece.clone());
+            }
+            let chunks = Chunks(chunks);
             // The token differs every time, so the page is compressed every time, quickly.
             if asked.gzip {
-                (gzip(&whole, 1), Some("gzip"))
+                (gzip(&chunks.concat(), 1), Some("gzip"))
             } else {
-                (whole, None)
+                headers.insert(header::CONTENT_LENGTH, HeaderValue::from(chunks.len()));
+                let body = if method == Method::HEAD {
+                    Body::empty()
+                } else {
+                    Body::new(chunks)
+                };
+                let mut response = Response::new(body);
+                *response.headers_mut() = headers;
+                return response;
             }
         }
     };
@@ -633,6 +649,43 @@ fn answer(state: &AppState, entry: &Entry, asked: &Asked, method: &Method) -> Re
     };
     *response.headers_mut() = headers;
     response
+}
+
+/// A body sent as the chunks it is kept in.
+struct Chunks(std::collections::VecDeque<Bytes>);
+
+impl Chunks {
+    fn len(&self) -> usize {
+        self.0.iter().map(Bytes::len).sum()
+    }
+
+    fn concat(&self) -> Vec<u8> {
+        let mut whole = Vec::with_capacity(self.len());
+        for b in &self.0 {
+            whole.extend_from_slice(b);
+        }
+        whole
+    }
+}
+
+impl http_body::Body for Chunks {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        std::task::Poll::Ready(self.0.pop_front().map(|b| Ok(http_body::Frame::data(b))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.len() as u64)
+    }
 }
 
 fn gzip(bytes: &[u8], level: u32) -> Bytes {
