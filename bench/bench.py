@@ -240,9 +240,55 @@ def append(results, row):
         f.write(json.dumps(row) + "\n")
 
 
+def alone(url, limit_s=3.0, most=20):
+    """The median latency of GETs of `url` sent one at a time on one connection, for up to
+    `most` requests or `limit_s` seconds: what one reader waits on an idle server."""
+    u = urllib.parse.urlsplit(url)
+    client = Client(f"{u.scheme}://{u.netloc}")
+    timings, began = [], time.perf_counter()
+    while len(timings) < most and time.perf_counter() - began < limit_s:
+        t0 = time.perf_counter()
+        client.call("GET", path_of(url))
+        timings.append((time.perf_counter() - t0) * 1000)
+    return percentile(timings, 50)
+
+
+def cpu_seconds(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def settle(most_s=60.0):
+    """Waits until the server under test (BENCH_SERVER_PID) is idle, using under a tenth of a
+    core for half a second, so that work left over from one row (requests wrk gave up on are
+    still answered) is not measured in the next; returns the seconds waited."""
+    pid = os.environ.get("BENCH_SERVER_PID")
+    began = time.perf_counter()
+    if not pid:
+        return 0.0
+    before = cpu_seconds(pid)
+    while before is not None and time.perf_counter() - began < most_s:
+        time.sleep(0.5)
+        now = cpu_seconds(pid)
+        if now is None or now - before < 0.05:
+            break
+        before = now
+    else:
+        if before is not None:
+            print(f"  (the server was still busy after {most_s:.0f} s; the next row starts anyway)", flush=True)
+    return time.perf_counter() - began
+
+
 def run_wrk(results, backend, row, kind, rss_pid, env, args):
     """Runs wrk with the given arguments, samples the server's memory meanwhile if asked, and
-    appends the figures that bench/wrk/report.lua printed."""
+    appends the figures that bench/wrk/report.lua printed. A page row also gets the latency of
+    one request at a time, taken first."""
+    settled_s = settle()
+    alone_ms = alone(args[-1]) if kind == "page" else None
     peak = [0]
     stop = threading.Event()
 
@@ -270,12 +316,19 @@ def run_wrk(results, backend, row, kind, rss_pid, env, args):
         "errors": errors,
         "error_detail": {k: w[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts") if w[k]},
         "bytes_per_response": w["bytes"] // max(1, w["requests"]),
+        "settled_s": round(settled_s, 1),
     }
+    if alone_ms is not None:
+        figures["alone_ms"] = alone_ms
     if rss_pid:
         figures["rss_load_kib"] = peak[0]
     append(results, figures)
     bad = f", {errors} errors {figures['error_detail']}" if errors else ""
-    print(f"  {row:<34} {figures['rps']:>9,.0f} req/s  p50 {figures['p50_ms']:7.2f} ms  p99 {figures['p99_ms']:7.2f} ms{bad}", flush=True)
+    if not w["requests"]:
+        # wrk counts a request that never ended neither as a response nor as an error.
+        bad += ", no response within the run"
+    one = f"  alone {alone_ms:7.2f} ms" if alone_ms is not None else ""
+    print(f"  {row:<34} {figures['rps']:>9,.0f} req/s  p50 {figures['p50_ms']:7.2f} ms  p99 {figures['p99_ms']:7.2f} ms{one}{bad}", flush=True)
 
 
 def path_of(url):
@@ -293,6 +346,7 @@ def cold(base, token, facts_path, results, backend, samples):
     comment approval, each followed by one GET of its page, timed on its own (one connection,
     one request at a time)."""
     facts = json.load(open(facts_path))
+    settle()
     staff, reader = Client(base, token), Client(base)
     aid, path = facts["cold"]["id"], facts["cold"]["path"]
     _, headers, _ = staff.call("GET", f"/api/v1/articles/{aid}")
@@ -357,19 +411,21 @@ def table(rows, refs):
     """The Markdown table of one backend; page rows (GETs under wrk) carry their share of each
     reference's requests per second."""
     lines = [
-        "| row | req/s | p50 | p99 | max | errors | ÷ axum | ÷ nginx |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|",
+        "| row | req/s | p50 | p99 | max | errors | ÷ axum | ÷ nginx | alone |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
-    for r in rows:
+    for r in rows + [dict(refs[k], row=f"*reference: {label}*") for k, label in
+                     (("nginx", "nginx, static file"), ("axum", "axum, from memory")) if k in refs]:
         rps = f"{r['rps']:,.0f}" if "rps" in r else f"({r['requests']} GETs)"
         ratios = ["", ""]
-        if r["kind"] == "page":
+        if r["kind"] == "page" and r["requests"]:
             ratios = [ratio(r["rps"] / refs[k]["rps"]) if k in refs else "" for k in ("axum", "nginx")]
-        lines.append(f"| {r['row']} | {rps} | {ms(r['p50_ms'])} | {ms(r['p99_ms'])} | {ms(r['max_ms'])} | {r['errors']:,} | {ratios[0]} | {ratios[1]} |")
-    for k, label in (("nginx", "reference: nginx, static file"), ("axum", "reference: axum, from memory")):
-        if k in refs:
-            r = refs[k]
-            lines.append(f"| *{label}* | {r['rps']:,.0f} | {ms(r['p50_ms'])} | {ms(r['p99_ms'])} | {ms(r['max_ms'])} | {r['errors']:,} | | |")
+        if r["requests"]:
+            figures = f"{ms(r['p50_ms'])} | {ms(r['p99_ms'])} | {ms(r['max_ms'])}"
+        else:
+            figures = "none ended | | "
+        one = ms(r["alone_ms"]) if "alone_ms" in r else ""
+        lines.append(f"| {r['row']} | {rps} | {figures} | {r['errors']:,} | {ratios[0]} | {ratios[1]} | {one} |")
     return "\n".join(lines)
 
 
@@ -409,9 +465,8 @@ def report(results, out_dir):
         f = b["figures"]
         md += ["", f"### {name}", "", table(b["rows"], b["references"]), ""]
         load = next((r["rss_load_kib"] for r in b["rows"] if "rss_load_kib" in r), None)
-        made = f.get("generated", "")
         md.append(
-            f"Generated in {f['generate_s']:.1f} s ({made}). "
+            f"`dateline generate` took {f['generate_s']:.1f} s. "
             f"Start-up to the first 200: /healthz {f['startup']['healthz_ms']:.0f} ms, / {f['startup']['home_ms']:.0f} ms. "
             f"Server RSS: {f['startup']['rss_rest_kib'] / 1024:.0f} MB at rest, "
             f"{(load or 0) / 1024:.0f} MB at most under the warm article row. "
