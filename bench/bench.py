@@ -404,7 +404,7 @@ def ms(v):
 
 
 def ratio(x):
-    return f"{x:.2f}×" if x >= 0.1 else f"{x:.3f}×"
+    return f"{x:.2f}×" if x >= 0.1 else f"{x:.2g}×"
 
 
 def table(rows, refs):
