@@ -45,9 +45,9 @@ def free_port():
 class Client:
     """One kept-alive connection to the server under test."""
 
-    def __init__(self, base, token=None):
+    def __init__(self, base, token=None, timeout=60):
         u = urllib.parse.urlsplit(base)
-        self.host, self.port, self.token = u.hostname, u.port, token
+        self.host, self.port, self.token, self.timeout = u.hostname, u.port, token, timeout
         self.conn = None
 
     def call(self, method, path, body=None, headers=None, content_type="application/json"):
@@ -60,7 +60,7 @@ class Client:
             headers["Content-Type"] = content_type
         for attempt in (0, 1):
             if self.conn is None:
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
             try:
                 self.conn.request(method, path, body=body, headers=headers)
                 r = self.conn.getresponse()
@@ -240,15 +240,22 @@ def append(results, row):
         f.write(json.dumps(row) + "\n")
 
 
+ALONE_TIMEOUT_S = 30
+
+
 def alone(url, limit_s=3.0, most=20):
     """The median latency of GETs of `url` sent one at a time on one connection, for up to
-    `most` requests or `limit_s` seconds: what one reader waits on an idle server."""
+    `most` requests or `limit_s` seconds: what one reader waits on an idle server. None if one
+    takes longer than ALONE_TIMEOUT_S."""
     u = urllib.parse.urlsplit(url)
-    client = Client(f"{u.scheme}://{u.netloc}")
+    client = Client(f"{u.scheme}://{u.netloc}", timeout=ALONE_TIMEOUT_S)
     timings, began = [], time.perf_counter()
     while len(timings) < most and time.perf_counter() - began < limit_s:
         t0 = time.perf_counter()
-        client.call("GET", path_of(url))
+        try:
+            client.call("GET", path_of(url))
+        except TimeoutError:
+            return None
         timings.append((time.perf_counter() - t0) * 1000)
     return percentile(timings, 50)
 
@@ -288,7 +295,7 @@ def run_wrk(results, backend, row, kind, rss_pid, env, args):
     appends the figures that bench/wrk/report.lua printed. A page row also gets the latency of
     one request at a time, taken first."""
     settled_s = settle()
-    alone_ms = alone(args[-1]) if kind == "page" else None
+    alone_ms = alone(args[-1]) if kind == "page" else False
     peak = [0]
     stop = threading.Event()
 
@@ -318,7 +325,7 @@ def run_wrk(results, backend, row, kind, rss_pid, env, args):
         "bytes_per_response": w["bytes"] // max(1, w["requests"]),
         "settled_s": round(settled_s, 1),
     }
-    if alone_ms is not None:
+    if alone_ms is not False:
         figures["alone_ms"] = alone_ms
     if rss_pid:
         figures["rss_load_kib"] = peak[0]
@@ -327,7 +334,7 @@ def run_wrk(results, backend, row, kind, rss_pid, env, args):
     if not w["requests"]:
         # wrk counts a request that never ended neither as a response nor as an error.
         bad += ", no response within the run"
-    one = f"  alone {alone_ms:7.2f} ms" if alone_ms is not None else ""
+    one = "" if alone_ms is False else f"  alone {alone_ms:7.2f} ms" if alone_ms else f"  alone over {ALONE_TIMEOUT_S} s"
     print(f"  {row:<34} {figures['rps']:>9,.0f} req/s  p50 {figures['p50_ms']:7.2f} ms  p99 {figures['p99_ms']:7.2f} ms{one}{bad}", flush=True)
 
 
@@ -424,7 +431,7 @@ def table(rows, refs):
             figures = f"{ms(r['p50_ms'])} | {ms(r['p99_ms'])} | {ms(r['max_ms'])}"
         else:
             figures = "none ended | | "
-        one = ms(r["alone_ms"]) if "alone_ms" in r else ""
+        one = "" if "alone_ms" not in r else ms(r["alone_ms"]) if r["alone_ms"] else f"over {ALONE_TIMEOUT_S} s"
         lines.append(f"| {r['row']} | {rps} | {figures} | {r['errors']:,} | {ratios[0]} | {ratios[1]} | {one} |")
     return "\n".join(lines)
 
