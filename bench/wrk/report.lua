@@ -1,0 +1,41 @@
+-- Shared by every wrk script of the benchmark: at the end of a run, print its figures as one
+-- line of JSON after the word BENCH, which bench/bench.py reads (wrk's own text output rounds
+-- latencies and leaves out the maximum's unit).
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH {"requests":%d,"duration_us":%d,"bytes":%d,"connect_errors":%d,"read_errors":%d,'
+      .. '"write_errors":%d,"status_errors":%d,"timeouts":%d,"p50_us":%.0f,"p90_us":%.0f,'
+      .. '"p99_us":%.0f,"max_us":%.0f,"mean_us":%.1f}\n',
+    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status,
+    e.timeout, latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency.max, latency.mean))
+end
+
+-- Each thread learns its number (from 0) and how many there are, to take its own share of a
+-- pool and to make its request bodies differ from every other thread's.
+local counter = 0
+function setup(thread)
+  thread:set("thread_number", counter)
+  counter = counter + 1
+end
+
+-- Lines of a pool file written by bench.py, split on spaces.
+function read_pool(path)
+  local rows = {}
+  for line in io.lines(path) do
+    local fields = {}
+    for field in line:gmatch("%S+") do
+      fields[#fields + 1] = field
+    end
+    rows[#rows + 1] = fields
+  end
+  return rows
+end
+
+-- Readers arrive through the site's proxy (bench/run starts the server trusting 127.0.0.1 as
+-- one) from many addresses, as they would in life; the per-address rate limit, raised for the
+-- benchmark, still counts each one.
+function reader_address(n)
+  return string.format("198.18.%d.%d", thread_number % 256, n % 64 + 1)
+end
