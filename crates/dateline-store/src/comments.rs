@@ -134,6 +134,37 @@ impl WriteTx {
     }
 }
 
+impl WriteTx {
+    /// Marks where one comment of a batch begins, so that [`WriteTx::undo_comment`] can take
+    /// back its writes alone (a refused comment, a failed insert) and leave the others'. The
+    /// intake writes several comments in one transaction to share one commit.
+    pub async fn begin_comment(&mut self) -> Result<(), Error> {
+        self.savepoint_sql("SAVEPOINT comment").await
+    }
+
+    /// Keeps the writes since [`WriteTx::begin_comment`] in the transaction.
+    pub async fn keep_comment(&mut self) -> Result<(), Error> {
+        self.savepoint_sql("RELEASE SAVEPOINT comment").await
+    }
+
+    /// Takes back the writes since [`WriteTx::begin_comment`], and on PostgreSQL clears the
+    /// error that a failed statement left the transaction in.
+    pub async fn undo_comment(&mut self) -> Result<(), Error> {
+        // Rolling back to a savepoint keeps it; releasing it too leaves none behind.
+        self.savepoint_sql("ROLLBACK TO SAVEPOINT comment").await?;
+        self.savepoint_sql("RELEASE SAVEPOINT comment").await
+    }
+
+    /// One savepoint statement; one comment's savepoint at a time, so one name serves.
+    async fn savepoint_sql(&mut self, sql: &'static str) -> Result<(), Error> {
+        sqlx::query(sql)
+            .execute(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}
+
 impl Db {
     /// The approved comments of an article, oldest first.
     pub async fn approved_comments(&self, article_id: i64) -> Result<Vec<Comment>, Error> {
