@@ -160,7 +160,7 @@ async fn prepare(
     let now = app.now();
     let article = app
         .db()
-        .article_by_id(article_id)
+        .article_for_comment(article_id)
         .await?
         .filter(|a| permissions::may_read_article(actor, a, now))
         .ok_or(Error::NotFound)?;
