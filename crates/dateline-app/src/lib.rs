@@ -46,6 +46,8 @@ struct Inner {
     media_dir: PathBuf,
     ip_key: Vec<u8>,
     decoding: media::Decoding,
+    /// The committer of comments (group commit), one per `App` and so per process.
+    intake: Arc<comments::Intake>,
 }
 
 impl App {
@@ -58,6 +60,7 @@ impl App {
                 media_dir,
                 ip_key,
                 decoding: media::Decoding::new(media::MediaLimits::default()),
+                intake: Arc::default(),
             }),
         }
     }
@@ -72,6 +75,8 @@ impl App {
                 media_dir: inner.media_dir.clone(),
                 ip_key: inner.ip_key.clone(),
                 decoding: media::Decoding::new(limits),
+                // One committer per process, whichever copy of the parts a caller holds.
+                intake: inner.intake.clone(),
             }),
         }
     }
@@ -89,6 +94,11 @@ impl App {
     /// The limits and turns of image decoding.
     pub(crate) fn decoding(&self) -> &media::Decoding {
         &self.inner.decoding
+    }
+
+    /// The committer comments are written through.
+    pub(crate) fn intake(&self) -> &comments::Intake {
+        &self.inner.intake
     }
 
     /// The database, for reads (writes go through the actions).

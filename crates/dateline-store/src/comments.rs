@@ -134,6 +134,56 @@ impl WriteTx {
     }
 }
 
+impl WriteTx {
+    /// Marks where one comment of a batch begins, so that [`WriteTx::undo_comment`] can take
+    /// back its writes alone (a refused comment, a failed insert) and leave the others'. The
+    /// intake writes several comments in one transaction to share one commit.
+    pub async fn begin_comment(&mut self) -> Result<(), Error> {
+        self.savepoint_sql("SAVEPOINT comment").await
+    }
+
+    /// Keeps the writes since [`WriteTx::begin_comment`] in the transaction.
+    pub async fn keep_comment(&mut self) -> Result<(), Error> {
+        self.savepoint_sql("RELEASE SAVEPOINT comment").await
+    }
+
+    /// Takes back the writes since [`WriteTx::begin_comment`], and on PostgreSQL clears the
+    /// error that a failed statement left the transaction in.
+    pub async fn undo_comment(&mut self) -> Result<(), Error> {
+        // Rolling back to a savepoint keeps it; releasing it too leaves none behind.
+        self.savepoint_sql("ROLLBACK TO SAVEPOINT comment").await?;
+        self.savepoint_sql("RELEASE SAVEPOINT comment").await
+    }
+
+    /// One savepoint statement; one comment's savepoint at a time, so one name serves.
+    async fn savepoint_sql(&mut self, sql: &'static str) -> Result<(), Error> {
+        sqlx::query(sql)
+            .execute(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}
+
+impl Db {
+    /// An article (not in the trash) as the comment intake needs it: one query, without its
+    /// sources and topics, which a comment's checks never look at.
+    pub async fn article_for_comment(
+        &self,
+        id: i64,
+    ) -> Result<Option<dateline_core::articles::Article>, Error> {
+        let mut q = crate::sql::Sql::new(&crate::articles::SELECT_ARTICLE);
+        q.push(" WHERE a.deleted_at IS NULL AND a.id = ").bind(id);
+        let row = q
+            .query()?
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.map(|r| crate::articles::article_from_row(&r).map(|(a, _)| a))
+            .transpose()
+    }
+}
+
 impl Db {
     /// The approved comments of an article, oldest first.
     pub async fn approved_comments(&self, article_id: i64) -> Result<Vec<Comment>, Error> {
@@ -504,23 +554,36 @@ impl WriteTx {
         now: Timestamp,
     ) -> Result<Option<u64>, Error> {
         let now_us = to_micros(now);
-        sqlx::query(
+        // One statement where there were three: a new bucket starts full less the token taken;
+        // an existing one is refilled for the time since (never backwards: comments of one
+        // batch may carry times a little out of order) and gives a token if it holds one. A
+        // bucket without one is left as it was and returns no row. The conflict locks the
+        // row on PostgreSQL until commit, so concurrent writers take turns.
+        let taken: Option<f64> = sqlx::query_scalar(
             "INSERT INTO rate_buckets (key, tokens, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (key) DO NOTHING",
+             ON CONFLICT (key) DO UPDATE SET \
+             tokens = (CASE WHEN rate_buckets.tokens + $4 * (CASE WHEN $3 > rate_buckets.updated_at \
+               THEN $3 - rate_buckets.updated_at ELSE 0 END) > $5 THEN $5 \
+               ELSE rate_buckets.tokens + $4 * (CASE WHEN $3 > rate_buckets.updated_at \
+               THEN $3 - rate_buckets.updated_at ELSE 0 END) END) - 1, \
+             updated_at = CASE WHEN $3 > rate_buckets.updated_at THEN $3 ELSE rate_buckets.updated_at END \
+             WHERE rate_buckets.tokens + $4 * (CASE WHEN $3 > rate_buckets.updated_at \
+               THEN $3 - rate_buckets.updated_at ELSE 0 END) >= 1 \
+             RETURNING tokens",
         )
         .bind(key.to_owned())
-        .bind(capacity)
+        .bind(capacity - 1.0)
         .bind(now_us)
-        .execute(&mut *self.conn())
+        .bind(per_second / 1_000_000.0)
+        .bind(capacity)
+        .fetch_optional(&mut *self.conn())
         .await
         .map_err(db_error)?;
-        let sql = match self.backend() {
-            crate::Backend::Postgres => {
-                "SELECT tokens, updated_at FROM rate_buckets WHERE key = $1 FOR UPDATE"
-            }
-            crate::Backend::Sqlite => "SELECT tokens, updated_at FROM rate_buckets WHERE key = $1",
-        };
-        let row = sqlx::query(sql)
+        if taken.is_some() {
+            return Ok(None);
+        }
+        // Refused (rare): how long until the bucket holds a whole token.
+        let row = sqlx::query("SELECT tokens, updated_at FROM rate_buckets WHERE key = $1")
             .bind(key.to_owned())
             .fetch_one(&mut *self.conn())
             .await
@@ -531,18 +594,8 @@ impl WriteTx {
         );
         let elapsed = (now_us - updated).max(0) as f64 / 1_000_000.0;
         let tokens = (tokens + elapsed * per_second).min(capacity);
-        if tokens < 1.0 {
-            let wait = ((1.0 - tokens) / per_second).ceil().max(1.0);
-            return Ok(Some(wait as u64));
-        }
-        sqlx::query("UPDATE rate_buckets SET tokens = $1, updated_at = $2 WHERE key = $3")
-            .bind(tokens - 1.0)
-            .bind(now_us)
-            .bind(key.to_owned())
-            .execute(&mut *self.conn())
-            .await
-            .map_err(db_error)?;
-        Ok(None)
+        let wait = ((1.0 - tokens) / per_second).ceil().max(1.0);
+        Ok(Some(wait as u64))
     }
 }
 
@@ -623,24 +676,25 @@ impl WriteTx {
         Ok(Some(block))
     }
 
-    /// Whether `hash` of `kind` is blocked at `now`.
-    pub async fn is_blocked(
+    /// Which of a writer's e-mail address hash and address hash is blocked at `now`, the
+    /// e-mail first: one query for both.
+    pub async fn blocked_as(
         &mut self,
-        kind: &str,
-        hash: &str,
+        email_hash: Option<&str>,
+        address_hash: &str,
         now: Timestamp,
-    ) -> Result<bool, Error> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM comment_blocks WHERE kind = $1 AND hash = $2 \
-             AND (until IS NULL OR until > $3)",
+    ) -> Result<Option<String>, Error> {
+        sqlx::query_scalar(
+            "SELECT kind FROM comment_blocks \
+             WHERE ((kind = 'email' AND hash = $1) OR (kind = 'address' AND hash = $2)) \
+             AND (until IS NULL OR until > $3) ORDER BY kind DESC LIMIT 1",
         )
-        .bind(kind.to_owned())
-        .bind(hash.to_owned())
+        .bind(email_hash.map(str::to_owned))
+        .bind(address_hash.to_owned())
         .bind(to_micros(now))
-        .fetch_one(&mut *self.conn())
+        .fetch_optional(&mut *self.conn())
         .await
-        .map_err(db_error)?;
-        Ok(n > 0)
+        .map_err(db_error)
     }
 
     /// The e-mail address and address hash stored with a comment.

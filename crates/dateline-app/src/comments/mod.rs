@@ -6,8 +6,11 @@
 
 mod checks;
 pub mod classifier;
+mod intake;
 
 pub use checks::FormFacts;
+pub(crate) use intake::Intake;
+pub use intake::IntakeStats;
 
 use checks::FormShown;
 use dateline_core::{
@@ -19,7 +22,6 @@ use dateline_core::{
     moderation::CommentRules,
     permissions,
 };
-use dateline_store::NewComment;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 
@@ -97,6 +99,8 @@ pub async fn submit(
 }
 
 /// [`submit`], with what the form under an article adds (the field people leave empty).
+/// Comments sent at the same moment share one transaction and one commit (see [`intake`]);
+/// this returns once the commit that stored the comment has returned.
 pub async fn submit_with(
     app: &App,
     actor: &Actor,
@@ -104,97 +108,93 @@ pub async fn submit_with(
     form: &CommentForm,
     facts: Option<&FormFacts>,
 ) -> Result<Comment> {
+    let pending = prepare(app, actor, article_id, form, facts).await?;
+    let mut answers = app.intake().submit(app.db(), vec![pending]).await;
+    answers
+        .pop()
+        .unwrap_or_else(|| Err(Error::Internal("the intake gave no answer".to_owned())))
+}
+
+/// Several comments at once, answered in the same order, each as [`submit_with`] would answer
+/// it alone: up to 64 of them are written in one transaction, each checked after those before
+/// it were written (an importer's batch, and the tests of group commit).
+pub async fn submit_many(
+    app: &App,
+    comments: &[(Actor, i64, CommentForm, Option<FormFacts>)],
+) -> Vec<Result<Comment>> {
+    let mut answers: Vec<Option<Result<Comment>>> = Vec::with_capacity(comments.len());
+    let mut pending = Vec::new();
+    for (actor, article_id, form, facts) in comments {
+        match prepare(app, actor, *article_id, form, facts.as_ref()).await {
+            Ok(p) => {
+                pending.push(p);
+                answers.push(None);
+            }
+            Err(e) => answers.push(Some(Err(e))),
+        }
+    }
+    let mut committed = app.intake().submit(app.db(), pending).await.into_iter();
+    answers
+        .into_iter()
+        .map(|a| {
+            a.or_else(|| committed.next())
+                .unwrap_or_else(|| Err(Error::Internal("the intake gave no answer".to_owned())))
+        })
+        .collect()
+}
+
+/// How many commits the intake has made in this process, and how many comments they stored.
+pub fn intake_stats(app: &App) -> IntakeStats {
+    app.intake().stats()
+}
+
+/// What can be decided before the transaction, outside the committer: the article is one the
+/// actor may read, the form parses, only those who may bring in history do.
+async fn prepare(
+    app: &App,
+    actor: &Actor,
+    article_id: i64,
+    form: &CommentForm,
+    facts: Option<&FormFacts>,
+) -> Result<intake::Pending> {
     let now = app.now();
     let article = app
         .db()
-        .article_by_id(article_id)
+        .article_for_comment(article_id)
         .await?
         .filter(|a| permissions::may_read_article(actor, a, now))
         .ok_or(Error::NotFound)?;
     let input = form.parse(now)?;
-    if input.sets_history() {
+    let history = input.sets_history();
+    if history {
         permissions::may_set_comment_history(actor)?;
     }
-    let (ip_hash, user_agent) = match actor {
-        Actor::Reader(r) => (Some(r.ip_hash.clone()), r.user_agent.clone()),
-        _ => (None, None),
-    };
-    let history = input.sets_history();
-    let rules = app.db().site_settings().await?.comment_rules();
     let email_hash = input
         .author_email
         .as_ref()
         .map(|e| app.email_hash(e.as_str()));
-    let mut tx = app.db().begin_write().await?;
-    let outcome = match actor {
-        Actor::Reader(reader) => {
-            let submission = checks::Submission {
-                article: &article,
-                network_hash: &reader.network_hash,
-                address_hash: &reader.ip_hash,
-                email_hash: email_hash.as_deref(),
-                input: &input,
-                form: facts,
-                form_shown: form_shown(app, article.id, facts),
-                rules: &rules,
-                now,
-            };
-            checks::run(&submission, &mut tx).await?
-        }
-        _ => checks::Outcome {
-            status: input.status.unwrap_or(CommentStatus::Approved),
-            reasons: Vec::new(),
+    Ok(intake::Pending {
+        form_shown: form_shown(app, article.id, facts),
+        article,
+        actor: actor.reference(),
+        reader: match actor {
+            Actor::Reader(r) => Some(intake::ReaderFacts {
+                ip_hash: r.ip_hash.clone(),
+                network_hash: r.network_hash.clone(),
+                user_agent: r.user_agent.clone(),
+            }),
+            _ => None,
         },
-    };
-    let comment = NewComment {
-        article_id: article.id,
-        parent_id: input.parent_id,
-        author_name: input.author_name,
-        author_email: input.author_email,
-        body: input.body,
-        status: outcome.status,
-        created_at: input.created_at.unwrap_or(now),
-        ip_hash,
-        user_agent,
-        reasons: outcome.reasons,
-        email_hash,
         // Staff bringing in history bring other people's comments.
         author_user_id: match actor {
             Actor::Staff(user) if !history => Some(user.id),
             _ => None,
         },
-    };
-    if let Some(parent) = comment.parent_id
-        && tx.article_of_comment(parent).await? != Some(article.id)
-    {
-        return Err(Error::invalid(
-            "parent_id",
-            "No comment on this article has this id.",
-        ));
-    }
-    let stored = tx.insert_comment(&comment).await?;
-    // The author's name is public; the e-mail address and the IP hash never enter the log.
-    // `history` marks a status that was decided elsewhere (an import), which the classifier
-    // learns from as from a moderator's decision.
-    let payload = json!({
-        "article_id": article.id,
-        "parent_id": stored.parent_id,
-        "status": stored.status.as_str(),
-        "author_name": stored.author_name,
-        "history": history,
-    });
-    tx.record(
-        &NewEvent::new(
-            EventKind::CommentSubmitted,
-            actor.reference(),
-            Some(stored.id),
-            payload,
-        ),
+        input,
+        email_hash,
+        form: facts.cloned(),
         now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(stored)
+    })
 }
 
 /// What a moderator decides about a comment.

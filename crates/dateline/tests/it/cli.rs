@@ -19,7 +19,7 @@ both_backends!(
     an_acknowledged_comment_survives_a_crash,
 );
 
-fn dateline(db: &TestDb) -> Command {
+pub(crate) fn dateline(db: &TestDb) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dateline"));
     cmd.env_remove("DATELINE_BIND")
         .env("DATELINE_DATA", db.dir.path())
@@ -28,7 +28,7 @@ fn dateline(db: &TestDb) -> Command {
     cmd
 }
 
-fn run(mut cmd: Command, stdin: &str) -> (bool, String, String) {
+pub(crate) fn run(mut cmd: Command, stdin: &str) -> (bool, String, String) {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -464,7 +464,7 @@ async fn the_open_file_limit_is_raised_at_start() {
 }
 
 /// A server process that is killed when the test ends, passed or not.
-struct ServerProcess(std::process::Child);
+pub(crate) struct ServerProcess(std::process::Child);
 
 impl std::ops::Deref for ServerProcess {
     type Target = std::process::Child;
@@ -505,7 +505,7 @@ fn start_server(mut cmd: Command, stderr: Stdio) -> (ServerProcess, String, Stri
 }
 
 /// `dateline serve` on a free port of the test database.
-fn serve(db: &TestDb) -> (ServerProcess, String, String) {
+pub(crate) fn serve(db: &TestDb) -> (ServerProcess, String, String) {
     let mut cmd = dateline(db);
     cmd.args(["serve", "--bind", "127.0.0.1:0"])
         .env("DATELINE_LOG", "warn");

@@ -32,6 +32,7 @@ mod concurrent;
 mod connections;
 mod feeds;
 mod generate;
+mod group_commit;
 mod hostile;
 mod media_library;
 mod moderation_api;

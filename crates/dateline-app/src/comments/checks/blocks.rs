@@ -8,14 +8,16 @@ use super::{Checked, Submission};
 
 pub(crate) fn check<'a>(s: &'a Submission<'a>, tx: &'a mut WriteTx) -> Checked<'a> {
     Box::pin(async move {
-        if let Some(email) = s.email_hash
-            && tx.is_blocked("email", email, s.now).await?
-        {
-            return Ok(Verdict::Spam("blocked e-mail address".to_owned()));
-        }
-        if tx.is_blocked("address", s.address_hash, s.now).await? {
-            return Ok(Verdict::Spam("blocked address".to_owned()));
-        }
-        Ok(Verdict::Pass)
+        Ok(
+            match tx
+                .blocked_as(s.email_hash, s.address_hash, s.now)
+                .await?
+                .as_deref()
+            {
+                Some("email") => Verdict::Spam("blocked e-mail address".to_owned()),
+                Some(_) => Verdict::Spam("blocked address".to_owned()),
+                None => Verdict::Pass,
+            },
+        )
     })
 }
