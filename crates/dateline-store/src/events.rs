@@ -97,11 +97,12 @@ impl WriteTx {
         rows.iter().map(event_from_row).collect()
     }
 
-    /// Appends an event; returns its id. On PostgreSQL, event writers take turns from here to
-    /// commit, so that ids become visible in increasing order and a consumer reading "after
-    /// id N" never skips one that commits late; `NOTIFY` goes out at commit.
+    /// Appends an event; returns its id. On PostgreSQL, event writers take turns from the
+    /// transaction's first event to its commit, so that ids become visible in increasing order
+    /// and a consumer reading "after id N" never skips one that commits late; one `NOTIFY` goes
+    /// out at commit. (Record events outside savepoints: rolling one back would release the turn.)
     pub async fn record(&mut self, event: &NewEvent, now: Timestamp) -> Result<i64, Error> {
-        if self.backend() == Backend::Postgres {
+        if self.backend() == Backend::Postgres && !self.has_events() {
             postgres::serialise_event_writers(self.conn()).await?;
         }
         let subject = event.subject();
@@ -119,9 +120,6 @@ impl WriteTx {
         .fetch_one(&mut *self.conn())
         .await
         .map_err(db_error)?;
-        if self.backend() == Backend::Postgres {
-            postgres::notify_event(self.conn(), id).await?;
-        }
         self.announce(id);
         Ok(id)
     }

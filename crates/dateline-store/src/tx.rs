@@ -36,7 +36,14 @@ impl Db {
 impl WriteTx {
     /// Makes every write of the transaction durable (on SQLite synced to disk before this
     /// returns), then tells this process's listeners about its events.
-    pub async fn commit(self) -> Result<(), Error> {
+    pub async fn commit(mut self) -> Result<(), Error> {
+        // Other processes hear of the newest event, delivered at commit: they read the log from
+        // their own position, so one wake-up stands for all of the transaction's events.
+        if self.backend == Backend::Postgres
+            && let Some(&last) = self.events.last()
+        {
+            postgres::notify_event(self.conn(), last).await?;
+        }
         self.tx.commit().await.map_err(db_error)?;
         for id in self.events {
             self.bus.announce(id);
@@ -52,6 +59,11 @@ impl WriteTx {
     /// The engine.
     pub(crate) fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Whether the transaction has recorded an event yet.
+    pub(crate) fn has_events(&self) -> bool {
+        !self.events.is_empty()
     }
 
     /// Remembers an event id to announce after commit.
