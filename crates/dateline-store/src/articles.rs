@@ -676,10 +676,15 @@ impl Db {
         let mut q = Sql::new(&SELECT_ARTICLE);
         q.push(" WHERE 1 = 1");
         push_filter(&mut q, filter);
-        q.push(" ORDER BY COALESCE(a.published_at, a.updated_at) DESC, a.id DESC LIMIT ")
-            .bind(limit)
-            .push(" OFFSET ")
-            .bind(offset);
+        // Readers see only articles with a time, so theirs is the plain order of the readers'
+        // indexes (0010); a draft has no time, and staff see it by its last change.
+        q.push(match filter.scope {
+            Scope::Readers(_) => " ORDER BY a.published_at DESC, a.id DESC LIMIT ",
+            _ => " ORDER BY COALESCE(a.published_at, a.updated_at) DESC, a.id DESC LIMIT ",
+        })
+        .bind(limit)
+        .push(" OFFSET ")
+        .bind(offset);
         let rows = q.query()?.fetch_all(&mut *conn).await.map_err(db_error)?;
         let mut articles = rows
             .iter()
@@ -915,9 +920,11 @@ pub(crate) fn push_filter(q: &mut Sql, f: &ArticleFilter) {
         q.push(" AND a.author_id = ").bind(author);
     }
     if let Some(topic) = &f.topic_slug {
+        // The topic's articles are found through article_topics_topic, rather than each
+        // visible article tested for the topic.
         q.push(
-            " AND EXISTS (SELECT 1 FROM article_topics at JOIN topics t ON t.id = at.topic_id \
-             WHERE at.article_id = a.id AND t.slug = ",
+            " AND a.id IN (SELECT at.article_id FROM article_topics at \
+             JOIN topics t ON t.id = at.topic_id WHERE t.slug = ",
         )
         .bind(topic.clone())
         .push(")");

@@ -60,6 +60,11 @@ pub(crate) fn migrator() -> Migrator {
             "topic descriptions",
             include_str!("../migrations/postgres/0009_topic_descriptions.sql"),
         ),
+        migration(
+            10,
+            "reader indexes",
+            include_str!("../migrations/postgres/0010_reader_indexes.sql"),
+        ),
     ])
 }
 

@@ -132,5 +132,10 @@ fn migrator() -> Migrator {
             "topic descriptions",
             include_str!("../migrations/sqlite/0009_topic_descriptions.sql"),
         ),
+        migration(
+            10,
+            "reader indexes",
+            include_str!("../migrations/sqlite/0010_reader_indexes.sql"),
+        ),
     ])
 }

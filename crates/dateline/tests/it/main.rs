@@ -30,6 +30,7 @@ mod comment_threads;
 mod comment_trust;
 mod concurrent;
 mod connections;
+mod explain;
 mod feeds;
 mod generate;
 mod group_commit;
