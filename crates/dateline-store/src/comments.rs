@@ -213,6 +213,20 @@ impl Db {
         row.as_ref().map(comment_from_row).transpose()
     }
 
+    /// The comments with these ids (those that exist), in one query.
+    pub async fn comments_by_ids(&self, ids: &[i64]) -> Result<Vec<Comment>, Error> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = crate::sql::Sql::new(
+            "SELECT id, article_id, parent_id, author_name, body, status, created_at, author_user_id \
+             FROM comments WHERE id IN (",
+        );
+        q.bind_list(ids.iter().copied()).push(")");
+        let rows = q.query()?.fetch_all(&self.pool).await.map_err(db_error)?;
+        rows.iter().map(comment_from_row).collect()
+    }
+
     /// The private e-mail stored with a comment; for moderators and tests, never for pages.
     pub async fn comment_email(&self, comment_id: i64) -> Result<Option<String>, Error> {
         sqlx::query_scalar("SELECT author_email FROM comments WHERE id = $1")

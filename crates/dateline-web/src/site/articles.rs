@@ -327,10 +327,8 @@ async fn page(
         .min();
     // The reader's own comments awaiting moderation, shown to them alone.
     let mut own_pending = Vec::new();
-    for id in pending {
-        if let Some(c) = state.db().comment_by_id(*id).await?
-            && c.article_id == article.id
-            && c.status == dateline_core::comments::CommentStatus::Pending
+    for c in state.db().comments_by_ids(pending).await? {
+        if c.article_id == article.id && c.status == dateline_core::comments::CommentStatus::Pending
         {
             own_pending.push(c.id);
             approved.push(c);

@@ -153,7 +153,7 @@ const KNOWN_WHOLE_READS: &[&str] =
 
 /// Pages known to run a query per item, until their handler is changed: the article page reads
 /// a reader's held comments one at a time (`Db::comments_by_ids` reads them in one query).
-const KNOWN_PER_ITEM: &[&str] = &["article page with a reader's held comments"];
+const KNOWN_PER_ITEM: &[&str] = &[];
 
 /// The same page showing fewer and more items: the request ids of both.
 struct Pair {
