@@ -80,6 +80,8 @@ struct Shared {
     next_due: AtomicI64,
     /// One reader of the log at a time.
     reading: tokio::sync::Mutex<()>,
+    /// Pages being rendered, with what their waiting readers listen to.
+    flights: std::sync::Mutex<HashMap<String, tokio::sync::watch::Receiver<()>>>,
     /// Most bytes of pages kept; 0 keeps none.
     capacity: usize,
 }
@@ -119,6 +121,31 @@ impl Pieces {
     }
 }
 
+/// How long a reader waits for another's render of the same page before rendering it too.
+const FLIGHT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A render of a page in progress: whoever asks first renders, the others wait for it.
+enum Flight {
+    Leader(FlightGuard),
+    Follower(tokio::sync::watch::Receiver<()>),
+}
+
+/// Held by the reader rendering a page; when it goes (the page kept, or not, or the request
+/// dropped), those waiting are let go.
+struct FlightGuard {
+    cache: PageCache,
+    key: String,
+    _done: tokio::sync::watch::Sender<()>,
+}
+
+impl Drop for FlightGuard {
+    fn drop(&mut self) {
+        if let Ok(mut flights) = self.cache.inner.flights.lock() {
+            flights.remove(&self.key);
+        }
+    }
+}
+
 /// The position before the log has been looked at: the pages kept start from its end.
 const UNKNOWN: i64 = -1;
 
@@ -136,6 +163,7 @@ impl PageCache {
                 seen: AtomicU64::new(u64::MAX),
                 next_due: AtomicI64::new(i64::MIN),
                 reading: tokio::sync::Mutex::new(()),
+                flights: std::sync::Mutex::default(),
                 capacity,
             }),
         }
@@ -280,6 +308,32 @@ impl PageCache {
         self.inner.applied.store(position, Ordering::SeqCst);
     }
 
+    /// Leads the render of page `key`, or follows the one under way.
+    fn join_flight(&self, key: &str) -> Flight {
+        let Ok(mut flights) = self.inner.flights.lock() else {
+            return Flight::Leader(self.lead(key));
+        };
+        if let Some(done) = flights.get(key) {
+            return Flight::Follower(done.clone());
+        }
+        let (done, waiting) = tokio::sync::watch::channel(());
+        flights.insert(key.to_owned(), waiting);
+        Flight::Leader(FlightGuard {
+            cache: self.clone(),
+            key: key.to_owned(),
+            _done: done,
+        })
+    }
+
+    /// A guard for a render nobody can wait for (the lock was poisoned).
+    fn lead(&self, key: &str) -> FlightGuard {
+        FlightGuard {
+            cache: self.clone(),
+            key: key.to_owned(),
+            _done: tokio::sync::watch::channel(()).0,
+        }
+    }
+
     fn get(&self, key: &str, now: Timestamp) -> Option<Arc<Entry>> {
         let entry = self.inner.entries.read().ok()?.pages.get(key).cloned()?;
         if entry.expires > now {
@@ -375,6 +429,21 @@ fn personal(req: &Request) -> bool {
         && crate::admin::session::cookie(req.headers(), super::articles::PENDING_COOKIE).is_some()
 }
 
+/// Whether a path names a page the cache may keep (files, searches and the setup page are
+/// never kept, so readers asking for the same one need not wait for each other).
+fn may_be_kept(path: &str) -> bool {
+    const NEVER: [&str; 7] = [
+        "/static/",
+        "/media/",
+        "/search",
+        "/setup",
+        "/sitemap",
+        "/robots.txt",
+        "/favicon.ico",
+    ];
+    !NEVER.iter().any(|p| path.starts_with(p))
+}
+
 /// Public pages: answered from memory when kept and current; otherwise rendered, given an
 /// entity tag and a time, and kept when the handler said what they show.
 ///
@@ -396,12 +465,28 @@ pub async fn pages(State(state): State<AppState>, req: Request, next: Next) -> R
         .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
     let asked = Asked::of(req.headers());
     let now = state.now();
-    if !personal(&req)
-        && let Some(entry) = cache.get(&key, now)
-    {
+    let personal = personal(&req);
+    if !personal && let Some(entry) = cache.get(&key, now) {
         metrics::counter!("dateline_page_cache_total", "result" => "hit").increment(1);
         return marked(answer(&state, &entry, &asked, &method), "hit");
     }
+    // One render per page at a time: when a busy page expires, the readers who ask for it
+    // meanwhile wait for that render instead of each rendering it again.
+    let _flight = if personal || !may_be_kept(req.uri().path()) {
+        None
+    } else {
+        match cache.join_flight(&key) {
+            Flight::Leader(guard) => Some(guard),
+            Flight::Follower(mut done) => {
+                let _ = tokio::time::timeout(FLIGHT_WAIT, done.changed()).await;
+                if let Some(entry) = cache.get(&key, state.now()) {
+                    metrics::counter!("dateline_page_cache_total", "result" => "hit").increment(1);
+                    return marked(answer(&state, &entry, &asked, &method), "hit");
+                }
+                None
+            }
+        }
+    };
     let position = cache.inner.applied.load(Ordering::SeqCst);
     let response = next.run(req).await;
     let is_page = response.status() == StatusCode::OK

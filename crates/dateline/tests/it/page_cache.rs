@@ -376,3 +376,37 @@ async fn two_nodes_on_one_database_behave_as_one_site(backend: Backend) {
     node_b.stop().await.unwrap();
     app.stop().await;
 }
+
+both_backends!(readers_of_a_page_being_rendered_wait_for_that_render);
+
+async fn readers_of_a_page_being_rendered_wait_for_that_render(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.editor_token().await;
+    let article = app.publish(&token, "Busy", json!({})).await;
+    let path = app.path_of(&article);
+    // Twenty readers ask at once for a page nobody has asked for: one renders it.
+    let answers = futures_join(
+        (0..20)
+            .map(|_| {
+                let (client, url) = (app.client.clone(), app.url(&path));
+                tokio::spawn(async move { fetch(&client, &url, None).await })
+            })
+            .collect(),
+    )
+    .await;
+    let misses = answers.iter().filter(|p| p.cache == "miss").count();
+    assert!(answers.iter().all(|p| p.status == 200));
+    assert_eq!(
+        misses, 1,
+        "every reader but one should have had the one render"
+    );
+    app.stop().await;
+}
+
+async fn futures_join(tasks: Vec<tokio::task::JoinHandle<Page>>) -> Vec<Page> {
+    let mut pages = Vec::new();
+    for t in tasks {
+        pages.push(t.await.unwrap());
+    }
+    pages
+}
