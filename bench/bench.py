@@ -14,6 +14,7 @@ RESULTS is a file of JSON lines, one per row or figure, that `report` turns into
 import datetime
 import http.client
 import json
+import math
 import os
 import platform
 import re
@@ -418,7 +419,14 @@ def ms(v):
 
 
 def ratio(x):
-    return f"{x:.2f}×" if x >= 0.1 else f"{x:.2g}×"
+    """Two significant figures, without an exponent: 0.00031×."""
+    if x >= 0.1 or x <= 0:
+        return f"{x:.2f}×"
+    return f"{x:.{1 - math.floor(math.log10(x))}f}×"
+
+
+def rate(x):
+    return f"{x:,.0f}" if x >= 10 else f"{x:.1f}"
 
 
 def table(rows, refs):
@@ -430,7 +438,7 @@ def table(rows, refs):
     ]
     for r in rows + [dict(refs[k], row=f"*reference: {label}*") for k, label in
                      (("nginx", "nginx, static file"), ("axum", "axum, from memory")) if k in refs]:
-        rps = f"{r['rps']:,.0f}" if "rps" in r else f"({r['requests']} GETs)"
+        rps = rate(r["rps"]) if "rps" in r else f"({r['requests']} GETs)"
         ratios = ["", ""]
         if r["kind"] == "page" and r["requests"]:
             ratios = [ratio(r["rps"] / refs[k]["rps"]) if k in refs else "" for k in ("axum", "nginx")]
