@@ -14,6 +14,7 @@ RESULTS is a file of JSON lines, one per row or figure, that `report` turns into
 import datetime
 import http.client
 import json
+import math
 import os
 import platform
 import re
@@ -245,19 +246,22 @@ ALONE_TIMEOUT_S = 30
 
 def alone(url, limit_s=3.0, most=20):
     """The median latency of GETs of `url` sent one at a time on one connection, for up to
-    `most` requests or `limit_s` seconds: what one reader waits on an idle server. None if one
-    takes longer than ALONE_TIMEOUT_S."""
+    `most` requests or `limit_s` seconds: what one reader waits on an idle server. With it,
+    the status of the first answer that was an error (else None); the latency is None if one
+    took longer than ALONE_TIMEOUT_S."""
     u = urllib.parse.urlsplit(url)
     client = Client(f"{u.scheme}://{u.netloc}", timeout=ALONE_TIMEOUT_S)
     timings, began = [], time.perf_counter()
     while len(timings) < most and time.perf_counter() - began < limit_s:
         t0 = time.perf_counter()
         try:
-            client.call("GET", path_of(url))
+            status, _, _ = client.call("GET", path_of(url))
         except TimeoutError:
-            return None
+            return None, None
         timings.append((time.perf_counter() - t0) * 1000)
-    return percentile(timings, 50)
+        if status >= 400:
+            return timings[-1], status
+    return percentile(timings, 50), None
 
 
 def cpu_seconds(pid):
@@ -295,7 +299,7 @@ def run_wrk(results, backend, row, kind, rss_pid, env, args):
     appends the figures that bench/wrk/report.lua printed. A page row also gets the latency of
     one request at a time, taken first."""
     settled_s = settle()
-    alone_ms = alone(args[-1]) if kind == "page" else False
+    alone_ms, alone_status = alone(args[-1]) if kind == "page" else (False, None)
     peak = [0]
     stop = threading.Event()
 
@@ -327,6 +331,8 @@ def run_wrk(results, backend, row, kind, rss_pid, env, args):
     }
     if alone_ms is not False:
         figures["alone_ms"] = alone_ms
+    if alone_status:
+        figures["alone_status"] = alone_status
     if rss_pid:
         figures["rss_load_kib"] = peak[0]
     append(results, figures)
@@ -335,6 +341,8 @@ def run_wrk(results, backend, row, kind, rss_pid, env, args):
         # wrk counts a request that never ended neither as a response nor as an error.
         bad += ", no response within the run"
     one = "" if alone_ms is False else f"  alone {alone_ms:7.2f} ms" if alone_ms else f"  alone over {ALONE_TIMEOUT_S} s"
+    if alone_status:
+        one += f" (HTTP {alone_status})"
     print(f"  {row:<34} {figures['rps']:>9,.0f} req/s  p50 {figures['p50_ms']:7.2f} ms  p99 {figures['p99_ms']:7.2f} ms{one}{bad}", flush=True)
 
 
@@ -411,7 +419,14 @@ def ms(v):
 
 
 def ratio(x):
-    return f"{x:.2f}×" if x >= 0.1 else f"{x:.2g}×"
+    """Two significant figures, without an exponent: 0.00031×."""
+    if x >= 0.1 or x <= 0:
+        return f"{x:.2f}×"
+    return f"{x:.{1 - math.floor(math.log10(x))}f}×"
+
+
+def rate(x):
+    return f"{x:,.0f}" if x >= 10 else f"{x:.1f}"
 
 
 def table(rows, refs):
@@ -423,7 +438,7 @@ def table(rows, refs):
     ]
     for r in rows + [dict(refs[k], row=f"*reference: {label}*") for k, label in
                      (("nginx", "nginx, static file"), ("axum", "axum, from memory")) if k in refs]:
-        rps = f"{r['rps']:,.0f}" if "rps" in r else f"({r['requests']} GETs)"
+        rps = rate(r["rps"]) if "rps" in r else f"({r['requests']} GETs)"
         ratios = ["", ""]
         if r["kind"] == "page" and r["requests"]:
             ratios = [ratio(r["rps"] / refs[k]["rps"]) if k in refs else "" for k in ("axum", "nginx")]
@@ -432,6 +447,8 @@ def table(rows, refs):
         else:
             figures = "none ended | | "
         one = "" if "alone_ms" not in r else ms(r["alone_ms"]) if r["alone_ms"] else f"over {ALONE_TIMEOUT_S} s"
+        if "alone_status" in r:
+            one += f" (HTTP {r['alone_status']})"
         lines.append(f"| {r['row']} | {rps} | {figures} | {r['errors']:,} | {ratios[0]} | {ratios[1]} | {one} |")
     return "\n".join(lines)
 
