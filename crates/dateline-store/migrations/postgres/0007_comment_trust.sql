@@ -1,26 +1,5 @@
--- Rate limits and blocks of the comment intake, trust in commenters, and the classifier that
--- learns from moderators.
+-- Trust in commenters and the classifier that learns from moderators.
 -- Keep in step with the other backend's 0007_comment_trust.sql.
-
--- Token buckets of the comment rate limits, one per key ("comment:net:HASH",
--- "comment:article:ID"): written in the comment's transaction, so they hold across processes.
-CREATE TABLE rate_buckets (
-    key        TEXT PRIMARY KEY,
-    tokens     DOUBLE PRECISION NOT NULL,
-    updated_at BIGINT NOT NULL
-);
-
--- Commenters a moderator blocked, by the keyed hash of their e-mail address or of their
--- address, until a time or for good (NULL); their comments are held as spam, silently.
-CREATE TABLE comment_blocks (
-    id         BIGSERIAL PRIMARY KEY,
-    kind       TEXT NOT NULL,
-    hash       TEXT NOT NULL,
-    until      BIGINT,
-    comment_id BIGINT,
-    created_at BIGINT NOT NULL,
-    UNIQUE (kind, hash)
-);
 
 -- The keyed hash of a commenter's e-mail address (lower-cased): the first-time rule and the
 -- desk's history go by it, through an index rather than by reading every comment.
