@@ -11,12 +11,18 @@ pub fn render(markdown: &str) -> String {
         | Options::ENABLE_HEADING_ATTRIBUTES;
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut unsafe_html, Parser::new_ext(markdown, options));
-    ammonia::Builder::default()
-        .link_rel(Some("noopener"))
-        .add_tags(["figure", "figcaption"])
-        .clean(&unsafe_html)
-        .to_string()
+    ARTICLE_SANITISER.clean(&unsafe_html).to_string()
 }
+
+/// The allow-list article bodies are cleaned with, made once rather than for every render.
+static ARTICLE_SANITISER: std::sync::LazyLock<ammonia::Builder<'static>> =
+    std::sync::LazyLock::new(|| {
+        let mut clean = ammonia::Builder::default();
+        clean
+            .link_rel(Some("noopener"))
+            .add_tags(["figure", "figcaption"]);
+        clean
+    });
 
 /// The first sentence of a Markdown text as plain text, at most `max` characters (cut at a
 /// word, with an ellipsis): what a search result or a link preview shows of an article with no

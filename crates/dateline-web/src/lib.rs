@@ -66,6 +66,8 @@ struct Inner {
     base_url_setting: std::sync::RwLock<String>,
     /// Rendered public pages.
     cache: site::cache::PageCache,
+    /// The Content-Security-Policy of every page, made once from the configuration.
+    content_security_policy: axum::http::HeaderValue,
 }
 
 impl AppState {
@@ -77,6 +79,7 @@ impl AppState {
                 theme,
                 failed_auth: throttle::FailedAuth::new(config.auth_failures_per_minute),
                 cache: site::cache::PageCache::new(config.page_cache_bytes),
+                content_security_policy: security::policy_header(&config.frame_ancestors),
                 config,
                 base_url_setting: std::sync::RwLock::default(),
             }),
@@ -125,6 +128,20 @@ impl AppState {
     /// The web settings.
     pub fn config(&self) -> &WebConfig {
         &self.inner.config
+    }
+
+    /// The Content-Security-Policy header of every page.
+    pub(crate) fn content_security_policy(&self) -> &axum::http::HeaderValue {
+        &self.inner.content_security_policy
+    }
+
+    /// Whether readers reach the site over https (so that browsers are told to keep to it).
+    pub(crate) fn served_over_https(&self) -> bool {
+        let set = self.inner.base_url_setting.read();
+        match set.as_deref() {
+            Ok(s) if !s.is_empty() => s.starts_with("https://"),
+            _ => self.inner.config.base_url.starts_with("https://"),
+        }
     }
 
     /// The address readers reach the site at, without a trailing slash: the base URL setting
@@ -224,10 +241,11 @@ async fn refuse_control_characters(
     }
 }
 
-/// The whole application: every surface, with request logging and metrics around it.
+/// The whole application: every surface, with request logging and metrics around it, and in
+/// front of everything the pages kept in memory ([`site::cache::from_memory`]).
 pub fn app(state: AppState) -> Router {
     ops::install_metrics();
-    Router::new()
+    let routed = Router::new()
         .merge(site::router().layer(middleware::from_fn_with_state(
             state.clone(),
             site::cache::pages,
@@ -249,5 +267,10 @@ pub fn app(state: AppState) -> Router {
             security::headers,
         ))
         .layer(middleware::from_fn(ops::observe))
-        .with_state(state)
+        .with_state(state.clone());
+    // A layer of a router runs after routing; in front of the router, this one runs first.
+    Router::new().fallback_service(tower::Layer::layer(
+        &middleware::from_fn_with_state(state, site::cache::from_memory),
+        routed,
+    ))
 }

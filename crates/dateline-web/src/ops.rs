@@ -84,7 +84,7 @@ fn next_request_id() -> String {
 pub async fn observe(req: Request, next: Next) -> Response {
     let started = Instant::now();
     let request_id = next_request_id();
-    let method = method_label(req.method()).to_owned();
+    let method = method_label(req.method());
     let path = req.uri().path().to_owned();
     let route = req
         .extensions()
@@ -94,22 +94,75 @@ pub async fn observe(req: Request, next: Next) -> Response {
     let mut response = next.run(req).instrument(span).await;
     let latency = started.elapsed();
     let status = response.status().as_u16();
-    tracing::info!(
-        request_id = %request_id,
-        method = %method,
-        path = %path,
-        status,
-        latency_ms = latency.as_secs_f64() * 1000.0,
-        "request"
-    );
     metrics::counter!("http_requests_total", "route" => route.clone(), "method" => method, "status" => status.to_string())
         .increment(1);
     metrics::histogram!("http_request_duration_seconds", "route" => route)
         .record(latency.as_secs_f64());
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
+    log_request(request_id, method, &path, &mut response, latency);
+    response
+}
+
+/// What [`observe`] records of a request answered before it was routed (a page kept in
+/// memory): the same log line, request id and metrics, with the route's metrics handles made
+/// when the page was kept, so that a request from memory allocates no labels.
+pub(crate) fn observe_early(
+    method: &axum::http::Method,
+    path: &str,
+    route: &RouteMetrics,
+    response: &mut Response,
+    started: Instant,
+) {
+    let latency = started.elapsed();
+    let method = method_label(method);
+    let status = response.status().as_u16();
+    if method == "GET" && status == 200 {
+        route.requests.increment(1);
+    } else {
+        metrics::counter!("http_requests_total", "route" => route.route.clone(), "method" => method, "status" => status.to_string())
+            .increment(1);
+    }
+    route.latency.record(latency.as_secs_f64());
+    log_request(next_request_id(), method, path, response, latency);
+}
+
+/// A route's request metrics, registered once: the count of its `GET`s answered 200 and its
+/// latencies.
+pub(crate) struct RouteMetrics {
+    route: String,
+    requests: metrics::Counter,
+    latency: metrics::Histogram,
+}
+
+impl RouteMetrics {
+    /// The handles for `route` (the pattern it matched, such as `/{year}/{month}/{day}/{slug}/`).
+    pub(crate) fn of(route: &str) -> Self {
+        RouteMetrics {
+            route: route.to_owned(),
+            requests: metrics::counter!("http_requests_total", "route" => route.to_owned(), "method" => "GET", "status" => "200"),
+            latency: metrics::histogram!("http_request_duration_seconds", "route" => route.to_owned()),
+        }
+    }
+}
+
+/// The log line of a request, and its id in the response.
+fn log_request(
+    request_id: String,
+    method: &str,
+    path: &str,
+    response: &mut Response,
+    latency: std::time::Duration,
+) {
+    tracing::info!(
+        request_id = %request_id,
+        method = %method,
+        path = %path,
+        status = response.status().as_u16(),
+        latency_ms = latency.as_secs_f64() * 1000.0,
+        "request"
+    );
+    if let Ok(v) = HeaderValue::try_from(request_id) {
         response.headers_mut().insert("x-request-id", v);
     }
-    response
 }
 
 /// The method as a metrics label: the standard ones by name, anything made up as `other`, so

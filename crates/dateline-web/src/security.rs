@@ -17,12 +17,6 @@ use crate::{AppState, SiteError};
 /// https.
 pub async fn headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
-    let config = state.config();
-    let is_html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
     // A body refused as too large is not read to its end, so the connection cannot carry
     // another request: say so, rather than let a client reuse it and lose its next request.
     if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
@@ -30,7 +24,19 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
             .headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
-    let h = response.headers_mut();
+    add_headers(&state, response.headers_mut());
+    response
+}
+
+/// The security headers of a response with these headers (see [`headers`]). The page cache
+/// keeps a page with them, so that a page answered from memory before any layer runs has
+/// them too.
+pub(crate) fn add_headers(state: &AppState, h: &mut HeaderMap) {
+    let config = state.config();
+    let is_html = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -40,9 +46,10 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
         HeaderValue::from_static("strict-origin-when-cross-origin"),
     );
     if is_html {
-        if let Ok(csp) = HeaderValue::from_str(&content_security_policy(&config.frame_ancestors)) {
-            h.insert(header::CONTENT_SECURITY_POLICY, csp);
-        }
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            state.content_security_policy().clone(),
+        );
         h.insert(
             "permissions-policy",
             HeaderValue::from_static(
@@ -53,13 +60,22 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
             h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
         }
     }
-    if state.base_url().starts_with("https://") {
+    if state.served_over_https() {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
-    response
+}
+
+/// The policy of every page as a header. An origin that cannot be written in a header (one
+/// with a host in Unicode) leaves the site unframeable rather than without a policy.
+pub(crate) fn policy_header(frame_ancestors: &[String]) -> HeaderValue {
+    HeaderValue::from_str(&content_security_policy(frame_ancestors)).unwrap_or_else(|_| {
+        HeaderValue::from_str(&content_security_policy(&[])).unwrap_or(HeaderValue::from_static(
+            "default-src 'self'; frame-ancestors 'none'",
+        ))
+    })
 }
 
 /// The policy of every page. `frame_ancestors` lists the origins that may embed the site's pages

@@ -211,9 +211,14 @@ impl Drop for Slot {
 }
 
 /// A stream that fails with `TimedOut` once nothing has been read or written for `limit`.
+///
+/// Each read or write only notes the time; the timer is moved when it fires and finds the
+/// connection was used meanwhile. Moving a timer on every read and write cost a busy server
+/// about 1% of its time.
 struct IdleTimeout<S> {
     inner: S,
     limit: Duration,
+    last_moved: Instant,
     deadline: Pin<Box<Sleep>>,
 }
 
@@ -222,22 +227,31 @@ impl<S> IdleTimeout<S> {
         IdleTimeout {
             inner,
             limit,
+            last_moved: Instant::now(),
             deadline: Box::pin(tokio::time::sleep(limit)),
         }
     }
 
     fn moved(&mut self) {
-        self.deadline.as_mut().reset(Instant::now() + self.limit);
+        self.last_moved = Instant::now();
     }
 
-    /// When the inner stream is not ready: ready with an error if the deadline has passed.
+    /// When the inner stream is not ready: ready with an error if the connection has been idle
+    /// for the whole limit.
     fn check(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
-        match self.deadline.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "connection idle for too long",
-            )),
-            Poll::Pending => Poll::Pending,
+        loop {
+            if self.deadline.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let idle_until = self.last_moved + self.limit;
+            if idle_until <= Instant::now() {
+                return Poll::Ready(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "connection idle for too long",
+                ));
+            }
+            // Used since the timer was set: wait for the rest of the limit from its last use.
+            self.deadline.as_mut().reset(idle_until);
         }
     }
 }
@@ -276,6 +290,28 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<S> {
             }
             Poll::Pending => self.check(cx).map(Err),
         }
+    }
+
+    // Forwarded so that hyper sends a kept page's pieces as they are, in one `writev`: without
+    // it, hyper copies every body into its own buffer first (10% of a busy server's time).
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match Pin::new(&mut self.inner).poll_write_vectored(cx, bufs) {
+            Poll::Ready(r) => {
+                if r.as_ref().is_ok_and(|n| *n > 0) {
+                    self.moved();
+                }
+                Poll::Ready(r)
+            }
+            Poll::Pending => self.check(cx).map(Err),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

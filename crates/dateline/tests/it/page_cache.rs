@@ -79,6 +79,38 @@ async fn a_page_is_kept_and_answered_with_a_fresh_form_token(backend: Backend) {
     assert_eq!((second.status, second.cache.as_str()), (200, "hit"));
     assert_eq!(second.headers["etag"], first.headers["etag"]);
     assert!(second.headers.contains_key("last-modified"));
+    // Answered before it is routed, a page from memory has every header a rendered one has,
+    // and is logged and counted like any request.
+    for name in [
+        "content-security-policy",
+        "x-frame-options",
+        "x-content-type-options",
+        "referrer-policy",
+        "permissions-policy",
+        "cache-control",
+        "vary",
+        "content-type",
+    ] {
+        assert!(first.headers.contains_key(name), "{name}");
+        assert_eq!(second.headers.get(name), first.headers.get(name), "{name}");
+    }
+    assert_ne!(
+        second.headers["x-request-id"],
+        first.headers["x-request-id"]
+    );
+    let served = |metrics: &str| -> f64 {
+        let line = "http_requests_total{route=\"/{year}/{month}/{day}/{slug}/\",method=\"GET\",status=\"200\"} ";
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(line))
+            .map_or(0.0, |n| n.parse().unwrap())
+    };
+    let before = served(&app.get_text("/metrics").await.1);
+    for _ in 0..3 {
+        assert_eq!(app.page(&path).await.cache, "hit");
+    }
+    // Other tests in this process may count too, so at least these three.
+    assert!(served(&app.get_text("/metrics").await.1) >= before + 3.0);
     // The form's token says when the form was shown: each reader gets their own.
     let (a, b) = (form_token(&first.body), form_token(&second.body));
     assert_ne!(
