@@ -139,17 +139,25 @@ pub enum ArticleLookup {
 }
 
 // Column order read by `article_from_row`.
-pub(crate) static SELECT_ARTICLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+pub(crate) static SELECT_ARTICLE: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| select_article_with(""));
+
+/// [`SELECT_ARTICLE`] with `extra` columns (", x, y") after the article's, which begin at
+/// [`ARTICLE_COLUMNS`].
+pub(crate) fn select_article_with(extra: &str) -> String {
     format!(
         "SELECT a.id, a.slug, a.title, a.dek, a.body_markdown, a.body_html, a.status, \
          a.published_at, a.created_at, a.updated_at, u.id, u.name, u.slug, {MEDIA_COLUMNS}, \
          a.lead_caption, a.lead_alt, a.lead_credit, \
          (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND c.status = 'approved'), \
          a.deleted_at, a.version, a.updated_by, ub.name, a.review_requested_at, a.prominence, \
-         a.comments_open FROM articles a JOIN users u ON u.id = a.author_id \
+         a.comments_open{extra} FROM articles a JOIN users u ON u.id = a.author_id \
          LEFT JOIN media m ON m.id = a.lead_media_id LEFT JOIN users ub ON ub.id = a.updated_by"
     )
-});
+}
+
+/// How many columns [`SELECT_ARTICLE`] has.
+pub(crate) const ARTICLE_COLUMNS: usize = AFTER_MEDIA + 11;
 /// Where the columns after the lead image's begin.
 const AFTER_MEDIA: usize = 13 + MEDIA_COLUMN_COUNT;
 

@@ -20,7 +20,7 @@ pub struct LearnedExample {
 /// The row of `classifier_features` that counts the examples themselves: every example holds
 /// it, so its counts are the totals, read with the features in one query. `features()` never
 /// yields it (each of them has a prefix and a colon).
-const TOTALS: &str = "#examples";
+pub(crate) const TOTALS: &str = "#examples";
 
 impl Db {
     /// How many spam and approved comments the classifier has learned from.
@@ -47,6 +47,44 @@ impl Db {
                 .await
                 .map_err(db_error)?;
         Ok(p.unwrap_or(0))
+    }
+}
+
+impl Db {
+    /// The classifier's totals, and the counts of those of `features` it has seen: one query,
+    /// by primary key, for every reader's comment the intake judges. Read before the comment's
+    /// transaction: the counts change only when the classifier learns, in a transaction of its
+    /// own that follows the activity log, so reading them a moment earlier judges the same.
+    pub async fn classifier_counts(
+        &self,
+        features: &[String],
+    ) -> Result<(Examples, Vec<FeatureCount>), Error> {
+        let mut q =
+            Sql::new("SELECT feature, spam, ham FROM classifier_features WHERE feature IN (");
+        q.bind(TOTALS.to_owned());
+        for f in features {
+            q.push(", ").bind(f.clone());
+        }
+        q.push(")");
+        let rows = q.query()?.fetch_all(&self.pool).await.map_err(db_error)?;
+        let mut examples = Examples::default();
+        let mut counts = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let feature: String = r.try_get(0).map_err(db_error)?;
+            let count = FeatureCount {
+                spam: r.try_get(1).map_err(db_error)?,
+                ham: r.try_get(2).map_err(db_error)?,
+            };
+            if feature == TOTALS {
+                examples = Examples {
+                    spam: count.spam,
+                    ham: count.ham,
+                };
+            } else {
+                counts.push(count);
+            }
+        }
+        Ok((examples, counts))
     }
 }
 
@@ -82,44 +120,6 @@ impl WriteTx {
             .await
             .map_err(db_error)?;
         Ok(())
-    }
-
-    /// The classifier's totals, and the counts of those of `features` it has seen: one query,
-    /// by primary key, for every comment the intake judges.
-    pub async fn classifier_counts(
-        &mut self,
-        features: &[String],
-    ) -> Result<(Examples, Vec<FeatureCount>), Error> {
-        let mut q =
-            Sql::new("SELECT feature, spam, ham FROM classifier_features WHERE feature IN (");
-        q.bind(TOTALS.to_owned());
-        for f in features {
-            q.push(", ").bind(f.clone());
-        }
-        q.push(")");
-        let rows = q
-            .query()?
-            .fetch_all(&mut *self.conn())
-            .await
-            .map_err(db_error)?;
-        let mut examples = Examples::default();
-        let mut counts = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let feature: String = r.try_get(0).map_err(db_error)?;
-            let count = FeatureCount {
-                spam: r.try_get(1).map_err(db_error)?,
-                ham: r.try_get(2).map_err(db_error)?,
-            };
-            if feature == TOTALS {
-                examples = Examples {
-                    spam: count.spam,
-                    ham: count.ham,
-                };
-            } else {
-                counts.push(count);
-            }
-        }
-        Ok((examples, counts))
     }
 
     /// What the classifier learned from comment `comment_id`, if it did.

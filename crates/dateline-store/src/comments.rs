@@ -9,7 +9,7 @@ use dateline_core::{
 use jiff::Timestamp;
 use sqlx::{Row, any::AnyRow};
 
-use crate::{Db, WriteTx, db_error};
+use crate::{Db, WriteTx, db_error, sql::Sql};
 
 /// A comment as the submit action stores it: validated, with its moderation status decided
 /// and what is known of the reader who sent it.
@@ -56,6 +56,20 @@ fn comment_from_row(r: &AnyRow) -> Result<Comment, Error> {
     })
 }
 
+/// The comment `c` as stored with id `id`.
+fn stored_comment(id: i64, c: &NewComment) -> Comment {
+    Comment {
+        id,
+        article_id: c.article_id,
+        parent_id: c.parent_id,
+        author_name: c.author_name.clone(),
+        body: c.body.clone(),
+        status: c.status,
+        created_at: c.created_at,
+        by_staff: c.author_user_id.is_some(),
+    }
+}
+
 impl WriteTx {
     /// Stores a comment. Committed (and, on SQLite, synced to disk) with the transaction, before
     /// the reader is told it was accepted, so an acknowledged comment survives a crash.
@@ -80,48 +94,166 @@ impl WriteTx {
         .fetch_one(&mut *self.conn())
         .await
         .map_err(db_error)?;
-        Ok(Comment {
-            id,
-            article_id: c.article_id,
-            parent_id: c.parent_id,
-            author_name: c.author_name.clone(),
-            body: c.body.clone(),
-            status: c.status,
-            created_at: c.created_at,
-            by_staff: c.author_user_id.is_some(),
-        })
+        Ok(stored_comment(id, c))
     }
 
-    /// Whether the same text was posted on the article since `since` (trashed ones aside).
-    pub async fn has_recent_comment(
+    /// Stores several comments with one statement, in order; returns them as stored. Either
+    /// every one is stored or, if the statement fails, none (the intake then stores them one by
+    /// one, to find the one that fails).
+    pub async fn insert_comments(&mut self, cs: &[NewComment]) -> Result<Vec<Comment>, Error> {
+        if let [one] = cs {
+            return Ok(vec![self.insert_comment(one).await?]);
+        }
+        let mut stored = Vec::with_capacity(cs.len());
+        // 12 values a row: a hundred rows stay well within both engines' limits on bound values.
+        for chunk in cs.chunks(100) {
+            let mut q = Sql::new(
+                "INSERT INTO comments (article_id, parent_id, author_name, author_email, body, \
+                 status, created_at, ip_hash, user_agent, reasons, email_hash, author_user_id) \
+                 VALUES ",
+            );
+            for (i, c) in chunk.iter().enumerate() {
+                q.push(if i == 0 { "(" } else { ", (" })
+                    .bind(c.article_id)
+                    .push(", ")
+                    .bind(c.parent_id)
+                    .push(", ")
+                    .bind(c.author_name.clone())
+                    .push(", ")
+                    .bind(c.author_email.as_ref().map(|e| e.as_str().to_owned()))
+                    .push(", ")
+                    .bind(c.body.clone())
+                    .push(", ")
+                    .bind(c.status.as_str().to_owned())
+                    .push(", ")
+                    .bind(to_micros(c.created_at))
+                    .push(", ")
+                    .bind(c.ip_hash.clone())
+                    .push(", ")
+                    .bind(c.user_agent.clone())
+                    .push(", ")
+                    .bind(
+                        serde_json::to_string(&c.reasons)
+                            .map_err(|e| Error::Internal(e.to_string()))?,
+                    )
+                    .push(", ")
+                    .bind(c.email_hash.clone())
+                    .push(", ")
+                    .bind(c.author_user_id)
+                    .push(")");
+            }
+            q.push(" RETURNING id");
+            let mut ids: Vec<i64> = q
+                .query_scalar()?
+                .fetch_all(&mut *self.conn())
+                .await
+                .map_err(db_error)?;
+            if ids.len() != chunk.len() {
+                return Err(Error::Internal(format!(
+                    "{} comments inserted, {} ids returned",
+                    chunk.len(),
+                    ids.len()
+                )));
+            }
+            // Both engines give the rows of one INSERT their ids in the order of its VALUES;
+            // RETURNING's own order is not promised, so the ids are put in order.
+            ids.sort_unstable();
+            stored.extend(chunk.iter().zip(ids).map(|(c, id)| stored_comment(id, c)));
+        }
+        Ok(stored)
+    }
+
+    /// The comments (trashed ones aside) written after `since` on one of `article_ids` with one
+    /// of `bodies`, as (article id, text, time): what the intake's duplicate check of a batch
+    /// looks for, in one query (it pairs them up itself).
+    pub async fn recent_comments_like(
         &mut self,
-        article_id: i64,
-        body: &str,
+        article_ids: &[i64],
+        bodies: &[&str],
         since: Timestamp,
-    ) -> Result<bool, Error> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM comments WHERE article_id = $1 AND body = $2 \
-             AND created_at > $3 AND status <> 'trash'",
-        )
-        .bind(article_id)
-        .bind(body.to_owned())
-        .bind(to_micros(since))
-        .fetch_one(&mut *self.conn())
-        .await
-        .map_err(db_error)?;
-        Ok(n > 0)
+    ) -> Result<Vec<(i64, String, Timestamp)>, Error> {
+        if article_ids.is_empty() || bodies.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q =
+            Sql::new("SELECT article_id, body, created_at FROM comments WHERE article_id IN (");
+        q.bind_list(article_ids.iter().copied())
+            .push(") AND body IN (");
+        for (i, b) in bodies.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind((*b).to_owned());
+        }
+        q.push(") AND created_at > ")
+            .bind(to_micros(since))
+            .push(" AND status <> 'trash'");
+        let rows = q
+            .query()?
+            .fetch_all(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get(0).map_err(db_error)?,
+                    r.try_get(1).map_err(db_error)?,
+                    from_micros(r.try_get(2).map_err(db_error)?),
+                ))
+            })
+            .collect()
     }
 
-    /// Whether a comment from this e-mail address (by its keyed hash) was ever approved.
-    pub async fn has_approved_comment_from(&mut self, email_hash: &str) -> Result<bool, Error> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM comments WHERE email_hash = $1 AND status = 'approved' LIMIT 1",
-        )
-        .bind(email_hash.to_owned())
-        .fetch_optional(&mut *self.conn())
-        .await
-        .map_err(db_error)?;
-        Ok(found.is_some())
+    /// Those of `email_hashes` (keyed hashes of e-mail addresses) that a comment was ever
+    /// approved from: the first-time rule of a whole batch, in one query.
+    pub async fn approved_senders(
+        &mut self,
+        email_hashes: &[&str],
+    ) -> Result<std::collections::HashSet<String>, Error> {
+        if email_hashes.is_empty() {
+            return Ok(Default::default());
+        }
+        let mut q = Sql::new(
+            "SELECT DISTINCT email_hash FROM comments WHERE status = 'approved' AND email_hash IN (",
+        );
+        for (i, h) in email_hashes.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind((*h).to_owned());
+        }
+        q.push(")");
+        let found: Vec<String> = q
+            .query_scalar()?
+            .fetch_all(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        Ok(found.into_iter().collect())
+    }
+
+    /// The article of each of the comments `ids` that exists, in one query.
+    pub async fn articles_of_comments(
+        &mut self,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, i64>, Error> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let mut q = Sql::new("SELECT id, article_id FROM comments WHERE id IN (");
+        q.bind_list(ids.iter().copied()).push(")");
+        let rows = q
+            .query()?
+            .fetch_all(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get(0).map_err(db_error)?,
+                    r.try_get(1).map_err(db_error)?,
+                ))
+            })
+            .collect()
     }
 
     /// The article a comment belongs to, if the comment exists.
@@ -181,6 +313,75 @@ impl Db {
             .map_err(db_error)?;
         row.map(|r| crate::articles::article_from_row(&r).map(|(a, _)| a))
             .transpose()
+    }
+}
+
+/// The article as [`Db::article_for_comment`] reads it, then which of the writer's e-mail
+/// address hash (`$1`) and address hash (`$2`) is blocked at `$3` (the e-mail first), then the
+/// classifier's totals (`$4` names their row).
+static ARTICLE_FOR_READER_COMMENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "{} WHERE a.deleted_at IS NULL AND a.id = $5",
+        crate::articles::select_article_with(
+            ", (SELECT kind FROM comment_blocks \
+             WHERE ((kind = 'email' AND hash = $1) OR (kind = 'address' AND hash = $2)) \
+             AND (until IS NULL OR until > $3) ORDER BY kind DESC LIMIT 1), \
+             (SELECT spam FROM classifier_features WHERE feature = $4), \
+             (SELECT ham FROM classifier_features WHERE feature = $4)"
+        )
+    )
+});
+
+/// What the intake reads about a reader's comment with its article, before the transaction.
+#[derive(Debug, Clone, Default)]
+pub struct ReaderCommentFacts {
+    /// Which of the writer's e-mail address and address is blocked (`email` or `address`,
+    /// the e-mail first), if one is.
+    pub blocked_as: Option<String>,
+    /// How many examples of each kind the classifier has learned from.
+    pub examples: dateline_core::classifier::Examples,
+}
+
+impl Db {
+    /// [`Db::article_for_comment`] for a reader's comment, and in the same query what the
+    /// intake needs to know of the writer that no other comment can change: whether their
+    /// e-mail address (by its keyed hash) or their address is blocked at `now`, and the
+    /// classifier's totals.
+    pub async fn article_for_reader_comment(
+        &self,
+        id: i64,
+        email_hash: Option<&str>,
+        address_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<(dateline_core::articles::Article, ReaderCommentFacts)>, Error> {
+        let row = sqlx::query(ARTICLE_FOR_READER_COMMENT.as_str())
+            .bind(email_hash.map(str::to_owned))
+            .bind(address_hash.to_owned())
+            .bind(to_micros(now))
+            .bind(crate::classifier::TOTALS)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let (article, _) = crate::articles::article_from_row(&row)?;
+        let at = crate::articles::ARTICLE_COLUMNS;
+        let facts = ReaderCommentFacts {
+            blocked_as: row.try_get(at).map_err(db_error)?,
+            examples: dateline_core::classifier::Examples {
+                spam: row
+                    .try_get::<Option<i64>, _>(at + 1)
+                    .map_err(db_error)?
+                    .unwrap_or(0),
+                ham: row
+                    .try_get::<Option<i64>, _>(at + 2)
+                    .map_err(db_error)?
+                    .unwrap_or(0),
+            },
+        };
+        Ok(Some((article, facts)))
     }
 }
 
@@ -555,61 +756,130 @@ impl Db {
     }
 }
 
+/// A rate-limit bucket as stored: how many tokens it held at `updated_at` (microseconds).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateBucket {
+    /// Tokens (fractions count: the bucket refills continuously).
+    pub tokens: f64,
+    /// When it last changed, in microseconds since the epoch.
+    pub updated_at: i64,
+}
+
+/// What a bucket made for [`WriteTx::lock_rate_buckets`] holds until it is saved: no bucket.
+const NEW_BUCKET: i64 = -1;
+
 impl WriteTx {
-    /// Takes one token from the bucket `key` (holding at most `capacity`, refilled at
-    /// `per_second`): `None` when there was one, or how many seconds until there will be. The
-    /// bucket's row is locked for the transaction, so concurrent writers on PostgreSQL take
-    /// turns; a refused take writes nothing.
-    pub async fn take_token(
+    /// The rate-limit buckets `keys` (distinct) as stored, `None` for one that does not exist
+    /// yet, each locked until the transaction ends, so that concurrent writers take turns. On
+    /// SQLite the write transaction already excludes every other writer; on PostgreSQL a
+    /// missing bucket is made as a placeholder so that there is a row to lock (a no-op update
+    /// locks an existing one), in the order of the keys, so that two writers never wait for
+    /// each other crosswise. [`WriteTx::save_rate_buckets`] then writes them back.
+    pub async fn lock_rate_buckets(
         &mut self,
-        key: &str,
-        capacity: f64,
-        per_second: f64,
-        now: Timestamp,
-    ) -> Result<Option<u64>, Error> {
-        let now_us = to_micros(now);
-        // One statement where there were three: a new bucket starts full less the token taken;
-        // an existing one is refilled for the time since (never backwards: comments of one
-        // batch may carry times a little out of order) and gives a token if it holds one. A
-        // bucket without one is left as it was and returns no row. The conflict locks the
-        // row on PostgreSQL until commit, so concurrent writers take turns.
-        let taken: Option<f64> = sqlx::query_scalar(
-            "INSERT INTO rate_buckets (key, tokens, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (key) DO UPDATE SET \
-             tokens = (CASE WHEN rate_buckets.tokens + $4 * (CASE WHEN $3 > rate_buckets.updated_at \
-               THEN $3 - rate_buckets.updated_at ELSE 0 END) > $5 THEN $5 \
-               ELSE rate_buckets.tokens + $4 * (CASE WHEN $3 > rate_buckets.updated_at \
-               THEN $3 - rate_buckets.updated_at ELSE 0 END) END) - 1, \
-             updated_at = CASE WHEN $3 > rate_buckets.updated_at THEN $3 ELSE rate_buckets.updated_at END \
-             WHERE rate_buckets.tokens + $4 * (CASE WHEN $3 > rate_buckets.updated_at \
-               THEN $3 - rate_buckets.updated_at ELSE 0 END) >= 1 \
-             RETURNING tokens",
-        )
-        .bind(key.to_owned())
-        .bind(capacity - 1.0)
-        .bind(now_us)
-        .bind(per_second / 1_000_000.0)
-        .bind(capacity)
-        .fetch_optional(&mut *self.conn())
-        .await
-        .map_err(db_error)?;
-        if taken.is_some() {
-            return Ok(None);
+        keys: &[String],
+    ) -> Result<std::collections::HashMap<String, Option<RateBucket>>, Error> {
+        let mut found = std::collections::HashMap::with_capacity(keys.len());
+        if keys.is_empty() {
+            return Ok(found);
         }
-        // Refused (rare): how long until the bucket holds a whole token.
-        let row = sqlx::query("SELECT tokens, updated_at FROM rate_buckets WHERE key = $1")
-            .bind(key.to_owned())
-            .fetch_one(&mut *self.conn())
+        let mut sorted: Vec<&String> = keys.iter().collect();
+        sorted.sort_unstable();
+        let q = match self.backend() {
+            crate::Backend::Sqlite => {
+                let mut q =
+                    Sql::new("SELECT key, tokens, updated_at FROM rate_buckets WHERE key IN (");
+                for (i, k) in sorted.iter().enumerate() {
+                    if i > 0 {
+                        q.push(", ");
+                    }
+                    q.bind((*k).clone());
+                }
+                q.push(")");
+                q
+            }
+            crate::Backend::Postgres => {
+                let mut q = Sql::new("INSERT INTO rate_buckets (key, tokens, updated_at) VALUES ");
+                for (i, k) in sorted.iter().enumerate() {
+                    q.push(if i == 0 { "(" } else { ", (" })
+                        .bind((*k).clone())
+                        .push(", ")
+                        .bind(0.0_f64)
+                        .push(", ")
+                        .bind(NEW_BUCKET)
+                        .push(")");
+                }
+                q.push(
+                    " ON CONFLICT (key) DO UPDATE SET tokens = rate_buckets.tokens \
+                     RETURNING key, tokens, updated_at",
+                );
+                q
+            }
+        };
+        let rows = q
+            .query()?
+            .fetch_all(&mut *self.conn())
             .await
             .map_err(db_error)?;
-        let (tokens, updated): (f64, i64) = (
-            row.try_get(0).map_err(db_error)?,
-            row.try_get(1).map_err(db_error)?,
-        );
-        let elapsed = (now_us - updated).max(0) as f64 / 1_000_000.0;
-        let tokens = (tokens + elapsed * per_second).min(capacity);
-        let wait = ((1.0 - tokens) / per_second).ceil().max(1.0);
-        Ok(Some(wait as u64))
+        for k in keys {
+            found.insert(k.clone(), None);
+        }
+        for r in &rows {
+            let key: String = r.try_get(0).map_err(db_error)?;
+            let bucket = RateBucket {
+                tokens: r.try_get(1).map_err(db_error)?,
+                updated_at: r.try_get(2).map_err(db_error)?,
+            };
+            found.insert(key, (bucket.updated_at != NEW_BUCKET).then_some(bucket));
+        }
+        Ok(found)
+    }
+
+    /// Writes back the buckets the transaction took tokens from, and removes the placeholders
+    /// of [`WriteTx::lock_rate_buckets`] that nothing was taken from (`untouched`): one
+    /// statement each.
+    pub async fn save_rate_buckets(
+        &mut self,
+        taken: &[(String, RateBucket)],
+        untouched: &[String],
+    ) -> Result<(), Error> {
+        // 3 values a row.
+        for chunk in taken.chunks(300) {
+            let mut q = Sql::new("INSERT INTO rate_buckets (key, tokens, updated_at) VALUES ");
+            for (i, (key, b)) in chunk.iter().enumerate() {
+                q.push(if i == 0 { "(" } else { ", (" })
+                    .bind(key.clone())
+                    .push(", ")
+                    .bind(b.tokens)
+                    .push(", ")
+                    .bind(b.updated_at)
+                    .push(")");
+            }
+            q.push(
+                " ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, \
+                 updated_at = excluded.updated_at",
+            );
+            q.query()?
+                .execute(&mut *self.conn())
+                .await
+                .map_err(db_error)?;
+        }
+        if self.backend() == crate::Backend::Postgres && !untouched.is_empty() {
+            let mut q = Sql::new("DELETE FROM rate_buckets WHERE updated_at = ");
+            q.bind(NEW_BUCKET).push(" AND key IN (");
+            for (i, k) in untouched.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(k.clone());
+            }
+            q.push(")");
+            q.query()?
+                .execute(&mut *self.conn())
+                .await
+                .map_err(db_error)?;
+        }
+        Ok(())
     }
 }
 
@@ -688,27 +958,6 @@ impl WriteTx {
             .await
             .map_err(db_error)?;
         Ok(Some(block))
-    }
-
-    /// Which of a writer's e-mail address hash and address hash is blocked at `now`, the
-    /// e-mail first: one query for both.
-    pub async fn blocked_as(
-        &mut self,
-        email_hash: Option<&str>,
-        address_hash: &str,
-        now: Timestamp,
-    ) -> Result<Option<String>, Error> {
-        sqlx::query_scalar(
-            "SELECT kind FROM comment_blocks \
-             WHERE ((kind = 'email' AND hash = $1) OR (kind = 'address' AND hash = $2)) \
-             AND (until IS NULL OR until > $3) ORDER BY kind DESC LIMIT 1",
-        )
-        .bind(email_hash.map(str::to_owned))
-        .bind(address_hash.to_owned())
-        .bind(to_micros(now))
-        .fetch_optional(&mut *self.conn())
-        .await
-        .map_err(db_error)
     }
 
     /// The e-mail address and address hash stored with a comment.

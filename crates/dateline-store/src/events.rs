@@ -125,6 +125,70 @@ impl WriteTx {
     }
 }
 
+impl WriteTx {
+    /// Appends several events, each with its time, in one statement (as [`WriteTx::record`]
+    /// would one by one); returns their ids, in order.
+    pub async fn record_all(
+        &mut self,
+        events: &[(NewEvent, Timestamp)],
+    ) -> Result<Vec<i64>, Error> {
+        if let [(event, now)] = events {
+            return Ok(vec![self.record(event, *now).await?]);
+        }
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        if self.backend() == Backend::Postgres && !self.has_events() {
+            postgres::serialise_event_writers(self.conn()).await?;
+        }
+        let mut all = Vec::with_capacity(events.len());
+        // 7 values a row.
+        for chunk in events.chunks(100) {
+            let mut q = Sql::new(
+                "INSERT INTO events (kind, actor_type, actor_id, subject_type, subject_id, payload, created_at) VALUES ",
+            );
+            for (i, (event, now)) in chunk.iter().enumerate() {
+                let subject = event.subject();
+                q.push(if i == 0 { "(" } else { ", (" })
+                    .bind(event.kind.as_str().to_owned())
+                    .push(", ")
+                    .bind(event.actor.kind.as_str().to_owned())
+                    .push(", ")
+                    .bind(event.actor.id)
+                    .push(", ")
+                    .bind(subject.kind.as_str().to_owned())
+                    .push(", ")
+                    .bind(subject.id)
+                    .push(", ")
+                    .bind(event.payload.to_string())
+                    .push(", ")
+                    .bind(to_micros(*now))
+                    .push(")");
+            }
+            q.push(" RETURNING id");
+            let mut ids: Vec<i64> = q
+                .query_scalar()?
+                .fetch_all(&mut *self.conn())
+                .await
+                .map_err(db_error)?;
+            if ids.len() != chunk.len() {
+                return Err(Error::Internal(format!(
+                    "{} events inserted, {} ids returned",
+                    chunk.len(),
+                    ids.len()
+                )));
+            }
+            // Ids are given in the order of the VALUES; RETURNING's order is not promised.
+            ids.sort_unstable();
+            for &id in &ids {
+                self.announce(id);
+            }
+            all.extend(ids);
+        }
+        Ok(all)
+    }
+}
+
 impl Db {
     /// Events matching `filter`, newest first, at most `limit`.
     pub async fn events(&self, filter: &EventFilter, limit: i64) -> Result<Vec<Event>, Error> {

@@ -28,7 +28,9 @@ mod users;
 
 pub use articles::{ArticleFilter, ArticleLookup};
 pub use classifier::LearnedExample;
-pub use comments::{Block, CommentInContext, ModerationItem, NewComment};
+pub use comments::{
+    Block, CommentInContext, ModerationItem, NewComment, RateBucket, ReaderCommentFacts,
+};
 pub use events::EventFilter;
 pub use jobs::{ClaimedJob, JobInfo, JobStatus, NewJob};
 pub use sessions::{InvitationInfo, NewSession, SessionInfo};

@@ -16,9 +16,13 @@ use crate::{migration, sql::Sql};
 /// Pool settings for an embedded file. WAL lets readers proceed during a write;
 /// `synchronous = FULL` makes an acknowledged comment survive a power cut, not only a crash;
 /// the busy timeout makes concurrent writers (the server and a CLI command) wait their turn.
+/// A connection is not pinged before each use, as sqlx does by default: an embedded file has no
+/// server to drop it, and the ping was a round trip to the connection's thread before every
+/// query.
 pub(crate) fn pool_options() -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(8)
+        .test_before_acquire(false)
         .after_connect(|conn, _meta| {
             Box::pin(async move {
                 conn.execute(

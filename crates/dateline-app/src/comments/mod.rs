@@ -109,6 +109,47 @@ pub async fn submit_with(
     facts: Option<&FormFacts>,
 ) -> Result<Comment> {
     let pending = prepare(app, actor, article_id, form, facts).await?;
+    submit_one(app, pending).await.map(|stored| stored.comment)
+}
+
+/// A comment sent through the form under an article, as stored, with what the answer to the
+/// form needs: the article (without its sources and topics) and the site's settings, as the
+/// intake read them to judge it.
+#[derive(Debug)]
+pub struct FormAnswer {
+    /// The comment as stored.
+    pub comment: Comment,
+    /// Its article.
+    pub article: Article,
+    /// The settings it was judged by.
+    pub settings: std::sync::Arc<dateline_core::settings::SiteSettings>,
+}
+
+/// [`submit_with`] for the form under an article, which answers with the article's address:
+/// the article and the settings come with the answer, as the intake read them, so that the
+/// form reads neither again.
+pub async fn submit_form(
+    app: &App,
+    actor: &Actor,
+    article_id: i64,
+    form: &CommentForm,
+    facts: &FormFacts,
+) -> Result<FormAnswer> {
+    let pending = prepare(app, actor, article_id, form, Some(facts)).await?;
+    let article = pending.article.clone();
+    let stored = submit_one(app, pending).await?;
+    let settings = match stored.settings {
+        Some(s) => s,
+        None => std::sync::Arc::new(app.db().site_settings().await?),
+    };
+    Ok(FormAnswer {
+        comment: stored.comment,
+        article,
+        settings,
+    })
+}
+
+async fn submit_one(app: &App, pending: intake::Pending) -> Result<intake::Stored> {
     let mut answers = app.intake().submit(app.db(), vec![pending]).await;
     answers
         .pop()
@@ -137,7 +178,7 @@ pub async fn submit_many(
     answers
         .into_iter()
         .map(|a| {
-            a.or_else(|| committed.next())
+            a.or_else(|| committed.next().map(|s| s.map(|stored| stored.comment)))
                 .unwrap_or_else(|| Err(Error::Internal("the intake gave no answer".to_owned())))
         })
         .collect()
@@ -149,7 +190,13 @@ pub fn intake_stats(app: &App) -> IntakeStats {
 }
 
 /// What can be decided before the transaction, outside the committer: the article is one the
-/// actor may read, the form parses, only those who may bring in history do.
+/// actor may read, the form parses, only those who may bring in history do. For a reader's
+/// comment, also what no other comment can change, read here, concurrently with other
+/// requests, instead of in the committer's transaction: whether a moderator blocked the writer,
+/// and what the classifier says (its counts change only when it learns, in a transaction of its
+/// own that follows the activity log). A block that a moderator makes while the comment is on
+/// its way is the same as the comment arriving a moment before the block: it is let through,
+/// as it would have been then.
 async fn prepare(
     app: &App,
     actor: &Actor,
@@ -158,33 +205,63 @@ async fn prepare(
     facts: Option<&FormFacts>,
 ) -> Result<intake::Pending> {
     let now = app.now();
-    let article = app
-        .db()
-        .article_for_comment(article_id)
-        .await?
-        .filter(|a| permissions::may_read_article(actor, a, now))
-        .ok_or(Error::NotFound)?;
-    let input = form.parse(now)?;
+    // Parsed first, for the e-mail hash the reader's query needs; an error in the form is
+    // answered after the article is found, as before.
+    let parsed = form.parse(now);
+    let email_hash = parsed
+        .as_ref()
+        .ok()
+        .and_then(|input| input.author_email.as_ref())
+        .map(|e| app.email_hash(e.as_str()));
+    let (article, found) = match actor {
+        Actor::Reader(r) => app
+            .db()
+            .article_for_reader_comment(article_id, email_hash.as_deref(), &r.ip_hash, now)
+            .await?
+            .map(|(a, found)| (a, Some(found))),
+        _ => app
+            .db()
+            .article_for_comment(article_id)
+            .await?
+            .map(|a| (a, None)),
+    }
+    .filter(|(a, _)| permissions::may_read_article(actor, a, now))
+    .ok_or(Error::NotFound)?;
+    let input = parsed?;
     let history = input.sets_history();
     if history {
         permissions::may_set_comment_history(actor)?;
     }
-    let email_hash = input
-        .author_email
-        .as_ref()
-        .map(|e| app.email_hash(e.as_str()));
+    let reader = match (actor, found) {
+        (Actor::Reader(r), Some(found)) => {
+            let judgement = if found.examples.ready() {
+                let text = classifier::text_of(
+                    &input.author_name,
+                    input.author_email.as_ref().map(|e| e.as_str()),
+                    &input.body,
+                );
+                let features = dateline_core::classifier::features(&text);
+                let (examples, counts) = app.db().classifier_counts(&features).await?;
+                dateline_core::classifier::judge(examples, &counts)
+            } else {
+                // Too few examples of either kind: it would say nothing of any text.
+                dateline_core::classifier::Judgement::Silent
+            };
+            Some(intake::ReaderFacts {
+                ip_hash: r.ip_hash.clone(),
+                network_hash: r.network_hash.clone(),
+                user_agent: r.user_agent.clone(),
+                blocked_as: found.blocked_as,
+                judgement,
+            })
+        }
+        _ => None,
+    };
     Ok(intake::Pending {
         form_shown: form_shown(app, article.id, facts),
         article,
         actor: actor.reference(),
-        reader: match actor {
-            Actor::Reader(r) => Some(intake::ReaderFacts {
-                ip_hash: r.ip_hash.clone(),
-                network_hash: r.network_hash.clone(),
-                user_agent: r.user_agent.clone(),
-            }),
-            _ => None,
-        },
+        reader,
         // Staff bringing in history bring other people's comments.
         author_user_id: match actor {
             Actor::Staff(user) if !history => Some(user.id),

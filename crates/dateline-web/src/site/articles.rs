@@ -510,12 +510,9 @@ pub async fn post_comment(
     SiteForm(fields): SiteForm<CommentFields>,
 ) -> Result<Response, SiteError> {
     let id = parse_id(&id)?;
-    let article = state
-        .db()
-        .visible_article_by_id(id, state.now())
-        .await?
-        .ok_or(Error::NotFound)?;
-    submit(&state, article, peer, &headers, fields).await
+    // The intake reads the article (and answers 404 for one the reader cannot see): read
+    // here too, it would be read twice for every comment.
+    submit(&state, id, peer, &headers, fields).await
 }
 
 /// `POST /{year}/{month}/{day}/{slug}/comments`: where forms rendered before the stable address
@@ -532,18 +529,17 @@ pub async fn post_comment_dated(
         ArticleLookup::Gone => return Err(SiteError(Error::Gone)),
         ArticleLookup::Missing => return Err(SiteError(Error::NotFound)),
     };
-    submit(&state, article, peer, &headers, fields).await
+    submit(&state, article.id, peer, &headers, fields).await
 }
 
 async fn submit(
     state: &AppState,
-    article: Article,
+    article_id: i64,
     peer: SocketAddr,
     headers: &HeaderMap,
     fields: CommentFields,
 ) -> Result<Response, SiteError> {
     crate::security::check_same_origin(state, headers)?;
-    let settings = state.db().site_settings().await?;
     let form = CommentForm {
         author_name: fields.author_name.clone(),
         // Browsers trim an e-mail field; a reader's stray space is forgiven.
@@ -567,11 +563,21 @@ async fn submit(
         honeypot: fields.website.clone(),
         token: fields.form_token.clone(),
     };
-    let submitted =
-        comments::submit_with(state.app(), &reader, article.id, &form, Some(&facts)).await;
-    let comment = match submitted {
-        Ok(c) => c,
+    let submitted = comments::submit_form(state.app(), &reader, article_id, &form, &facts).await;
+    let comments::FormAnswer {
+        comment,
+        article,
+        settings,
+    } = match submitted {
+        Ok(answer) => answer,
         Err(e @ (Error::Invalid { .. } | Error::TooManyRequests { .. } | Error::Forbidden(_))) => {
+            // The page again, with what was typed and what to correct: the whole article now.
+            let article = state
+                .db()
+                .visible_article_by_id(article_id, state.now())
+                .await?
+                .ok_or(Error::NotFound)?;
+            let settings = state.db().site_settings().await?;
             let pending = pending_ids(state, headers);
             let asked = CommentsQuery::default();
             return page(state, article, settings, fields, Some(e), &pending, &asked).await;

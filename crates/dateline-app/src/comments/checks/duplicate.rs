@@ -1,26 +1,22 @@
 //! The same text on the same article within a day is refused: a double press, or a robot.
 
 use dateline_core::{Error, moderation::Verdict};
-use dateline_store::WriteTx;
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 
-use super::{Checked, Submission};
+use super::Submission;
 
-pub(crate) fn check<'a>(s: &'a Submission<'a>, tx: &'a mut WriteTx) -> Checked<'a> {
-    Box::pin(async move {
-        let since = s.now - SignedDuration::from_hours(24);
-        Ok(
-            if tx
-                .has_recent_comment(s.article.id, &s.input.body, since)
-                .await?
-            {
-                Verdict::Refuse(Error::invalid(
-                    "body",
-                    "You have already posted this comment here.",
-                ))
-            } else {
-                Verdict::Pass
-            },
-        )
-    })
+/// Since when the same text on the same article counts as the same comment.
+pub(crate) fn since(now: Timestamp) -> Timestamp {
+    now - SignedDuration::from_hours(24)
+}
+
+pub(crate) fn check(s: &Submission<'_>) -> Verdict {
+    if s.found.duplicate {
+        Verdict::Refuse(Error::invalid(
+            "body",
+            "You have already posted this comment here.",
+        ))
+    } else {
+        Verdict::Pass
+    }
 }

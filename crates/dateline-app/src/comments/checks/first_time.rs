@@ -3,22 +3,19 @@
 //! address). A site may hold every comment, or none.
 
 use dateline_core::{moderation::Verdict, settings::FirstTimePolicy};
-use dateline_store::WriteTx;
 
-use super::{Checked, Submission};
+use super::Submission;
 
-pub(crate) fn check<'a>(s: &'a Submission<'a>, tx: &'a mut WriteTx) -> Checked<'a> {
-    Box::pin(async move {
-        Ok(match s.rules.first_time {
-            FirstTimePolicy::HoldNone => Verdict::Pass,
-            FirstTimePolicy::HoldAll => {
-                Verdict::Hold("every comment waits for a moderator on this site".to_owned())
-            }
-            FirstTimePolicy::HoldFirstTime => match s.email_hash {
-                None => Verdict::Hold("no e-mail address, so no history to go by".to_owned()),
-                Some(hash) if tx.has_approved_comment_from(hash).await? => Verdict::Pass,
-                Some(_) => Verdict::Hold("first comment from this e-mail".to_owned()),
-            },
-        })
-    })
+pub(crate) fn check(s: &Submission<'_>) -> Verdict {
+    match s.rules.first_time {
+        FirstTimePolicy::HoldNone => Verdict::Pass,
+        FirstTimePolicy::HoldAll => {
+            Verdict::Hold("every comment waits for a moderator on this site".to_owned())
+        }
+        FirstTimePolicy::HoldFirstTime => match s.email_hash {
+            None => Verdict::Hold("no e-mail address, so no history to go by".to_owned()),
+            Some(_) if s.found.approved_before => Verdict::Pass,
+            Some(_) => Verdict::Hold("first comment from this e-mail".to_owned()),
+        },
+    }
 }

@@ -5,16 +5,11 @@
 //! ever. The API has no form and no token.
 
 use dateline_core::{Error, moderation::Verdict};
-use dateline_store::WriteTx;
 use jiff::SignedDuration;
 
-use super::{Checked, FormShown, Submission};
+use super::{FormShown, Submission};
 
-pub(crate) fn check<'a>(s: &'a Submission<'a>, _tx: &'a mut WriteTx) -> Checked<'a> {
-    Box::pin(async move { Ok(verdict(s)) })
-}
-
-fn verdict(s: &Submission<'_>) -> Verdict {
+pub(crate) fn check(s: &Submission<'_>) -> Verdict {
     let shown = match s.form_shown {
         FormShown::NoForm => return Verdict::Pass,
         FormShown::Missing => return Verdict::Hold("sent without the form's token".to_owned()),

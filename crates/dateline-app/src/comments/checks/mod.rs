@@ -1,6 +1,7 @@
 //! The checks a reader's comment goes through, in order, whichever surface it came by (the
 //! form under an article or the API). Each is a small unit that returns a [`Verdict`] with a
-//! reason a moderator can read; adding one is a file here and a line in [`PIPELINE`].
+//! reason a moderator can read; adding one is a file here and a line in [`PIPELINE`] (and, if
+//! it reads the database, a fact in [`Found`] that the intake looks up).
 
 mod blocks;
 mod classifier;
@@ -14,15 +15,16 @@ mod open;
 mod rate_limit;
 mod words;
 
-use std::{future::Future, pin::Pin};
+pub(crate) use duplicate::since as duplicate_since;
+pub(crate) use rate_limit::{buckets as rate_buckets, take as take_token};
 
 use dateline_core::{
     Result,
     articles::Article,
+    classifier::Judgement,
     comments::{CommentInput, CommentStatus},
     moderation::{CommentRules, Verdict},
 };
-use dateline_store::WriteTx;
 use jiff::Timestamp;
 
 /// What the form under an article adds to a comment (the API has none of it).
@@ -50,10 +52,6 @@ pub(crate) enum FormShown {
 /// A comment on its way in, with what the checks may need to know.
 pub(crate) struct Submission<'a> {
     pub article: &'a Article,
-    /// Keyed hash of the sender's network (the address, or its IPv6 /64).
-    pub network_hash: &'a str,
-    /// Keyed hash of the sender's address.
-    pub address_hash: &'a str,
     /// Keyed hash of the e-mail address given, if one was.
     pub email_hash: Option<&'a str>,
     pub input: &'a CommentInput,
@@ -61,12 +59,32 @@ pub(crate) struct Submission<'a> {
     pub form_shown: FormShown,
     pub rules: &'a CommentRules,
     pub now: Timestamp,
+    /// What the checks need to know of the database, looked up for them.
+    pub found: &'a Found,
 }
 
-type Checked<'a> = Pin<Box<dyn Future<Output = Result<Verdict>> + Send + 'a>>;
+/// What the checks read of the database, looked up by the intake ([`super::intake`]) for each
+/// comment rather than by each check, so that a batch of comments costs a few queries and not
+/// a few for each: what no other comment can change is read before the comment's transaction,
+/// the rest once for the whole batch in its transaction, then brought up to date in memory as
+/// each comment before this one is stored. A check that needs another fact adds it here.
+#[derive(Debug, Clone)]
+pub(crate) struct Found {
+    /// The seconds to wait if one of the comment's rate-limit buckets holds no token.
+    pub rate_limited: Option<u64>,
+    /// Which of the writer's e-mail address and address a moderator blocked (`email` or
+    /// `address`, the e-mail first), if one is.
+    pub blocked_as: Option<String>,
+    /// The same text is on the article already (within [`duplicate_since`]).
+    pub duplicate: bool,
+    /// What the site's classifier says of the comment.
+    pub judgement: Judgement,
+    /// A comment from the same e-mail address was approved before.
+    pub approved_before: bool,
+}
 
-/// One check: it reads the submission and, within the comment's transaction, the database.
-pub(crate) type Check = for<'a> fn(&'a Submission<'a>, &'a mut WriteTx) -> Checked<'a>;
+/// One check: what it says of the submission.
+pub(crate) type Check = fn(&Submission<'_>) -> Verdict;
 
 /// The checks, in the order they run: refusals that a person can act on first, then the
 /// limits, then what marks spam, then what holds.
@@ -92,13 +110,13 @@ pub(crate) struct Outcome {
 
 /// Runs every check; the first refusal stops the intake, a spam verdict outweighs a hold, and
 /// each reason is kept.
-pub(crate) async fn run(s: &Submission<'_>, tx: &mut WriteTx) -> Result<Outcome> {
+pub(crate) fn run(s: &Submission<'_>) -> Result<Outcome> {
     let mut outcome = Outcome {
         status: CommentStatus::Approved,
         reasons: Vec::new(),
     };
     for (_, check) in PIPELINE {
-        match check(s, tx).await? {
+        match check(s) {
             Verdict::Pass => {}
             Verdict::Hold(reason) => {
                 if outcome.status != CommentStatus::Spam {

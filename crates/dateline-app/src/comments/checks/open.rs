@@ -2,18 +2,13 @@
 //! closes articles older than so many days. Its comments stay on the page.
 
 use dateline_core::{Error, moderation::Verdict};
-use dateline_store::WriteTx;
 
-use super::{Checked, Submission};
+use super::Submission;
 
-pub(crate) fn check<'a>(s: &'a Submission<'a>, _tx: &'a mut WriteTx) -> Checked<'a> {
-    Box::pin(async move {
-        Ok(
-            if crate::comments::open_for_comments(s.article, s.rules, s.now) {
-                Verdict::Pass
-            } else {
-                Verdict::Refuse(Error::Forbidden("Comments on this article are closed."))
-            },
-        )
-    })
+pub(crate) fn check(s: &Submission<'_>) -> Verdict {
+    if crate::comments::open_for_comments(s.article, s.rules, s.now) {
+        Verdict::Pass
+    } else {
+        Verdict::Refuse(Error::Forbidden("Comments on this article are closed."))
+    }
 }

@@ -2,25 +2,22 @@
 //! marks the comment as spam, a hold word holds it.
 
 use dateline_core::moderation::{Verdict, first_match};
-use dateline_store::WriteTx;
 
-use super::{Checked, Submission};
+use super::Submission;
 
-pub(crate) fn check<'a>(s: &'a Submission<'a>, _tx: &'a mut WriteTx) -> Checked<'a> {
-    Box::pin(async move {
-        let email = s
-            .input
-            .author_email
-            .as_ref()
-            .map(|e| e.as_str())
-            .unwrap_or("");
-        let text = format!("{}\n{}\n{}", s.input.author_name, email, s.input.body);
-        if let Some(w) = first_match(&text, &s.rules.spam_words) {
-            return Ok(Verdict::Spam(format!("matched spam word '{w}'")));
-        }
-        if let Some(w) = first_match(&text, &s.rules.hold_words) {
-            return Ok(Verdict::Hold(format!("matched hold word '{w}'")));
-        }
-        Ok(Verdict::Pass)
-    })
+pub(crate) fn check(s: &Submission<'_>) -> Verdict {
+    let email = s
+        .input
+        .author_email
+        .as_ref()
+        .map(|e| e.as_str())
+        .unwrap_or("");
+    let text = format!("{}\n{}\n{}", s.input.author_name, email, s.input.body);
+    if let Some(w) = first_match(&text, &s.rules.spam_words) {
+        return Verdict::Spam(format!("matched spam word '{w}'"));
+    }
+    if let Some(w) = first_match(&text, &s.rules.hold_words) {
+        return Verdict::Hold(format!("matched hold word '{w}'"));
+    }
+    Verdict::Pass
 }
