@@ -221,7 +221,12 @@ impl PageCache {
         }
         let announced = state.db().announcements();
         if shared.applied.load(Ordering::SeqCst) == UNKNOWN {
-            match state.db().latest_event_id().await {
+            // The base URL as of this position at least (see below, where it moves).
+            let start = match state.db().latest_event_id().await {
+                Ok(id) => state.reload_settings().await.map(|()| id),
+                Err(e) => Err(e),
+            };
+            match start {
                 Ok(id) => self.clear(Some(id)),
                 Err(e) => {
                     tracing::warn!(error = %e, "page cache cannot read the activity log");
@@ -246,14 +251,24 @@ impl PageCache {
             };
             let mut stale = Vec::new();
             let mut everything = false;
+            let mut base_url_moved = false;
             for e in &events {
                 articles_moved |=
                     e.kind.subject_kind() == dateline_core::events::SubjectKind::Article;
+                base_url_moved |= e.kind == dateline_core::events::EventKind::SettingChanged
+                    && e.payload["key"] == "base_url";
                 match stale_after(e) {
                     Stale::Nothing => {}
                     Stale::Pages(shows) => stale.extend(shows),
                     Stale::Everything => everything = true,
                 }
+            }
+            // The base URL is in a page's links and its headers (HSTS): it is read again before
+            // the pages go, or one rendered meanwhile would be kept with the old address.
+            if base_url_moved && let Err(e) = state.reload_settings().await {
+                tracing::warn!(error = %e, "page cache cannot read the base URL setting");
+                self.clear(None);
+                return;
             }
             if everything {
                 self.clear(Some(last));
