@@ -178,14 +178,9 @@ impl WriteTx {
         let mut q =
             Sql::new("SELECT article_id, body, created_at FROM comments WHERE article_id IN (");
         q.bind_list(article_ids.iter().copied())
-            .push(") AND body IN (");
-        for (i, b) in bodies.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind((*b).to_owned());
-        }
-        q.push(") AND created_at > ")
+            .push(") AND body IN (")
+            .bind_list(bodies.iter().map(|b| (*b).to_owned()))
+            .push(") AND created_at > ")
             .bind(to_micros(since))
             .push(" AND status <> 'trash'");
         let rows = q
@@ -216,13 +211,8 @@ impl WriteTx {
         let mut q = Sql::new(
             "SELECT DISTINCT email_hash FROM comments WHERE status = 'approved' AND email_hash IN (",
         );
-        for (i, h) in email_hashes.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind((*h).to_owned());
-        }
-        q.push(")");
+        q.bind_list(email_hashes.iter().map(|h| (*h).to_owned()))
+            .push(")");
         let found: Vec<String> = q
             .query_scalar()?
             .fetch_all(&mut *self.conn())

@@ -50,7 +50,10 @@ impl Sql {
     }
 
     /// Appends `v1, v2, …` as placeholders, for an `IN (…)` list.
-    pub(crate) fn bind_list(&mut self, values: impl IntoIterator<Item = i64>) -> &mut Self {
+    pub(crate) fn bind_list<T>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self
+    where
+        T: for<'q> Encode<'q, Any> + Type<Any>,
+    {
         for (i, v) in values.into_iter().enumerate() {
             if i > 0 {
                 self.push(", ");
