@@ -694,3 +694,86 @@ async fn store_story(backend: Backend) {
     assert!(db.jobs(&[], 10).await.unwrap().is_empty());
     db.close().await;
 }
+
+/// On PostgreSQL, a process learns of other processes' commits through `LISTEN`. When that
+/// connection is lost (a restarted server, a proxy cutting idle connections), the listener
+/// connects again, tells its consumers to look at the log for what they missed (id 0), and
+/// hears every later commit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_listen_connection_comes_back_and_says_so() {
+    if crate::support::postgres_url().is_none() {
+        return;
+    }
+    let test_db = TestDb::new(Backend::Postgres).await;
+    let db = test_db.connect().await;
+    let other_process = test_db.connect().await;
+    let mut wake = db.subscribe_events();
+    let listening = db.listen_for_events().expect("a listener on PostgreSQL");
+    let next = async |wake: &mut tokio::sync::broadcast::Receiver<i64>| {
+        tokio::time::timeout(std::time::Duration::from_secs(10), wake.recv())
+            .await
+            .expect("announced within ten seconds")
+            .unwrap()
+    };
+    assert_eq!(
+        next(&mut wake).await,
+        0,
+        "a first connection says: read the log"
+    );
+    let commit = async || {
+        let mut tx = other_process.begin_write().await.unwrap();
+        let id = tx
+            .record(
+                &NewEvent::new(
+                    EventKind::SettingChanged,
+                    Actor::System.reference(),
+                    None,
+                    serde_json::json!({"key": "title"}),
+                ),
+                Timestamp::now(),
+            )
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        id
+    };
+    let first = commit().await;
+    assert_eq!(next(&mut wake).await, first);
+
+    // The server ends the listener's connection.
+    let mut admin = sqlx::AnyConnection::connect(&test_db.url).await.unwrap();
+    let ended: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+    )
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert_eq!(ended, [true], "one listening connection, ended");
+    admin.close().await.unwrap();
+    // What was committed while it was away is not announced by id; the listener says to read
+    // the log once it is back (0), perhaps more than once as it notices the loss.
+    let missed = commit().await;
+    let mut heard = Vec::new();
+    loop {
+        let id = next(&mut wake).await;
+        heard.push(id);
+        if id == 0 {
+            break;
+        }
+    }
+    assert!(
+        heard.iter().all(|id| *id == 0 || *id == missed),
+        "{heard:?}"
+    );
+    // Listening again: a later commit is announced by id.
+    let later = commit().await;
+    loop {
+        let id = next(&mut wake).await;
+        if id == later {
+            break;
+        }
+        assert!(id == 0 || id == missed, "unexpected {id}");
+    }
+    listening.abort();
+}
