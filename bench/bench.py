@@ -244,24 +244,27 @@ def append(results, row):
 ALONE_TIMEOUT_S = 30
 
 
-def alone(url, limit_s=3.0, most=20):
-    """The median latency of GETs of `url` sent one at a time on one connection, for up to
-    `most` requests or `limit_s` seconds: what one reader waits on an idle server. With it,
-    the status of the first answer that was an error (else None); the latency is None if one
-    took longer than ALONE_TIMEOUT_S."""
+def alone(url, limit_s=3.0, most=20, fresh=False):
+    """The latencies of GETs of `url` sent one at a time on one connection, for up to `most`
+    requests or `limit_s` seconds: what one reader waits on an idle server. Returns the median
+    and the 95th percentile, with the status of the first answer that was an error (else None);
+    the latencies are None if one took longer than ALONE_TIMEOUT_S. `fresh` adds a parameter
+    the site ignores and no request repeats (as bench/wrk/search.lua does), so that none is
+    answered from the page cache."""
     u = urllib.parse.urlsplit(url)
     client = Client(f"{u.scheme}://{u.netloc}", timeout=ALONE_TIMEOUT_S)
     timings, began = [], time.perf_counter()
     while len(timings) < most and time.perf_counter() - began < limit_s:
+        path = path_of(url) + (f"&n=alone-{len(timings)}" if fresh else "")
         t0 = time.perf_counter()
         try:
-            status, _, _ = client.call("GET", path_of(url))
+            status, _, _ = client.call("GET", path)
         except TimeoutError:
-            return None, None
+            return None, None, None
         timings.append((time.perf_counter() - t0) * 1000)
         if status >= 400:
-            return timings[-1], status
-    return percentile(timings, 50), None
+            return timings[-1], timings[-1], status
+    return percentile(timings, 50), percentile(timings, 95), None
 
 
 def cpu_seconds(pid):
@@ -299,7 +302,12 @@ def run_wrk(results, backend, row, kind, rss_pid, env, args):
     appends the figures that bench/wrk/report.lua printed. A page row also gets the latency of
     one request at a time, taken first."""
     settled_s = settle()
-    alone_ms, alone_status = alone(args[-1]) if kind == "page" else (False, None)
+    if kind == "page":
+        alone_ms, alone_p95_ms, alone_status = alone(args[-1])
+    elif kind == "search":
+        alone_ms, alone_p95_ms, alone_status = alone(args[-1], limit_s=10.0, most=100, fresh=True)
+    else:
+        alone_ms, alone_p95_ms, alone_status = False, False, None
     peak = [0]
     stop = threading.Event()
 
@@ -331,6 +339,8 @@ def run_wrk(results, backend, row, kind, rss_pid, env, args):
     }
     if alone_ms is not False:
         figures["alone_ms"] = alone_ms
+    if kind == "search":
+        figures["alone_p95_ms"] = alone_p95_ms
     if alone_status:
         figures["alone_status"] = alone_status
     if rss_pid:
@@ -341,6 +351,8 @@ def run_wrk(results, backend, row, kind, rss_pid, env, args):
         # wrk counts a request that never ended neither as a response nor as an error.
         bad += ", no response within the run"
     one = "" if alone_ms is False else f"  alone {alone_ms:7.2f} ms" if alone_ms else f"  alone over {ALONE_TIMEOUT_S} s"
+    if alone_p95_ms:
+        one += f" (p95 {alone_p95_ms:.2f} ms)"
     if alone_status:
         one += f" (HTTP {alone_status})"
     print(f"  {row:<34} {figures['rps']:>9,.0f} req/s  p50 {figures['p50_ms']:7.2f} ms  p99 {figures['p99_ms']:7.2f} ms{one}{bad}", flush=True)
@@ -447,6 +459,8 @@ def table(rows, refs):
         else:
             figures = "none ended | | "
         one = "" if "alone_ms" not in r else ms(r["alone_ms"]) if r["alone_ms"] else f"over {ALONE_TIMEOUT_S} s"
+        if r.get("alone_p95_ms"):
+            one += f", p95 {ms(r['alone_p95_ms'])}"
         if "alone_status" in r:
             one += f" (HTTP {r['alone_status']})"
         lines.append(f"| {r['row']} | {rps} | {figures} | {r['errors']:,} | {ratios[0]} | {ratios[1]} | {one} |")

@@ -43,12 +43,14 @@ pub struct SearchHit {
 }
 
 /// One page of what a search found.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct SearchResults {
     /// The articles found on this page, best first.
     pub hits: Vec<SearchHit>,
-    /// How many articles were found in all.
+    /// How many articles were found, up to [`SEARCH_RANKED`](dateline_store::SEARCH_RANKED); only those can be paged to.
     pub total: i64,
+    /// Whether more were found than `total` counts.
+    pub more: bool,
 }
 
 /// The checked filters of a request.
@@ -135,7 +137,8 @@ pub fn parse_day(field: &str, value: &str) -> Result<Date> {
 }
 
 /// Searches what readers may read now for `request.q`, within its filters: one page of `limit`
-/// articles after `offset`, those whose title holds the whole query first. Dates are days in
+/// articles after `offset`, those whose title holds the whole query first, among the
+/// [`SEARCH_RANKED`](dateline_store::SEARCH_RANKED) matches written last. Dates are days in
 /// the site's time zone. A query with nothing to search for (empty, only punctuation or
 /// operators, too long) finds nothing; a malformed filter is refused naming it.
 pub async fn search(
@@ -148,10 +151,7 @@ pub async fn search(
     let filters = check(request, &tz)?;
     let query = SearchQuery::parse(&request.q);
     if query.is_empty() {
-        return Ok(SearchResults {
-            hits: Vec::new(),
-            total: 0,
-        });
+        return Ok(SearchResults::default());
     }
     let mut filter = ArticleFilter::readers(app.now());
     if let Some(topic) = filters.topic {
@@ -165,11 +165,12 @@ pub async fn search(
     if let Some((from, to)) = filters.period {
         filter = filter.published_between(from, to);
     }
-    let (articles, total) = app
+    let found = app
         .db()
         .search_articles(&filter, &query, limit, offset)
         .await?;
-    let hits = articles
+    let hits = found
+        .articles
         .into_iter()
         .map(|article| {
             let body = query.excerpt(&text_of_html(&article.body_html), EXCERPT_CHARS);
@@ -185,7 +186,11 @@ pub async fn search(
             }
         })
         .collect();
-    Ok(SearchResults { hits, total })
+    Ok(SearchResults {
+        hits,
+        total: found.total,
+        more: found.more,
+    })
 }
 
 #[cfg(test)]

@@ -31,6 +31,8 @@ pub enum Shows {
     Topic(String),
     /// Which articles this account wrote.
     Author(i64),
+    /// What searches find: the words of every article readers can see, and which they are.
+    Searches,
 }
 
 /// The pages an event made stale.
@@ -134,6 +136,10 @@ fn article(event: &Event) -> Stale {
         EventKind::ArticleCorrected | EventKind::ArticleReviewRequested => false,
         _ => true,
     };
+    // A search may find it by any word of it, or stop finding it.
+    if was_public || is_public {
+        shows.push(Shows::Searches);
+    }
     if moves && (was_public || is_public) {
         shows.push(Shows::Latest);
         for summary in std::iter::once(payload).chain(before) {
@@ -178,12 +184,15 @@ mod tests {
     }
 
     #[test]
-    fn a_text_edit_of_a_published_article_stales_only_the_pages_that_name_it() {
+    fn a_text_edit_of_a_published_article_stales_only_the_pages_that_name_it_and_searches() {
         let mut p = summary("published", &["politics"]);
         p["changed"] = json!(["title", "body_markdown"]);
         p["before"] = summary("published", &["politics"]);
         let stale = stale_after(&event(EventKind::ArticleUpdated, 7, p));
-        assert_eq!(stale, Stale::Pages(vec![Shows::Article(7)]));
+        assert_eq!(
+            stale,
+            Stale::Pages(vec![Shows::Article(7), Shows::Searches])
+        );
     }
 
     #[test]
@@ -227,6 +236,7 @@ mod tests {
                 panic!("pages expected");
             };
             assert!(shows.contains(&Shows::Latest), "{kind:?}");
+            assert!(shows.contains(&Shows::Searches), "{kind:?}");
             assert!(shows.contains(&Shows::Topic("a".into())), "{kind:?}");
         }
     }

@@ -62,6 +62,9 @@ pub enum SettingKey {
     Seeded,
     /// Hash of the current one-time setup token, while the site has no owner.
     SetupTokenHash,
+    /// Records that every article has its search document (those written before search
+    /// existed were given theirs at a start), so that later starts need not look for them.
+    SearchIndexed,
 }
 
 impl SettingKey {
@@ -123,6 +126,7 @@ impl SettingKey {
             SettingKey::IpHashKey => "ip_hash_key",
             SettingKey::Seeded => "seeded",
             SettingKey::SetupTokenHash => "setup_token_hash",
+            SettingKey::SearchIndexed => "search_indexed",
         }
     }
 
@@ -245,9 +249,13 @@ impl SettingKey {
                     .collect::<Vec<_>>()
                     .join("\n"))
             }
-            SettingKey::IpHashKey | SettingKey::Seeded | SettingKey::SetupTokenHash => Err(
-                Error::invalid(field, "This setting is managed by Dateline itself."),
-            ),
+            SettingKey::IpHashKey
+            | SettingKey::Seeded
+            | SettingKey::SetupTokenHash
+            | SettingKey::SearchIndexed => Err(Error::invalid(
+                field,
+                "This setting is managed by Dateline itself.",
+            )),
             // Whole numbers were judged above.
             _ => Err(Error::invalid(field, "Use a whole number.")),
         }
@@ -679,9 +687,10 @@ impl SiteSettings {
             }
             .to_owned(),
             SettingKey::Menu => menu_text(&self.menu),
-            SettingKey::IpHashKey | SettingKey::Seeded | SettingKey::SetupTokenHash => {
-                String::new()
-            }
+            SettingKey::IpHashKey
+            | SettingKey::Seeded
+            | SettingKey::SetupTokenHash
+            | SettingKey::SearchIndexed => String::new(),
         }
     }
 

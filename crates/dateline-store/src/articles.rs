@@ -928,7 +928,7 @@ pub(crate) fn push_filter(q: &mut Sql, f: &ArticleFilter) {
         q.push(" AND a.author_id = ").bind(author);
     }
     if let Some(topic) = &f.topic_slug {
-        // The topic's articles are found through article_topics_topic, rather than each
+        // The topic's articles are found through article_topics_topic_article, rather than each
         // visible article tested for the topic.
         q.push(
             " AND a.id IN (SELECT at.article_id FROM article_topics at \

@@ -33,6 +33,7 @@ pub use comments::{
 };
 pub use events::EventFilter;
 pub use jobs::{ClaimedJob, JobInfo, JobStatus, NewJob};
+pub use search::{Found, SEARCH_RANKED};
 pub use sessions::{InvitationInfo, NewSession, SessionInfo};
 pub use sitemaps::{ArticleLocation, ListLocation};
 pub use topics::DescribedTopic;

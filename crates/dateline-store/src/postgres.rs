@@ -65,6 +65,11 @@ pub(crate) fn migrator() -> Migrator {
             "reader indexes",
             include_str!("../migrations/postgres/0010_reader_indexes.sql"),
         ),
+        migration(
+            11,
+            "search scope",
+            include_str!("../migrations/postgres/0011_search_scope.sql"),
+        ),
     ])
 }
 
@@ -150,23 +155,30 @@ pub(crate) const CLAIM_JOB: &str = "UPDATE jobs SET status = 'running', attempts
      FOR UPDATE SKIP LOCKED) \
      RETURNING id, kind, payload, attempts, max_attempts";
 
-/// Full-text search: articles whose search document matches `query`, the `WHERE` left open for
-/// the readers' scope and the filters. The `simple` configuration, as the document's.
-pub(crate) fn push_search_source(q: &mut Sql, query: &SearchQuery) {
-    q.push(
-        "search_documents d JOIN articles a ON a.id = d.article_id \
-         WHERE d.document @@ to_tsquery('simple', ",
-    )
-    .bind(query.tsquery_expression(None))
-    .push(")");
+/// Full-text search, after `SELECT a.id, a.published_at, `: for each article whose search
+/// document matches `query`, its relevance (`score`: `ts_rank`, which weighs the title most,
+/// then the dek, topics and author) and whether its title (weight A) holds the whole query
+/// (`in_title`), the `WHERE` left open for the readers' scope and the filters. The `simple`
+/// configuration, as the document's.
+pub(crate) fn push_search_window(q: &mut Sql, query: &SearchQuery) {
+    let tsquery = query.tsquery_expression(None);
+    q.push("ts_rank(d.document, to_tsquery('simple', ")
+        .bind(tsquery.clone())
+        .push("))::float8 AS score, d.document @@ to_tsquery('simple', ")
+        .bind(query.tsquery_expression(Some('A')))
+        .push(
+            ") AS in_title FROM search_documents d JOIN articles a ON a.id = d.article_id \
+             WHERE d.document @@ to_tsquery('simple', ",
+        )
+        .bind(tsquery)
+        .push(")");
 }
 
-/// The order of search results: articles whose title (weight A) holds the whole query first,
-/// then `ts_rank`, which weighs the title most, then the dek, topics and author.
-pub(crate) fn push_search_rank(q: &mut Sql, query: &SearchQuery) {
-    q.push("(d.document @@ to_tsquery('simple', ")
-        .bind(query.tsquery_expression(Some('A')))
-        .push(")) DESC, ts_rank(d.document, to_tsquery('simple', ")
-        .bind(query.tsquery_expression(None))
-        .push(")) DESC");
+/// Whether the ranked match holds the whole query in its title: tested in the window, on the
+/// document already read.
+pub(crate) fn push_in_title(q: &mut Sql, _query: &SearchQuery) {
+    q.push("w.in_title");
 }
+
+/// The matches newest first.
+pub(crate) const SEARCH_NEWEST_FIRST: &str = " ORDER BY d.article_id DESC";

@@ -77,6 +77,7 @@ pub struct SearchJson {
     page: i64,
     per_page: i64,
     total: i64,
+    total_capped: bool,
     next_page: Option<i64>,
 }
 
@@ -129,6 +130,7 @@ pub async fn search(
         page,
         per_page,
         total: found.total,
+        total_capped: found.more,
         next_page: (page * per_page < found.total).then_some(page + 1),
     };
     Ok(Json(body))

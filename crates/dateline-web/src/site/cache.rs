@@ -447,13 +447,12 @@ fn personal(req: &Request) -> bool {
         && crate::admin::session::cookie(req.headers(), super::articles::PENDING_COOKIE).is_some()
 }
 
-/// Whether a path names a page the cache may keep (files, searches and the setup page are
-/// never kept, so readers asking for the same one need not wait for each other).
+/// Whether a path names a page the cache may keep (files and the setup page are never kept, so
+/// readers asking for the same one need not wait for each other).
 fn may_be_kept(path: &str) -> bool {
-    const NEVER: [&str; 7] = [
+    const NEVER: [&str; 6] = [
         "/static/",
         "/media/",
-        "/search",
         "/setup",
         "/sitemap",
         "/robots.txt",

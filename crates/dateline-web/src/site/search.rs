@@ -4,10 +4,12 @@
 use axum::{
     extract::{RawQuery, State},
     http::StatusCode,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use dateline_app::search::{self, SearchRequest};
-use dateline_core::{Error, search::MAX_QUERY_CHARS, settings::SiteSettings, topics::Topic};
+use dateline_core::{
+    Error, pages::Shows, search::MAX_QUERY_CHARS, settings::SiteSettings, topics::Topic,
+};
 use serde::Serialize;
 
 use super::{render, views::ArticleView};
@@ -39,6 +41,10 @@ struct SearchPage {
     /// Whether a filter narrowed it.
     filtered: bool,
     total: i64,
+    /// Whether more matched than `total` counts (only the newest are ranked).
+    more: bool,
+    /// `total` as written in a sentence (1,000).
+    total_text: String,
     results: Vec<ResultView>,
     /// The topics a reader may narrow to.
     topics: Vec<Topic>,
@@ -87,6 +93,19 @@ fn shown(text: &str) -> String {
         .collect()
 }
 
+/// `n` with its thousands set apart, as in "1,000 articles".
+fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
 /// The address of page `page` of this search.
 fn url_of(request: &SearchRequest, page: i64) -> String {
     let mut url = form_urlencoded::Serializer::new(String::new());
@@ -132,13 +151,7 @@ pub async fn show(
                 .await
                 .map(|found| (page, found))
         }
-        Ok(page) => Ok((
-            page,
-            search::SearchResults {
-                hits: Vec::new(),
-                total: 0,
-            },
-        )),
+        Ok(page) => Ok((page, search::SearchResults::default())),
         Err(e) => Err(e),
     };
     let (status, page, found, error, error_field) = match outcome {
@@ -146,10 +159,7 @@ pub async fn show(
         Err(Error::Invalid { field, reason }) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             1,
-            search::SearchResults {
-                hits: Vec::new(),
-                total: 0,
-            },
+            search::SearchResults::default(),
             Some(reason),
             Some(field),
         ),
@@ -179,6 +189,8 @@ pub async fn show(
             .iter()
             .any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty())),
         total: found.total,
+        more: found.more,
+        total_text: grouped(found.total),
         results: found
             .hits
             .into_iter()
@@ -204,5 +216,26 @@ pub async fn show(
         site: settings,
     };
     let html = render(&state, "site/search.html", view)?;
-    Ok((status, html).into_response())
+    // Kept while no article readers can see changes (a 422 is never kept): a story in the news
+    // brings many readers to the same search at once.
+    Ok(super::cache::kept((status, html), vec![Shows::Searches]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grouped;
+
+    #[test]
+    fn totals_are_written_with_their_thousands_apart() {
+        for (n, text) in [
+            (0, "0"),
+            (7, "7"),
+            (999, "999"),
+            (1000, "1,000"),
+            (12345, "12,345"),
+            (1_234_567, "1,234,567"),
+        ] {
+            assert_eq!(grouped(n), text);
+        }
+    }
 }

@@ -146,10 +146,10 @@ async fn public_pages_read_through_indexes_with_a_fixed_number_of_queries(backen
     app.db().close().await;
 }
 
-/// Statements known to read a whole growing table, until they are changed: the start-up look
-/// for articles older than search (bootstrap.rs) tests every article for its document.
-const KNOWN_WHOLE_READS: &[&str] =
-    &["SELECT a.id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM search_documents"];
+/// Statements known to read a whole growing table, until they are changed. (The start-up look
+/// for articles older than search, which tests every article, runs once per site now, before
+/// the server that this test watches starts.)
+const KNOWN_WHOLE_READS: &[&str] = &[];
 
 /// Pages known to run a query per item, until their handler is changed: the article page reads
 /// a reader's held comments one at a time (`Db::comments_by_ids` reads them in one query).

@@ -2,7 +2,9 @@
 //! forgiving the query is, the filters and pages, the index following every change, highlighted
 //! and escaped excerpts, and what crawlers are told.
 
-use dateline_core::{settings::SettingKey, users::Role};
+use dateline_app::articles;
+use dateline_core::{actor::Actor, articles::ArticleForm, settings::SettingKey, users::Role};
+use dateline_store::SEARCH_RANKED;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use sqlx::{Connection, Executor};
@@ -14,6 +16,7 @@ both_backends!(
     every_part_of_an_article_is_searched,
     filters_narrow_by_topic_author_and_days_in_the_site_time_zone,
     results_come_in_pages,
+    a_word_in_more_articles_than_are_ranked_finds_the_newest_and_says_so,
     hostile_queries_find_nothing_and_never_fail,
     the_index_follows_every_change,
     excerpts_mark_the_matches_and_escape_everything_else,
@@ -92,6 +95,28 @@ async fn titles(app: &TestApp, q: &str) -> Vec<String> {
         .iter()
         .map(|i| i["title"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// The titles the search page shows for `q`, in order, after checking that the API finds the
+/// same: the page is kept in memory, and must be dropped whenever what it found changed.
+async fn titles_on_both(app: &TestApp, q: &str) -> Vec<String> {
+    let (status, html) = page(app, &[("q", q)]).await;
+    assert_eq!(status, 200);
+    let shown: Vec<String> = html
+        .split(r#"<h2 class="teaser-title">"#)
+        .skip(1)
+        .map(|h| {
+            visible_text(h.split("</h2>").next().unwrap())
+                .trim()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        titles(app, q).await,
+        "the page and the API differ for {q:?}"
+    );
+    shown
 }
 
 /// The search page for `params`: status and HTML.
@@ -402,6 +427,76 @@ async fn results_come_in_pages(backend: Backend) {
     assert!(html.contains(r#"href="/search?q=Ashraf&amp;page=2" rel="prev""#));
 }
 
+async fn a_word_in_more_articles_than_are_ranked_finds_the_newest_and_says_so(backend: Backend) {
+    let app = site(backend, Options::default()).await;
+    let (editor, _) = app
+        .user_with_token("Eda Editor", "eda@example.org", Role::Editor)
+        .await;
+    let write = async |title: String, at: &str| {
+        articles::create(
+            &app.app,
+            &Actor::System,
+            &ArticleForm {
+                title,
+                body_markdown: "Residents of Camp Ashraf were moved.".into(),
+                status: "published".into(),
+                published_at: Some(at.to_owned()),
+                author_email: Some(editor.email.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    };
+    // Written first, so outside the thousand written last, though its title would rank it
+    // first.
+    write("Ashraf in 2001".into(), "2001-06-01T12:00:00Z").await;
+    for n in 0..SEARCH_RANKED {
+        write(format!("Report {n}"), "2009-07-31T12:00:00Z").await;
+    }
+    write("Ashraf today".into(), "2009-08-01T12:00:00Z").await;
+
+    let found = api_search(&app, &[("q", "ashraf"), ("per_page", "100")]).await;
+    assert_eq!(found["total"], json!(SEARCH_RANKED));
+    assert_eq!(found["total_capped"], json!(true));
+    assert_eq!(found["items"][0]["title"], "Ashraf today");
+    let last_page = SEARCH_RANKED / 100;
+    let last = api_search(
+        &app,
+        &[
+            ("q", "ashraf"),
+            ("per_page", "100"),
+            ("page", &last_page.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(last["items"].as_array().unwrap().len(), 100);
+    assert_eq!(last["next_page"], Value::Null);
+    let titles_seen: Vec<&str> = last["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap())
+        .collect();
+    assert!(!titles_seen.contains(&"Ashraf in 2001"), "{titles_seen:?}");
+    let (_, html) = page(&app, &[("q", "ashraf")]).await;
+    let text = visible_text(&html);
+    assert!(
+        text.contains(&format!(
+            "More than {SEARCH_RANKED} articles match “ashraf”"
+        )),
+        "{text}"
+    );
+
+    // Narrowed, the older one is found, and counted exactly.
+    let narrowed = api_search(&app, &[("q", "ashraf"), ("to", "2005-01-01")]).await;
+    assert_eq!(narrowed["total"], json!(1));
+    assert_eq!(narrowed["total_capped"], json!(false));
+    assert_eq!(narrowed["items"][0]["title"], "Ashraf in 2001");
+    let (_, html) = page(&app, &[("q", "ashraf"), ("to", "2005-01-01")]).await;
+    assert!(visible_text(&html).contains("1 article matches “ashraf”."));
+}
+
 async fn hostile_queries_find_nothing_and_never_fail(backend: Backend) {
     let app = site(backend, Options::default()).await;
     let token = app.editor_token().await;
@@ -500,7 +595,17 @@ async fn the_index_follows_every_change(backend: Backend) {
         )
         .await;
     let path = format!("/api/v1/articles/{}", a["id"]);
-    assert_eq!(titles(&app, "zeppelin").await, ["Zeppelin sighted"]);
+    assert_eq!(titles_on_both(&app, "zeppelin").await, ["Zeppelin sighted"]);
+    // The page is kept: what follows checks that every change drops it.
+    let cached = |q: &str| {
+        let url = app.url(&with_query("/search", &[("q", q)]));
+        let client = app.client.clone();
+        async move {
+            let r = client.get(url).send().await.unwrap();
+            r.headers()["x-cache"].to_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(cached("zeppelin").await, "hit");
 
     // An edit: the old words are gone, the new ones found.
     let (s, _) = app
@@ -511,10 +616,10 @@ async fn the_index_follows_every_change(backend: Backend) {
         )
         .await;
     assert_eq!(s, 200);
-    assert!(titles(&app, "zeppelin").await.is_empty());
-    assert!(titles(&app, "harbour").await.is_empty());
+    assert!(titles_on_both(&app, "zeppelin").await.is_empty());
+    assert!(titles_on_both(&app, "harbour").await.is_empty());
     assert_eq!(
-        titles(&app, "dirigible lighthouse").await,
+        titles_on_both(&app, "dirigible lighthouse").await,
         ["Dirigible sighted"]
     );
 
@@ -523,15 +628,18 @@ async fn the_index_follows_every_change(backend: Backend) {
         .patch_json("/api/v1/me", &token, &json!({"name": "Rita Correspondent"}))
         .await;
     assert_eq!(s, 200);
-    assert!(titles(&app, "reporter").await.is_empty());
-    assert_eq!(titles(&app, "correspondent").await, ["Dirigible sighted"]);
+    assert!(titles_on_both(&app, "reporter").await.is_empty());
+    assert_eq!(
+        titles_on_both(&app, "correspondent").await,
+        ["Dirigible sighted"]
+    );
 
     // Unpublished: gone, even for staff, since search is what readers may read.
     let (s, _) = app
         .patch_json(&path, &token, &json!({"status": "draft"}))
         .await;
     assert_eq!(s, 200);
-    assert!(titles(&app, "dirigible").await.is_empty());
+    assert!(titles_on_both(&app, "dirigible").await.is_empty());
     let (_, staff) = api_search_status(&app, &[("q", "dirigible")], Some(&token)).await;
     assert_eq!(staff["items"], json!([]));
 
@@ -545,9 +653,12 @@ async fn the_index_follows_every_change(backend: Backend) {
         )
         .await;
     assert_eq!(s, 200, "{e}");
-    assert!(titles(&app, "dirigible").await.is_empty());
+    assert!(titles_on_both(&app, "dirigible").await.is_empty());
     clock.set(tomorrow + SignedDuration::from_secs(60));
-    assert_eq!(titles(&app, "dirigible").await, ["Dirigible sighted"]);
+    assert_eq!(
+        titles_on_both(&app, "dirigible").await,
+        ["Dirigible sighted"]
+    );
 
     // Moved to the trash: gone; restored: back.
     let r = app
@@ -558,12 +669,15 @@ async fn the_index_follows_every_change(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 204);
-    assert!(titles(&app, "dirigible").await.is_empty());
+    assert!(titles_on_both(&app, "dirigible").await.is_empty());
     let (s, _) = app
         .post_json(&format!("{path}/restore"), Some(&token), &json!({}))
         .await;
     assert_eq!(s, 200);
-    assert_eq!(titles(&app, "dirigible").await, ["Dirigible sighted"]);
+    assert_eq!(
+        titles_on_both(&app, "dirigible").await,
+        ["Dirigible sighted"]
+    );
 
     // A draft is never found, though it is indexed.
     let (s, _) = app
@@ -574,7 +688,7 @@ async fn the_index_follows_every_change(backend: Backend) {
         )
         .await;
     assert_eq!(s, 201);
-    assert!(titles(&app, "quokka").await.is_empty());
+    assert!(titles_on_both(&app, "quokka").await.is_empty());
 }
 
 async fn excerpts_mark_the_matches_and_escape_everything_else(backend: Backend) {
@@ -719,16 +833,32 @@ async fn articles_older_than_search_are_indexed_at_start_up(backend: Backend) {
         .unwrap();
     assert_eq!(r.status().as_u16(), 204);
     assert_eq!(titles(&app, "ashraf").await, ["Camp Ashraf"]);
-    // As a site upgraded from before search: articles without documents.
+    // As a site upgraded from before search: articles without documents, and no record that
+    // every article has one.
     let mut conn = sqlx::AnyConnection::connect(&app.test_db.url)
         .await
         .unwrap();
+    let marked = "SELECT COUNT(*) FROM settings WHERE key = 'search_indexed'";
+    let n: i64 = sqlx::query_scalar(marked)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
     conn.execute("DELETE FROM search_documents").await.unwrap();
-    conn.close().await.unwrap();
+    conn.execute("DELETE FROM settings WHERE key = 'search_indexed'")
+        .await
+        .unwrap();
     assert!(titles(&app, "ashraf").await.is_empty());
     app.stop_server().await;
     app.start_again().await;
     assert_eq!(titles(&app, "ashraf").await, ["Camp Ashraf"]);
+    // Recorded again, so that the next start does not test every article once more.
+    let n: i64 = sqlx::query_scalar(marked)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    conn.close().await.unwrap();
     // A trashed article got its document too, for when it comes back.
     let (s, _) = app
         .post_json(
