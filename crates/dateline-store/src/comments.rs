@@ -779,13 +779,7 @@ impl WriteTx {
             crate::Backend::Sqlite => {
                 let mut q =
                     Sql::new("SELECT key, tokens, updated_at FROM rate_buckets WHERE key IN (");
-                for (i, k) in sorted.iter().enumerate() {
-                    if i > 0 {
-                        q.push(", ");
-                    }
-                    q.bind((*k).clone());
-                }
-                q.push(")");
+                q.bind_list(sorted.iter().map(|k| (*k).clone())).push(")");
                 q
             }
             crate::Backend::Postgres => {
@@ -856,14 +850,10 @@ impl WriteTx {
         }
         if self.backend() == crate::Backend::Postgres && !untouched.is_empty() {
             let mut q = Sql::new("DELETE FROM rate_buckets WHERE updated_at = ");
-            q.bind(NEW_BUCKET).push(" AND key IN (");
-            for (i, k) in untouched.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(k.clone());
-            }
-            q.push(")");
+            q.bind(NEW_BUCKET)
+                .push(" AND key IN (")
+                .bind_list(untouched.iter().cloned())
+                .push(")");
             q.query()?
                 .execute(&mut *self.conn())
                 .await

@@ -138,6 +138,21 @@ impl Db {
             .is_ok())
     }
 
+    /// Refreshes the planner's statistics after a bulk load. On PostgreSQL, `ANALYZE`, which
+    /// autovacuum runs in its own time (or never, where it is off): until then the planner
+    /// guesses sizes, and walked every article for a search of a site just made (50 ms at
+    /// 10,000 articles against 5). SQLite plans without statistics, as every site's does:
+    /// nothing to do.
+    pub async fn analyze(&self) -> Result<(), Error> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("ANALYZE")
+                .execute(&self.pool)
+                .await
+                .map_err(db_error)?;
+        }
+        Ok(())
+    }
+
     /// Answers whether the database responds to a trivial query.
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()

@@ -49,16 +49,28 @@ impl Sql {
         self
     }
 
-    /// Appends `v1, v2, …` as placeholders, for an `IN (…)` list.
+    /// Appends `v1, v2, …` as placeholders, for an `IN (…)` list. The list is padded to a power
+    /// of two by repeating its last value (which an `IN` list ignores), so that a statement
+    /// has a few texts whatever the list's length: sqlx prepares and caches a statement per
+    /// text and connection, and a batch of any size from 1 to 64 would otherwise miss.
     pub(crate) fn bind_list<T>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self
     where
-        T: for<'q> Encode<'q, Any> + Type<Any>,
+        T: for<'q> Encode<'q, Any> + Type<Any> + Clone,
     {
-        for (i, v) in values.into_iter().enumerate() {
-            if i > 0 {
+        let mut n = 0;
+        let mut last = None;
+        for v in values {
+            if n > 0 {
                 self.push(", ");
             }
+            last = Some(v.clone());
             self.bind(v);
+            n += 1;
+        }
+        if let Some(last) = last {
+            for _ in n..padded_len(n) {
+                self.push(", ").bind(last.clone());
+            }
         }
         self
     }
@@ -83,5 +95,32 @@ impl Sql {
     {
         let (text, args) = self.into_parts()?;
         Ok(sqlx::query_scalar_with(text, args))
+    }
+}
+
+/// How long [`Sql::bind_list`] makes a list of `n`: the next power of two up to 64 (a comment
+/// batch's most), `n` itself beyond, where lists are rare and the padding would only cost.
+fn padded_len(n: usize) -> usize {
+    if n <= 64 { n.next_power_of_two() } else { n }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_are_padded_to_a_few_lengths_with_their_last_value() {
+        let lengths: Vec<usize> = [0, 1, 2, 3, 5, 33, 64, 65, 100]
+            .into_iter()
+            .map(padded_len)
+            .collect();
+        assert_eq!(lengths, [1, 1, 2, 4, 8, 64, 64, 65, 100]);
+        let mut q = Sql::new("SELECT 1 WHERE x IN (");
+        q.bind_list([7_i64, 8, 9]).push(")");
+        assert_eq!(q.text, "SELECT 1 WHERE x IN ($1, $2, $3, $4)");
+        assert_eq!(q.args.len(), 4);
+        let mut empty = Sql::new("");
+        empty.bind_list(Vec::<i64>::new());
+        assert_eq!(empty.text, "");
     }
 }

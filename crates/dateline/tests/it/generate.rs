@@ -3,6 +3,8 @@
 
 use dateline_app::generate::{Made, Spec, generate};
 
+use sqlx::Connection;
+
 use crate::support::{Backend, TestApp};
 
 both_backends!(a_seed_makes_a_whole_site);
@@ -38,6 +40,21 @@ async fn a_seed_makes_a_whole_site(backend: Backend) {
     let (s, page) = app.get_text(&app.path_of(newest)).await;
     assert_eq!(s, 200);
     assert!(page.contains("Page 1 of 4"), "400 threads on four pages");
+    // Planned with what it holds: on PostgreSQL the statistics of a table made at once.
+    if matches!(backend, Backend::Postgres) {
+        let mut conn = sqlx::AnyConnection::connect(&app.test_db.url)
+            .await
+            .unwrap();
+        let analyzed: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL \
+             AND relname IN ('articles', 'search_documents', 'comments')",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(analyzed, 3);
+        conn.close().await.unwrap();
+    }
     // Found by search, like any article.
     let (_, found) = app.get_json("/api/v1/search?q=officials", None).await;
     assert!(found["total"].as_i64().unwrap() > 0);
