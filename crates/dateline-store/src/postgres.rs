@@ -70,6 +70,11 @@ pub(crate) fn migrator() -> Migrator {
             "search scope",
             include_str!("../migrations/postgres/0011_search_scope.sql"),
         ),
+        migration(
+            12,
+            "source indexes",
+            include_str!("../migrations/postgres/0012_source_indexes.sql"),
+        ),
     ])
 }
 

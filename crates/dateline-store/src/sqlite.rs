@@ -157,5 +157,10 @@ fn migrator() -> Migrator {
             "search scope",
             include_str!("../migrations/sqlite/0011_search_scope.sql"),
         ),
+        migration(
+            12,
+            "source indexes",
+            include_str!("../migrations/sqlite/0012_source_indexes.sql"),
+        ),
     ])
 }

@@ -319,7 +319,12 @@ async fn page(
     let tz = settings.tz();
     let now = state.now();
     let article_id = article.id;
-    let mut approved = state.db().approved_comments(article.id).await?;
+    // Neither read needs the other: on two connections at once, a page rendered after a change
+    // waits for the longer of them instead of both.
+    let (mut approved, related) = tokio::try_join!(
+        state.db().approved_comments(article.id),
+        state.db().related_articles(article.id, now, RELATED),
+    )?;
     // The page reads the same until the first of its comments' ages changes.
     let mut until = approved
         .iter()
@@ -388,10 +393,6 @@ async fn page(
     if values.form_token.is_empty() || token_expired {
         values.form_token = comments::form_token(state.app(), article.id);
     }
-    let related = state
-        .db()
-        .related_articles(article.id, now, RELATED)
-        .await?;
     let mut shows = vec![
         Shows::Article(article_id),
         Shows::Comments(article_id),
