@@ -40,19 +40,7 @@ async fn migrations_are_idempotent(backend: Backend) {
 async fn the_log_is_append_only(backend: Backend) {
     let test_db = TestDb::new(backend).await;
     let db = test_db.connect().await;
-    let mut tx = db.begin_write().await.unwrap();
-    tx.record(
-        &NewEvent::new(
-            EventKind::SettingChanged,
-            Actor::System.reference(),
-            None,
-            serde_json::json!({"key": "title"}),
-        ),
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    record_a_change(&db).await;
     let mut conn = sqlx::AnyConnection::connect(&test_db.url).await.unwrap();
     for sql in ["UPDATE events SET kind = 'x'", "DELETE FROM events"] {
         let e = conn.execute(sql).await.unwrap_err().to_string();
@@ -695,6 +683,25 @@ async fn store_story(backend: Backend) {
     db.close().await;
 }
 
+/// Commits one event (a setting changed) through `db`; its id.
+async fn record_a_change(db: &dateline_store::Db) -> i64 {
+    let mut tx = db.begin_write().await.unwrap();
+    let id = tx
+        .record(
+            &NewEvent::new(
+                EventKind::SettingChanged,
+                Actor::System.reference(),
+                None,
+                serde_json::json!({"key": "title"}),
+            ),
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
 /// On PostgreSQL, a process learns of other processes' commits through `LISTEN`. When that
 /// connection is lost (a restarted server, a proxy cutting idle connections), the listener
 /// connects again, tells its consumers to look at the log for what they missed (id 0), and
@@ -720,23 +727,7 @@ async fn a_lost_listen_connection_comes_back_and_says_so() {
         0,
         "a first connection says: read the log"
     );
-    let commit = async || {
-        let mut tx = other_process.begin_write().await.unwrap();
-        let id = tx
-            .record(
-                &NewEvent::new(
-                    EventKind::SettingChanged,
-                    Actor::System.reference(),
-                    None,
-                    serde_json::json!({"key": "title"}),
-                ),
-                Timestamp::now(),
-            )
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        id
-    };
+    let commit = async || record_a_change(&other_process).await;
     let first = commit().await;
     assert_eq!(next(&mut wake).await, first);
 
