@@ -1,7 +1,7 @@
 //! The long probes of `scripts/attack`, run on demand (`--ignored`), not in CI: every XSS
-//! payload of `tests/fixtures/xss/` in every text field a reader sees, each page loaded in
-//! Chromium, looking for a dialog opened, a script or event handler that came from the payload,
-//! or a policy violation the browser reported (an injection the CSP stopped).
+//! payload of `tests/fixtures/xss/` in every text field a reader sees and as a search, each
+//! page loaded in Chromium, looking for a dialog opened, a script or event handler that came
+//! from the payload, or a policy violation the browser reported (an injection the CSP stopped).
 //!
 //! `DATELINE_ATTACK_SAMPLE=N` tries every Nth payload (default: all 6,613), starting from the
 //! `DATELINE_ATTACK_OFFSET`th (default 0);
@@ -101,6 +101,10 @@ async fn xss_payloads_in_every_field_never_run_in_a_browser() {
         if let Some(topic) = a["topics"][0]["slug"].as_str() {
             pages.push(format!("/topics/{topic}/"));
         }
+        // The payload as a search: shown back in the form and the summary, and its article
+        // found, its title and excerpt marked.
+        let search = reqwest::Url::parse_with_params(&app.url("/search"), &[("q", p)]).unwrap();
+        pages.push(format!("/search?{}", search.query().unwrap_or_default()));
     }
     pages.push("/".into());
     pages.dedup();
