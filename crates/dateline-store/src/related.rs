@@ -14,7 +14,9 @@ use crate::{
 
 impl Db {
     /// Up to `limit` articles readers may see that share a topic or a cited piece (the same
-    /// address, or the same headline from the same outlet) with article `id`, newest first.
+    /// address, or the same headline from the same outlet) with article `id`, newest first, as
+    /// a teaser shows them: without their sources, topics and corrections (left empty), which
+    /// would be three more round trips for a page rendered after every change to its article.
     pub async fn related_articles(
         &self,
         id: i64,
@@ -54,7 +56,11 @@ impl Db {
         q.push(" WHERE a.id IN (")
             .bind_list(ids.iter().copied())
             .push(")");
-        let mut articles = self.articles_of(q).await?;
+        let rows = q.query()?.fetch_all(&self.pool).await.map_err(db_error)?;
+        let mut articles = rows
+            .iter()
+            .map(|r| article_from_row(r).map(|(a, _)| a))
+            .collect::<Result<Vec<_>, _>>()?;
         articles.sort_by_key(|a| ids.iter().position(|i| *i == a.id));
         Ok(articles)
     }
