@@ -47,7 +47,8 @@ pub struct SearchHit {
 pub struct SearchResults {
     /// The articles found on this page, best first.
     pub hits: Vec<SearchHit>,
-    /// How many articles were found, up to [`SEARCH_RANKED`](dateline_store::SEARCH_RANKED); only those can be paged to.
+    /// How many articles were found, up to
+    /// [`SEARCH_RANKED`](dateline_store::SEARCH_RANKED); only those can be paged to.
     pub total: i64,
     /// Whether more were found than `total` counts.
     pub more: bool,

@@ -161,6 +161,13 @@ pub(crate) const ARTICLE_COLUMNS: usize = AFTER_MEDIA + 11;
 /// Where the columns after the lead image's begin.
 const AFTER_MEDIA: usize = 13 + MEDIA_COLUMN_COUNT;
 
+/// The articles of rows read with [`SELECT_ARTICLE`], without their details.
+pub(crate) fn articles_from_rows(rows: &[AnyRow]) -> Result<Vec<Article>, Error> {
+    rows.iter()
+        .map(|r| article_from_row(r).map(|(a, _)| a))
+        .collect()
+}
+
 pub(crate) fn article_from_row(row: &AnyRow) -> Result<(Article, bool), Error> {
     let status: String = row.try_get(6).map_err(db_error)?;
     let lead_image = match media_from_row(row, 13)? {
@@ -694,10 +701,7 @@ impl Db {
         .push(" OFFSET ")
         .bind(offset);
         let rows = q.query()?.fetch_all(&mut *conn).await.map_err(db_error)?;
-        let mut articles = rows
-            .iter()
-            .map(|r| article_from_row(r).map(|(a, _)| a))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut articles = articles_from_rows(&rows)?;
         load_details(&mut conn, &mut articles).await?;
         Ok((articles, total))
     }

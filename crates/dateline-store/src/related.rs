@@ -7,7 +7,7 @@ use sqlx::Row;
 
 use crate::{
     Db,
-    articles::{SELECT_ARTICLE, article_from_row, load_details, push_visible},
+    articles::{SELECT_ARTICLE, articles_from_rows, load_details, push_visible},
     db_error,
     sql::Sql,
 };
@@ -57,10 +57,7 @@ impl Db {
             .bind_list(ids.iter().copied())
             .push(")");
         let rows = q.query()?.fetch_all(&self.pool).await.map_err(db_error)?;
-        let mut articles = rows
-            .iter()
-            .map(|r| article_from_row(r).map(|(a, _)| a))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut articles = articles_from_rows(&rows)?;
         articles.sort_by_key(|a| ids.iter().position(|i| *i == a.id));
         Ok(articles)
     }
@@ -134,10 +131,7 @@ impl Db {
     async fn articles_of(&self, q: Sql) -> Result<Vec<Article>, Error> {
         let mut conn = self.pool.acquire().await.map_err(db_error)?;
         let rows = q.query()?.fetch_all(&mut *conn).await.map_err(db_error)?;
-        let mut articles = rows
-            .iter()
-            .map(|r| article_from_row(r).map(|(a, _)| a))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut articles = articles_from_rows(&rows)?;
         load_details(&mut conn, &mut articles).await?;
         Ok(articles)
     }

@@ -18,7 +18,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::{
     ArticleFilter, Backend, Db, WriteTx,
-    articles::{SELECT_ARTICLE, article_from_row, article_where, load_details, push_filter},
+    articles::{SELECT_ARTICLE, article_where, articles_from_rows, load_details, push_filter},
     db_error, postgres,
     sql::Sql,
     sqlite,
@@ -137,13 +137,8 @@ impl Db {
         // more; the engines walk their index in article order and stop there, instead of
         // scoring every match. Then `w` ranked (the extra, oldest one left out): those whose
         // title holds the whole query first, then by relevance, then newest.
-        let mut q =
-            Sql::new("WITH w AS MATERIALIZED (SELECT a.id AS id, a.published_at AS published_at, ");
-        match self.backend {
-            Backend::Sqlite => sqlite::push_search_window(&mut q, query),
-            Backend::Postgres => postgres::push_search_window(&mut q, query),
-        }
-        push_filter(&mut q, filter);
+        let mut q = Sql::new("WITH w AS MATERIALIZED (");
+        self.push_matches(&mut q, filter, query);
         q.push(match self.backend {
             Backend::Sqlite => sqlite::SEARCH_NEWEST_FIRST,
             Backend::Postgres => postgres::SEARCH_NEWEST_FIRST,
@@ -192,10 +187,7 @@ impl Db {
             .bind_list(ids.iter().copied())
             .push(")");
         let rows = q.query()?.fetch_all(&mut *conn).await.map_err(db_error)?;
-        let mut articles = rows
-            .iter()
-            .map(|r| article_from_row(r).map(|(a, _)| a))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut articles = articles_from_rows(&rows)?;
         load_details(&mut conn, &mut articles).await?;
         conn.commit().await.map_err(db_error)?;
         // Back into the order of the ranking.
@@ -206,9 +198,18 @@ impl Db {
             more,
         })
     }
-}
 
-impl Db {
+    /// `SELECT` of the articles in `filter`'s scope that match `query`, with their `id`,
+    /// `published_at` and the engine's columns (`score`, and on PostgreSQL `in_title`).
+    fn push_matches(&self, q: &mut Sql, filter: &ArticleFilter, query: &SearchQuery) {
+        q.push("SELECT a.id AS id, a.published_at AS published_at, ");
+        match self.backend {
+            Backend::Sqlite => sqlite::push_search_window(q, query),
+            Backend::Postgres => postgres::push_search_window(q, query),
+        }
+        push_filter(q, filter);
+    }
+
     /// How many articles in `filter`'s scope match `query`, up to one more than are ranked.
     async fn count_matches(
         &self,
@@ -216,12 +217,8 @@ impl Db {
         filter: &ArticleFilter,
         query: &SearchQuery,
     ) -> Result<i64, Error> {
-        let mut q = Sql::new("SELECT COUNT(*) FROM (SELECT a.id, a.published_at, ");
-        match self.backend {
-            Backend::Sqlite => sqlite::push_search_window(&mut q, query),
-            Backend::Postgres => postgres::push_search_window(&mut q, query),
-        }
-        push_filter(&mut q, filter);
+        let mut q = Sql::new("SELECT COUNT(*) FROM (");
+        self.push_matches(&mut q, filter, query);
         q.push(" LIMIT ").bind(SEARCH_RANKED as i64 + 1).push(") m");
         q.query_scalar()?
             .fetch_one(&mut *conn)

@@ -43,8 +43,6 @@ struct SearchPage {
     total: i64,
     /// Whether more matched than `total` counts (only the newest are ranked).
     more: bool,
-    /// `total` as written in a sentence (1,000).
-    total_text: String,
     results: Vec<ResultView>,
     /// The topics a reader may narrow to.
     topics: Vec<Topic>,
@@ -91,19 +89,6 @@ fn shown(text: &str) -> String {
         .filter(|c| !c.is_control())
         .take(MAX_QUERY_CHARS)
         .collect()
-}
-
-/// `n` with its thousands set apart, as in "1,000 articles".
-fn grouped(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    if n < 0 { format!("-{out}") } else { out }
 }
 
 /// The address of page `page` of this search.
@@ -190,7 +175,6 @@ pub async fn show(
             .any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty())),
         total: found.total,
         more: found.more,
-        total_text: grouped(found.total),
         results: found
             .hits
             .into_iter()
@@ -219,23 +203,4 @@ pub async fn show(
     // Kept while no article readers can see changes (a 422 is never kept): a story in the news
     // brings many readers to the same search at once.
     Ok(super::cache::kept((status, html), vec![Shows::Searches]))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::grouped;
-
-    #[test]
-    fn totals_are_written_with_their_thousands_apart() {
-        for (n, text) in [
-            (0, "0"),
-            (7, "7"),
-            (999, "999"),
-            (1000, "1,000"),
-            (12345, "12,345"),
-            (1_234_567, "1,234,567"),
-        ] {
-            assert_eq!(grouped(n), text);
-        }
-    }
 }
