@@ -639,18 +639,19 @@ impl Db {
             .filter(|a| a.is_visible_at(now)))
     }
 
-    /// An article by slug as a reader may see it at `now`.
+    /// An article by slug as a reader may see it at `now`, without its sources, topics and
+    /// corrections (left empty): a page that shows them reads them with
+    /// [`Db::load_details`] alongside its other reads, instead of after this one.
     pub async fn article_for_reader(
         &self,
         slug: &str,
         now: Timestamp,
     ) -> Result<ArticleLookup, Error> {
-        let mut conn = self.pool.acquire().await.map_err(db_error)?;
         let mut q = Sql::new(&SELECT_ARTICLE);
         q.push(" WHERE a.slug = ").bind(slug.to_owned());
         let Some(row) = q
             .query()?
-            .fetch_optional(&mut *conn)
+            .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?
         else {
@@ -664,11 +665,13 @@ impl Db {
         if deleted || !article.is_visible_at(now) {
             return Ok(ArticleLookup::Missing);
         }
-        let mut articles = vec![article];
-        load_details(&mut conn, &mut articles).await?;
-        Ok(articles.pop().map_or(ArticleLookup::Missing, |a| {
-            ArticleLookup::Found(Box::new(a))
-        }))
+        Ok(ArticleLookup::Found(Box::new(article)))
+    }
+
+    /// Reads the sources, topics and corrections of `articles`, replacing what they held.
+    pub async fn load_details(&self, articles: &mut [Article]) -> Result<(), Error> {
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        load_details(&mut conn, articles).await
     }
 
     /// One page of articles, newest first, with the total count for pagination. Lists carry
@@ -825,7 +828,10 @@ pub(crate) async fn article_where(
     Ok(articles.pop())
 }
 
-/// Fills in sources and topics of `articles` with two queries in all.
+/// Fills in the sources, topics and corrections of `articles` (replacing what they held) with
+/// one statement: each is a round trip, and a page rendered after a change waits for them.
+/// Each row is one detail, named by its first column (`s`ource, `t`opic, `c`orrection), in the
+/// columns its kind uses; the rest are NULL.
 pub(crate) async fn load_details(
     conn: &mut AnyConnection,
     articles: &mut [Article],
@@ -833,64 +839,58 @@ pub(crate) async fn load_details(
     if articles.is_empty() {
         return Ok(());
     }
-    let mut q = Sql::new(
-        "SELECT article_id, title, author, outlet, url, published_on FROM article_sources WHERE article_id IN (",
-    );
-    push_ids(&mut q, articles);
-    q.push(") ORDER BY article_id, position");
-    for r in q.query()?.fetch_all(&mut *conn).await.map_err(db_error)? {
-        let article_id: i64 = r.try_get(0).map_err(db_error)?;
-        let source = Source {
-            title: r.try_get(1).map_err(db_error)?,
-            author: r.try_get(2).map_err(db_error)?,
-            outlet: r.try_get(3).map_err(db_error)?,
-            url: r.try_get(4).map_err(db_error)?,
-            published_at: r.try_get(5).map_err(db_error)?,
-        };
-        if let Some(a) = articles.iter_mut().find(|a| a.id == article_id) {
-            a.sources.push(source);
-        }
+    for a in articles.iter_mut() {
+        a.sources.clear();
+        a.topics.clear();
+        a.corrections.clear();
     }
+    let ids: Vec<i64> = articles.iter().map(|a| a.id).collect();
     let mut q = Sql::new(
-        "SELECT at.article_id, t.name, t.slug FROM article_topics at JOIN topics t ON t.id = at.topic_id \
+        "SELECT 's', article_id, position, title, author, outlet, url, published_on, \
+         CAST(NULL AS BIGINT), CAST(NULL AS BIGINT) FROM article_sources WHERE article_id IN (",
+    );
+    q.bind_list(ids.iter().copied()).push(
+        ") UNION ALL SELECT 't', at.article_id, at.position, t.name, t.slug, NULL, NULL, NULL, \
+         NULL, NULL FROM article_topics at JOIN topics t ON t.id = at.topic_id \
          WHERE at.article_id IN (",
     );
-    push_ids(&mut q, articles);
-    q.push(") ORDER BY at.article_id, at.position");
-    for r in q.query()?.fetch_all(&mut *conn).await.map_err(db_error)? {
-        let article_id: i64 = r.try_get(0).map_err(db_error)?;
-        let topic = Topic {
-            name: r.try_get(1).map_err(db_error)?,
-            slug: r.try_get(2).map_err(db_error)?,
-        };
-        if let Some(a) = articles.iter_mut().find(|a| a.id == article_id) {
-            a.topics.push(topic);
-        }
-    }
-    let mut q = Sql::new(
-        "SELECT article_id, id, kind, body, created_at FROM article_corrections WHERE article_id IN (",
+    q.bind_list(ids.iter().copied()).push(
+        ") UNION ALL SELECT 'c', article_id, 0, kind, body, NULL, NULL, NULL, created_at, id \
+         FROM article_corrections WHERE article_id IN (",
     );
-    push_ids(&mut q, articles);
-    q.push(") ORDER BY article_id, created_at, id");
+    q.bind_list(ids.iter().copied())
+        .push(") ORDER BY 2, 1, 3, 9, 10");
     for r in q.query()?.fetch_all(&mut *conn).await.map_err(db_error)? {
-        let article_id: i64 = r.try_get(0).map_err(db_error)?;
-        let kind: String = r.try_get(2).map_err(db_error)?;
-        let correction = Correction {
-            id: r.try_get(1).map_err(db_error)?,
-            kind: CorrectionKind::parse("kind", &kind)
-                .map_err(|_| Error::Internal(format!("unknown correction kind {kind}")))?,
-            body: r.try_get(3).map_err(db_error)?,
-            created_at: from_micros(r.try_get(4).map_err(db_error)?),
+        let kind: String = r.try_get(0).map_err(db_error)?;
+        let article_id: i64 = r.try_get(1).map_err(db_error)?;
+        let Some(a) = articles.iter_mut().find(|a| a.id == article_id) else {
+            continue;
         };
-        if let Some(a) = articles.iter_mut().find(|a| a.id == article_id) {
-            a.corrections.push(correction);
+        match kind.as_str() {
+            "s" => a.sources.push(Source {
+                title: r.try_get(3).map_err(db_error)?,
+                author: r.try_get(4).map_err(db_error)?,
+                outlet: r.try_get(5).map_err(db_error)?,
+                url: r.try_get(6).map_err(db_error)?,
+                published_at: r.try_get(7).map_err(db_error)?,
+            }),
+            "t" => a.topics.push(Topic {
+                name: r.try_get(3).map_err(db_error)?,
+                slug: r.try_get(4).map_err(db_error)?,
+            }),
+            _ => {
+                let kind: String = r.try_get(3).map_err(db_error)?;
+                a.corrections.push(Correction {
+                    id: r.try_get(9).map_err(db_error)?,
+                    kind: CorrectionKind::parse("kind", &kind)
+                        .map_err(|_| Error::Internal(format!("unknown correction kind {kind}")))?,
+                    body: r.try_get(4).map_err(db_error)?,
+                    created_at: from_micros(r.try_get(8).map_err(db_error)?),
+                });
+            }
         }
     }
     Ok(())
-}
-
-fn push_ids(q: &mut Sql, articles: &[Article]) {
-    q.bind_list(articles.iter().map(|a| a.id));
 }
 
 pub(crate) fn push_filter(q: &mut Sql, f: &ArticleFilter) {

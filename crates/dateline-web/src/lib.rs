@@ -125,6 +125,13 @@ impl AppState {
         &self.inner.cache
     }
 
+    /// The site's settings, as the public pages show them ([`site::cache::PageCache::site_settings`]).
+    pub async fn site_settings(
+        &self,
+    ) -> Result<dateline_core::settings::SiteSettings, dateline_core::Error> {
+        self.inner.cache.site_settings(self).await
+    }
+
     /// The web settings.
     pub fn config(&self) -> &WebConfig {
         &self.inner.config

@@ -189,7 +189,7 @@ pub async fn home(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, SiteError> {
-    let settings = state.db().site_settings().await?;
+    let settings = state.site_settings().await?;
     let now = state.now();
     // The lead and the featured articles stand above the list, which holds the rest by date.
     let placed = |p| ArticleFilter::readers(now).with_prominence(p);
@@ -242,7 +242,7 @@ struct IndexPage {
 
 /// `GET /topics/`: every topic with something published in it.
 pub async fn topic_index(State(state): State<AppState>) -> Result<Response, SiteError> {
-    let settings = state.db().site_settings().await?;
+    let settings = state.site_settings().await?;
     let entries = state
         .db()
         .topic_index(state.now())
@@ -272,7 +272,7 @@ pub async fn topic_index(State(state): State<AppState>) -> Result<Response, Site
 
 /// `GET /sources/`: the outlets whose reporting the site's articles cite, with how often.
 pub async fn source_index(State(state): State<AppState>) -> Result<Response, SiteError> {
-    let settings = state.db().site_settings().await?;
+    let settings = state.site_settings().await?;
     let mut entries: Vec<IndexEntry> = Vec::new();
     for (name, count) in state.db().cited_outlets(state.now()).await? {
         let url = format!("/sources/{}/", outlet_slug(&name));
@@ -313,7 +313,7 @@ pub async fn source(
         .filter(|name| outlet_slug(name) == slug)
         .collect();
     let heading = names.first().cloned().ok_or(Error::NotFound)?;
-    let settings = state.db().site_settings().await?;
+    let settings = state.site_settings().await?;
     let spec = ListSpec {
         path: format!("/sources/{slug}/"),
         description: format!(
@@ -347,7 +347,7 @@ pub async fn topic(
         .ok_or(Error::NotFound)?;
     let topic = described.topic;
     let about = Some(described.description).filter(|d| !d.trim().is_empty());
-    let settings = state.db().site_settings().await?;
+    let settings = state.site_settings().await?;
     let spec = ListSpec {
         path: format!("/topics/{}/", topic.slug),
         heading: topic.name.clone(),
@@ -397,7 +397,7 @@ pub async fn author(
             &format!("{}, photographed", user.name),
         )
     });
-    let settings = state.db().site_settings().await?;
+    let settings = state.site_settings().await?;
     let spec = ListSpec {
         path: format!("/authors/{}/", user.slug),
         heading: user.name.clone(),
@@ -441,7 +441,7 @@ async fn archive(
     path: String,
     heading: String,
 ) -> Result<Response, SiteError> {
-    let settings = state.db().site_settings().await?;
+    let settings = state.site_settings().await?;
     let tz = settings.tz();
     let spec = ListSpec {
         path,

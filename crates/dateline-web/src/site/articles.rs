@@ -285,7 +285,7 @@ async fn find(
     state: &AppState,
     (year, month, day, slug): &(String, String, String, String),
 ) -> Result<Result<(Article, SiteSettings), Response>, SiteError> {
-    let settings = state.db().site_settings().await?;
+    let settings = state.site_settings().await?;
     let now = state.now();
     let article = match state.db().article_for_reader(slug, now).await? {
         ArticleLookup::Found(a) => *a,
@@ -307,9 +307,11 @@ async fn find(
     Ok(Ok((article, settings)))
 }
 
+/// The article page. `article` as [`dateline_store::Db::article_for_reader`] finds it: its
+/// sources, topics and corrections are read here, alongside the comments and related articles.
 async fn page(
     state: &AppState,
-    article: Article,
+    mut article: Article,
     settings: SiteSettings,
     mut values: CommentFields,
     error: Option<Error>,
@@ -319,11 +321,12 @@ async fn page(
     let tz = settings.tz();
     let now = state.now();
     let article_id = article.id;
-    // Neither read needs the other: on two connections at once, a page rendered after a change
-    // waits for the longer of them instead of both.
-    let (mut approved, related) = tokio::try_join!(
-        state.db().approved_comments(article.id),
-        state.db().related_articles(article.id, now, RELATED),
+    // No read needs another: on three connections at once, a page rendered after a change
+    // waits for the longest of them instead of all.
+    let ((), mut approved, related) = tokio::try_join!(
+        state.db().load_details(std::slice::from_mut(&mut article)),
+        state.db().approved_comments(article_id),
+        state.db().related_articles(article_id, now, RELATED),
     )?;
     // The page reads the same until the first of its comments' ages changes.
     let mut until = approved
@@ -578,7 +581,7 @@ async fn submit(
                 .visible_article_by_id(article_id, state.now())
                 .await?
                 .ok_or(Error::NotFound)?;
-            let settings = state.db().site_settings().await?;
+            let settings = state.site_settings().await?;
             let pending = pending_ids(state, headers);
             let asked = CommentsQuery::default();
             return page(state, article, settings, fields, Some(e), &pending, &asked).await;

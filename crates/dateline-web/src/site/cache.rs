@@ -31,7 +31,11 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use dateline_core::pages::{Shows, Stale, stale_after};
+use dateline_core::{
+    Error,
+    pages::{Shows, Stale, stale_after},
+    settings::SiteSettings,
+};
 use jiff::Timestamp;
 
 use crate::AppState;
@@ -84,6 +88,9 @@ struct Shared {
     flights: std::sync::Mutex<HashMap<String, tokio::sync::watch::Receiver<()>>>,
     /// Most bytes of pages kept; 0 keeps none.
     capacity: usize,
+    /// How many times every page was dropped: the site's settings read before a drop are not
+    /// kept after it.
+    clears: AtomicU64,
 }
 
 #[derive(Default)]
@@ -94,6 +101,9 @@ struct Entries {
     order: VecDeque<(u64, String)>,
     bytes: usize,
     stored: u64,
+    /// The site's settings, which every page shows: a change to them (or to the logo's
+    /// media) makes everything stale, and drops them with the pages.
+    settings: Option<Arc<SiteSettings>>,
 }
 
 struct Entry {
@@ -168,6 +178,7 @@ impl PageCache {
                 reading: tokio::sync::Mutex::new(()),
                 flights: std::sync::Mutex::default(),
                 capacity,
+                clears: AtomicU64::new(0),
             }),
         }
     }
@@ -234,6 +245,9 @@ impl PageCache {
                 }
             }
         }
+        // The moment the next scheduled article comes due is read again once it has passed, or
+        // when an event does not say when its article comes due; an event that does moves it
+        // earlier, without a read before the page rendered after it.
         let mut articles_moved = now >= shared.next_due.load(Ordering::SeqCst);
         loop {
             let position = shared.applied.load(Ordering::SeqCst);
@@ -253,8 +267,15 @@ impl PageCache {
             let mut everything = false;
             let mut base_url_moved = false;
             for e in &events {
-                articles_moved |=
-                    e.kind.subject_kind() == dateline_core::events::SubjectKind::Article;
+                if e.kind.subject_kind() == dateline_core::events::SubjectKind::Article {
+                    match comes_due(e, now) {
+                        Due::Never => {}
+                        Due::At(at) => {
+                            shared.next_due.fetch_min(at, Ordering::SeqCst);
+                        }
+                        Due::Unknown => articles_moved = true,
+                    }
+                }
                 base_url_moved |= e.kind == dateline_core::events::EventKind::SettingChanged
                     && e.payload["key"] == "base_url";
                 match stale_after(e) {
@@ -295,6 +316,27 @@ impl PageCache {
         shared.seen.store(announced, Ordering::SeqCst);
     }
 
+    /// The site's settings, read from the database once after each change to them: a page
+    /// rendered after a change (a comment approved, an article edited) would otherwise wait
+    /// for one more round trip before its own reads.
+    pub async fn site_settings(&self, state: &AppState) -> Result<SiteSettings, Error> {
+        self.read_log(state, false).await;
+        if let Ok(entries) = self.inner.entries.read()
+            && let Some(settings) = &entries.settings
+        {
+            return Ok(SiteSettings::clone(settings));
+        }
+        let clears = self.inner.clears.load(Ordering::SeqCst);
+        let settings = state.db().site_settings().await?;
+        if self.inner.capacity > 0
+            && let Ok(mut entries) = self.inner.entries.write()
+            && self.inner.clears.load(Ordering::SeqCst) == clears
+        {
+            entries.settings = Some(Arc::new(settings.clone()));
+        }
+        Ok(settings)
+    }
+
     /// Drops every page (and moves the position to `position`, when given), in one step.
     fn clear(&self, position: Option<i64>) {
         if let Ok(mut entries) = self.inner.entries.write() {
@@ -302,6 +344,7 @@ impl PageCache {
                 stored: entries.stored,
                 ..Entries::default()
             };
+            self.inner.clears.fetch_add(1, Ordering::SeqCst);
             if let Some(p) = position {
                 self.inner.applied.store(p, Ordering::SeqCst);
             }
@@ -439,6 +482,39 @@ impl Entries {
 }
 
 /// The reader's own held comments are on article pages they read with the pending cookie.
+/// When the article an event is about becomes visible by time alone, as the event says.
+enum Due {
+    /// Not by time: already visible, or not to be (a draft, deleted).
+    Never,
+    /// At this moment (microseconds), after now.
+    At(i64),
+    /// The event does not say.
+    Unknown,
+}
+
+/// What article event `event` says of when its article comes due, at `now` (microseconds).
+/// Unscheduling an article or moving it later is [`Due::Never`] or a later moment: the one kept
+/// then passes early, and is read again, which costs a read and shows nothing stale.
+fn comes_due(event: &dateline_core::events::Event, now: i64) -> Due {
+    let payload = &event.payload;
+    if event.kind == dateline_core::events::EventKind::ArticleDeleted {
+        return Due::Never;
+    }
+    match (payload["status"].as_str(), &payload["published_at"]) {
+        (Some("draft"), _) | (Some("published" | "scheduled"), serde_json::Value::Null) => {
+            Due::Never
+        }
+        (Some("published" | "scheduled"), serde_json::Value::String(at)) => {
+            match at.parse::<Timestamp>() {
+                Ok(at) if at.as_microsecond() > now => Due::At(at.as_microsecond()),
+                Ok(_) => Due::Never,
+                Err(_) => Due::Unknown,
+            }
+        }
+        _ => Due::Unknown,
+    }
+}
+
 fn personal(req: &Request) -> bool {
     let path = req.uri().path();
     let segments = path.trim_matches('/').split('/').count();

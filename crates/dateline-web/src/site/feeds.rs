@@ -110,7 +110,7 @@ async fn serve(
     subject: Subject,
     format: Format,
 ) -> Result<Response, SiteError> {
-    let settings = state.db().site_settings().await?;
+    let settings = state.site_settings().await?;
     let (feed, shows) = build(state, &settings, subject, format).await?;
     let content_type = format!("{}; charset=utf-8", format.media_type());
     Ok(super::cache::kept(

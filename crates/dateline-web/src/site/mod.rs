@@ -107,7 +107,7 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
         return response;
     };
-    let settings = state.db().site_settings().await.unwrap_or_default();
+    let settings = state.site_settings().await.unwrap_or_default();
     let heading = match page.status {
         StatusCode::NOT_FOUND => "Page not found",
         StatusCode::GONE => "This article has been removed",

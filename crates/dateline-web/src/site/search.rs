@@ -118,7 +118,7 @@ pub async fn show(
     RawQuery(query): RawQuery,
 ) -> Result<Response, SiteError> {
     let Params { request, page } = params(query.as_deref());
-    let settings = state.db().site_settings().await?;
+    let settings = state.site_settings().await?;
     let per_page = i64::from(settings.articles_per_page);
     // A query of white space or control characters alone is no query: the form alone.
     let searched = !shown(&request.q).trim().is_empty();

@@ -81,7 +81,7 @@ async fn sitemap(
     headers: HeaderMap,
 ) -> Result<Response, SiteError> {
     let now = state.now();
-    let settings = state.db().site_settings().await?;
+    let settings = state.site_settings().await?;
     let tz = settings.tz();
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let mut latest = Timestamp::UNIX_EPOCH;
