@@ -52,9 +52,31 @@ struct CommentView {
     replies: Vec<CommentView>,
 }
 
-impl CommentView {
+/// A comment in its place among the threads, before it is rendered: only the threads on the
+/// page shown are (a busy article's other pages would cost as much again, for nothing).
+struct Placed {
+    comment: Comment,
+    in_reply_to: Option<String>,
+    replies: Vec<Placed>,
+}
+
+impl Placed {
     fn holds(&self, id: i64) -> bool {
-        self.id == id || self.replies.iter().any(|r| r.holds(id))
+        self.comment.id == id || self.replies.iter().any(|r| r.holds(id))
+    }
+
+    /// Every comment of the thread, this one first.
+    fn comments(&self) -> Box<dyn Iterator<Item = &Comment> + '_> {
+        Box::new(
+            std::iter::once(&self.comment).chain(self.replies.iter().flat_map(Placed::comments)),
+        )
+    }
+
+    fn view(self, render: &impl Fn(&Comment) -> CommentView) -> CommentView {
+        let mut view = render(&self.comment);
+        view.in_reply_to = self.in_reply_to;
+        view.replies = self.replies.into_iter().map(|r| r.view(render)).collect();
+        view
     }
 }
 
@@ -94,33 +116,41 @@ fn pending_cookie(state: &AppState, headers: &HeaderMap, id: i64) -> header::Hea
 /// `depth` levels; a reply to a comment at the last level joins that level, after its parent,
 /// and names whom it answers. A reply whose parent is not shown (held, or removed) starts its
 /// own thread.
-fn threads(comments: Vec<(Comment, CommentView)>, depth: usize) -> Vec<CommentView> {
+fn threads(comments: Vec<Comment>, depth: usize) -> Vec<Placed> {
     use std::collections::HashMap;
     let shown: HashMap<i64, String> = comments
         .iter()
-        .map(|(c, _)| (c.id, c.author_name.clone()))
+        .map(|c| (c.id, c.author_name.clone()))
         .collect();
-    let mut children: HashMap<Option<i64>, Vec<(Comment, CommentView)>> = HashMap::new();
-    for (c, v) in comments {
+    let mut children: HashMap<Option<i64>, Vec<Comment>> = HashMap::new();
+    for c in comments {
         let parent = c.parent_id.filter(|p| shown.contains_key(p));
-        children.entry(parent).or_default().push((c, v));
+        children.entry(parent).or_default().push(c);
     }
     fn build(
         parent: Option<i64>,
         level: usize,
         depth: usize,
-        children: &mut HashMap<Option<i64>, Vec<(Comment, CommentView)>>,
+        children: &mut HashMap<Option<i64>, Vec<Comment>>,
         shown: &HashMap<i64, String>,
-    ) -> Vec<CommentView> {
+    ) -> Vec<Placed> {
         let mut out = Vec::new();
-        for (c, mut v) in children.remove(&parent).unwrap_or_default() {
+        for comment in children.remove(&parent).unwrap_or_default() {
+            let id = comment.id;
             if level + 1 < depth {
-                v.replies = build(Some(c.id), level + 1, depth, children, shown);
-                out.push(v);
+                let replies = build(Some(id), level + 1, depth, children, shown);
+                out.push(Placed {
+                    comment,
+                    in_reply_to: None,
+                    replies,
+                });
             } else {
                 // The last level: this comment, then every reply below it, flat and in order.
-                let id = c.id;
-                out.push(v);
+                out.push(Placed {
+                    comment,
+                    in_reply_to: None,
+                    replies: Vec::new(),
+                });
                 let mut flat = build(Some(id), level, depth, children, shown);
                 for r in &mut flat {
                     if r.in_reply_to.is_none() {
@@ -139,11 +169,11 @@ fn threads(comments: Vec<(Comment, CommentView)>, depth: usize) -> Vec<CommentVi
 /// page of them: the page asked for, else the one holding the comment the reader came to see
 /// or is answering, else the first.
 fn paginate(
-    mut threads: Vec<CommentView>,
+    mut threads: Vec<Placed>,
     settings: &SiteSettings,
     asked: &CommentsQuery,
     replying_to: &str,
-) -> (Vec<CommentView>, CommentPages) {
+) -> (Vec<Placed>, CommentPages) {
     let order = asked.order.unwrap_or(settings.comment_order);
     if order == CommentOrder::Newest {
         threads.reverse();
@@ -328,11 +358,6 @@ async fn page(
         state.db().approved_comments(article_id),
         state.db().related_articles(article_id, now, RELATED),
     )?;
-    // The page reads the same until the first of its comments' ages changes.
-    let mut until = approved
-        .iter()
-        .map(|c| dateline_core::age::next_change(now, c.created_at, &tz))
-        .min();
     // The reader's own comments awaiting moderation, shown to them alone.
     let mut own_pending = Vec::new();
     for c in state.db().comments_by_ids(pending).await? {
@@ -354,28 +379,27 @@ async fn page(
     if replying_to.is_none() {
         values.parent_id.clear();
     }
-    let comments = threads(
-        approved
-            .into_iter()
-            .map(|c: Comment| {
-                let view = CommentView {
-                    id: c.id,
-                    body_html: c.body_html(),
-                    age: age_in_words(now, c.created_at, &tz),
-                    date_iso: iso(c.created_at),
-                    exact: exact_time_in(c.created_at, &tz, settings.date_format),
-                    author_name: c.author_name.clone(),
-                    in_reply_to: None,
-                    pending: own_pending.contains(&c.id),
-                    by_staff: c.by_staff,
-                    replies: Vec::new(),
-                };
-                (c, view)
-            })
-            .collect(),
-        settings.comment_thread_depth as usize,
-    );
-    let (comments, comment_pages) = paginate(comments, &settings, asked, &values.parent_id);
+    let placed = threads(approved, settings.comment_thread_depth as usize);
+    let (shown, comment_pages) = paginate(placed, &settings, asked, &values.parent_id);
+    // The page reads the same until the first of its comments' ages changes.
+    let mut until = shown
+        .iter()
+        .flat_map(Placed::comments)
+        .map(|c| dateline_core::age::next_change(now, c.created_at, &tz))
+        .min();
+    let comment_view = |c: &Comment| CommentView {
+        id: c.id,
+        body_html: c.body_html(),
+        age: age_in_words(now, c.created_at, &tz),
+        date_iso: iso(c.created_at),
+        exact: exact_time_in(c.created_at, &tz, settings.date_format),
+        author_name: c.author_name.clone(),
+        in_reply_to: None,
+        pending: own_pending.contains(&c.id),
+        by_staff: c.by_staff,
+        replies: Vec::new(),
+    };
+    let comments: Vec<CommentView> = shown.into_iter().map(|p| p.view(&comment_view)).collect();
     let open = comments::open_for_comments(&article, &settings.comment_rules(), now);
     // ... or until the thread closes by age.
     let rules = settings.comment_rules();
