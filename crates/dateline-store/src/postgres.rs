@@ -151,6 +151,11 @@ pub(crate) async fn listen(url: Arc<str>, bus: crate::events::Wakeups) {
     }
 }
 
+/// [`crate::Db::approved_comments`]: an article's approved comments as one JSON array.
+pub(crate) const APPROVED_COMMENTS_JSON: &str = "SELECT COALESCE(json_agg(json_build_array(id, \
+     parent_id, author_name, body, created_at, author_user_id)), '[]')::text FROM comments \
+     WHERE article_id = $1 AND status = 'approved'";
+
 /// Claims the next due job: `$1` claim, `$2` lease end, `$3` now. `SKIP LOCKED` lets several
 /// processes claim different jobs at once instead of queueing on the same row.
 pub(crate) const CLAIM_JOB: &str = "UPDATE jobs SET status = 'running', attempts = attempts + 1, \

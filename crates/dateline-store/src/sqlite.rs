@@ -35,6 +35,11 @@ pub(crate) fn pool_options() -> AnyPoolOptions {
         })
 }
 
+/// [`crate::Db::approved_comments`]: an article's approved comments as one JSON array.
+pub(crate) const APPROVED_COMMENTS_JSON: &str = "SELECT json_group_array(json_array(id, \
+     parent_id, author_name, body, created_at, author_user_id)) FROM comments \
+     WHERE article_id = $1 AND status = 'approved'";
+
 /// A transaction that will write takes the write lock at its start, waiting (up to the busy
 /// timeout) for another writer to finish. A deferred transaction that read first could not
 /// upgrade while another wrote, and would fail at once with "database is locked".
