@@ -697,12 +697,11 @@ impl Db {
         // Readers see only articles with a time, so theirs is the plain order of the readers'
         // indexes (0010); a draft has no time, and staff see it by its last change.
         q.push(match filter.scope {
-            Scope::Readers(_) => " ORDER BY a.published_at DESC, a.id DESC LIMIT ",
-            _ => " ORDER BY COALESCE(a.published_at, a.updated_at) DESC, a.id DESC LIMIT ",
+            Scope::Readers(_) => " ORDER BY a.published_at DESC, a.id DESC",
+            _ => " ORDER BY COALESCE(a.published_at, a.updated_at) DESC, a.id DESC",
         })
-        .bind(limit)
-        .push(" OFFSET ")
-        .bind(offset);
+        .limit(limit)
+        .offset(offset);
         let rows = q.query()?.fetch_all(&mut *conn).await.map_err(db_error)?;
         let mut articles = articles_from_rows(&rows)?;
         load_details(&mut conn, &mut articles).await?;

@@ -87,8 +87,8 @@ impl WriteTx {
         let mut q = Sql::new(SELECT_EVENT);
         q.push(" WHERE id > ")
             .bind(after)
-            .push(" ORDER BY id LIMIT ")
-            .bind(limit);
+            .push(" ORDER BY id")
+            .limit(limit);
         let rows = q
             .query()?
             .fetch_all(&mut *self.conn())
@@ -213,7 +213,7 @@ impl Db {
         if let Some(before) = filter.before {
             q.push(" AND id < ").bind(before);
         }
-        q.push(" ORDER BY id DESC LIMIT ").bind(limit);
+        q.push(" ORDER BY id DESC").limit(limit);
         let rows = q.query()?.fetch_all(&self.pool).await.map_err(db_error)?;
         rows.iter().map(event_from_row).collect()
     }
@@ -223,8 +223,8 @@ impl Db {
         let mut q = Sql::new(SELECT_EVENT);
         q.push(" WHERE id > ")
             .bind(after)
-            .push(" ORDER BY id LIMIT ")
-            .bind(limit);
+            .push(" ORDER BY id")
+            .limit(limit);
         let rows = q.query()?.fetch_all(&self.pool).await.map_err(db_error)?;
         rows.iter().map(event_from_row).collect()
     }

@@ -233,7 +233,7 @@ impl Db {
             }
             q.bind(s.as_str().to_owned());
         }
-        q.push(") ORDER BY run_at, id LIMIT ").bind(limit);
+        q.push(") ORDER BY run_at, id").limit(limit);
         let rows = q.query()?.fetch_all(&self.pool).await.map_err(db_error)?;
         rows.iter().map(job_from_row).collect()
     }

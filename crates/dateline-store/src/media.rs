@@ -245,10 +245,9 @@ impl Db {
             .map_err(db_error)?;
         let mut q = Sql::new(&format!("SELECT {MEDIA_COLUMNS} FROM media m"));
         filter(&mut q);
-        q.push(" ORDER BY m.created_at DESC, m.id DESC LIMIT ")
-            .bind(limit)
-            .push(" OFFSET ")
-            .bind(offset);
+        q.push(" ORDER BY m.created_at DESC, m.id DESC")
+            .limit(limit)
+            .offset(offset);
         let rows = q.query()?.fetch_all(&self.pool).await.map_err(db_error)?;
         let items = rows
             .iter()

@@ -44,8 +44,8 @@ impl Db {
              AND COALESCE(t.outlet, '') = COALESCE(s.outlet, ''))) WHERE s.article_id = ",
         )
         .bind(id)
-        .push(" AND t.article_id = a.id)) ORDER BY a.published_at DESC, a.id DESC LIMIT ")
-        .bind(limit)
+        .push(" AND t.article_id = a.id)) ORDER BY a.published_at DESC, a.id DESC")
+        .limit(limit)
         .push(") ")
         .push(&SELECT_ARTICLE)
         .push(" WHERE a.id IN (SELECT id FROM kept) ORDER BY a.published_at DESC, a.id DESC");
@@ -112,10 +112,9 @@ impl Db {
         push_visible(&mut q, now);
         q.push(" AND");
         cites(&mut q);
-        q.push(" ORDER BY a.published_at DESC, a.id DESC LIMIT ")
-            .bind(limit)
-            .push(" OFFSET ")
-            .bind(offset);
+        q.push(" ORDER BY a.published_at DESC, a.id DESC")
+            .limit(limit)
+            .offset(offset);
         Ok((self.articles_of(q).await?, total))
     }
 

@@ -143,8 +143,7 @@ impl Db {
             Backend::Sqlite => sqlite::SEARCH_NEWEST_FIRST,
             Backend::Postgres => postgres::SEARCH_NEWEST_FIRST,
         })
-        .push(" LIMIT ")
-        .bind(SEARCH_RANKED as i64 + 1)
+        .limit(SEARCH_RANKED as i64 + 1)
         .push(
             "), counted AS (SELECT COUNT(*) AS n, MIN(id) AS oldest FROM w) \
              SELECT w.id, counted.n FROM w CROSS JOIN counted \
@@ -156,10 +155,9 @@ impl Db {
             Backend::Sqlite => sqlite::push_in_title(&mut q, query),
             Backend::Postgres => postgres::push_in_title(&mut q, query),
         }
-        q.push(" DESC, w.score DESC, w.published_at DESC, w.id DESC LIMIT ")
-            .bind(limit)
-            .push(" OFFSET ")
-            .bind(offset);
+        q.push(" DESC, w.score DESC, w.published_at DESC, w.id DESC")
+            .limit(limit)
+            .offset(offset);
         let rows = q.query()?.fetch_all(&mut *conn).await.map_err(db_error)?;
         let mut ids = Vec::with_capacity(rows.len());
         let mut matched = None;
@@ -219,7 +217,7 @@ impl Db {
     ) -> Result<i64, Error> {
         let mut q = Sql::new("SELECT COUNT(*) FROM (");
         self.push_matches(&mut q, filter, query);
-        q.push(" LIMIT ").bind(SEARCH_RANKED as i64 + 1).push(") m");
+        q.limit(SEARCH_RANKED as i64 + 1).push(") m");
         q.query_scalar()?
             .fetch_one(&mut *conn)
             .await

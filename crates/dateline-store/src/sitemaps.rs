@@ -49,10 +49,9 @@ impl Db {
         if let Some(since) = since {
             q.push(" AND a.published_at >= ").bind(to_micros(since));
         }
-        q.push(" ORDER BY a.published_at, a.id LIMIT ")
-            .bind(limit)
-            .push(" OFFSET ")
-            .bind(offset);
+        q.push(" ORDER BY a.published_at, a.id")
+            .limit(limit)
+            .offset(offset);
         let rows = q.query()?.fetch_all(&self.pool).await.map_err(db_error)?;
         rows.iter()
             .map(|r| {

@@ -933,6 +933,70 @@ mod tests {
     }
 
     #[test]
+    fn an_article_event_says_when_its_article_comes_due() {
+        use dateline_core::{
+            actor::Actor,
+            events::{Event, EventKind, Subject},
+        };
+        let now: Timestamp = "2026-03-02T12:00:00Z".parse().unwrap();
+        let due = |kind: EventKind, payload: serde_json::Value| {
+            let event = Event {
+                id: 1,
+                kind,
+                actor: Actor::System.reference(),
+                subject: Subject {
+                    kind: kind.subject_kind(),
+                    id: Some(7),
+                },
+                payload,
+                created_at: now,
+            };
+            match comes_due(&event, now.as_microsecond()) {
+                Due::Never => "never".to_owned(),
+                Due::At(at) => Timestamp::from_microsecond(at).unwrap().to_string(),
+                Due::Unknown => "unknown".to_owned(),
+            }
+        };
+        let summary =
+            |status: &str, at: &str| serde_json::json!({"status": status, "published_at": at});
+        let later = "2026-03-02T12:10:00Z";
+        assert_eq!(
+            due(EventKind::ArticleScheduled, summary("scheduled", later)),
+            later
+        );
+        assert_eq!(
+            due(EventKind::ArticleUpdated, summary("published", later)),
+            later
+        );
+        assert_eq!(
+            due(
+                EventKind::ArticlePublished,
+                summary("published", "2026-03-02T11:00:00Z")
+            ),
+            "never"
+        );
+        assert_eq!(
+            due(
+                EventKind::ArticleUpdated,
+                serde_json::json!({"status": "draft", "published_at": null})
+            ),
+            "never"
+        );
+        assert_eq!(
+            due(EventKind::ArticleDeleted, summary("scheduled", later)),
+            "never"
+        );
+        assert_eq!(
+            due(EventKind::ArticleUpdated, serde_json::json!({})),
+            "unknown"
+        );
+        assert_eq!(
+            due(EventKind::ArticleUpdated, summary("scheduled", "soon")),
+            "unknown"
+        );
+    }
+
+    #[test]
     fn the_entity_tag_does_not_change_with_the_token() {
         let tag = |page: &'static [u8], token: &[u8]| {
             entity_tag(&Pieces::AroundToken {
