@@ -183,7 +183,7 @@ def prepare(base, token, facts_path, seconds, connections):
     # Generated articles, newest first (the generator gives the newest hundredth the most
     # comments), as many as the pools below need.
     articles, page, total = [], 1, None
-    while page and (total is None or len(articles) < total // 100 + 2 + 2 * connections + 2 * POOL_PER_SECOND * seconds):
+    while page and (total is None or len(articles) < total // 100 + 2 + 2 * connections + 4 * POOL_PER_SECOND * seconds):
         _, listed = staff.json("GET", f"/api/v1/articles?status=published&per_page=100&page={page}")
         articles += [a for a in listed["items"] if a["id"] != article["id"]]
         page, total = listed["next_page"], listed["total"]
@@ -204,26 +204,29 @@ def prepare(base, token, facts_path, seconds, connections):
     cold, rest = rest[0], rest[1:]
     edit_size = 2 * connections
     edit, rest = rest[:edit_size], rest[edit_size:]
-    size = min(len(rest) // 2, POOL_PER_SECOND * seconds)
-    form_pool, api_pool = rest[:size], rest[size:2 * size]
+    # One pool for each comment row: as fast as answers come, and at a set rate, by form and by API.
+    size = min(len(rest) // 4, POOL_PER_SECOND * seconds)
+    pools = {name: rest[i * size:(i + 1) * size] for i, name in enumerate(("form", "api", "form-paced", "api-paced"))}
 
     with open(os.path.join(work, "pool-edit.txt"), "w") as f:
         for a in edit:
             _, headers, _ = staff.call("GET", f"/api/v1/articles/{a['id']}")
             f.write(f"{a['id']} {headers['ETag']}\n")
-    with open(os.path.join(work, "pool-api.txt"), "w") as f:
-        for a in api_pool:
-            f.write(f"{a['id']}\n")
+    for name in ("api", "api-paced"):
+        with open(os.path.join(work, f"pool-{name}.txt"), "w") as f:
+            for a in pools[name]:
+                f.write(f"{a['id']}\n")
     # The form's token says when it was shown; fetched now, it is older than
     # comment_form_min_seconds by the time the form row runs (rows before it take longer).
     reader = Client(base)
-    with open(os.path.join(work, "pool-form.txt"), "w") as f:
-        for a in form_pool:
-            status, _, html = reader.call("GET", urllib.parse.urlsplit(a["url"]).path)
-            m = re.search(rb'name="form_token" value="([^"]+)"', html)
-            if status != 200 or not m:
-                sys.exit(f"bench: no comment form on {a['url']} ({status})")
-            f.write(f"{a['id']} {urllib.parse.quote(m.group(1).decode(), safe='')}\n")
+    for name in ("form", "form-paced"):
+        with open(os.path.join(work, f"pool-{name}.txt"), "w") as f:
+            for a in pools[name]:
+                status, _, html = reader.call("GET", urllib.parse.urlsplit(a["url"]).path)
+                m = re.search(rb'name="form_token" value="([^"]+)"', html)
+                if status != 200 or not m:
+                    sys.exit(f"bench: no comment form on {a['url']} ({status})")
+                f.write(f"{a['id']} {urllib.parse.quote(m.group(1).decode(), safe='')}\n")
 
     topic = seed["topics"][0].lower()
     facts = {
@@ -231,7 +234,7 @@ def prepare(base, token, facts_path, seconds, connections):
         "big": {"id": busiest, "path": urllib.parse.urlsplit(big["url"]).path, "comments": big_comments},
         "cold": {"id": cold["id"], "path": urllib.parse.urlsplit(cold["url"]).path},
         "topic": f"/topics/{topic}/",
-        "pools": {"form": len(form_pool), "api": len(api_pool), "edit": len(edit)},
+        "pools": {**{name: len(pool) for name, pool in pools.items()}, "edit": len(edit)},
     }
     with open(facts_path, "w") as f:
         json.dump(facts, f, indent=1)
@@ -546,6 +549,8 @@ def main():
         run_wrk(results, backend, row, kind, rss_pid, env, args[args.index("--") + 1:])
     elif cmd == "cold":
         cold(args[0], args[1], args[2], args[3], args[4], int(args[5]))
+    elif cmd == "thousands":
+        print(f"{int(args[0]):,}")
     elif cmd == "record":
         append(args[0], {"backend": args[1], "key": args[2], "value": json.loads(args[3])})
     elif cmd == "report":

@@ -39,3 +39,31 @@ end
 function reader_address(n)
   return string.format("198.18.%d.%d", thread_number % 256, n % 64 + 1)
 end
+
+-- Pacing, for the rows that measure latency at a given rate rather than the most a server
+-- takes: with BENCH_RATE (requests a second in all, over BENCH_THREADS threads) set, each
+-- thread sends its share on a fixed schedule, one request per slot, whichever of its
+-- connections is free; a slot missed while every connection waited is sent at once, so that
+-- a slow server faces the whole rate, not less. Without it, wrk sends as fast as answers come.
+local ffi = require("ffi")
+ffi.cdef [[
+typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+int clock_gettime(int clock, bench_timespec *now);
+]]
+local clock = ffi.new("bench_timespec")
+local function now_ms()
+  ffi.C.clock_gettime(1, clock) -- CLOCK_MONOTONIC
+  return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_nsec) / 1e6
+end
+
+local rate = tonumber(os.getenv("BENCH_RATE") or "")
+if rate then
+  local interval = 1000 * tonumber(os.getenv("BENCH_THREADS")) / rate
+  local slot
+  -- wrk asks before each request how many milliseconds to wait first.
+  function delay()
+    local now = now_ms()
+    slot = slot and slot + interval or now
+    return math.max(0, math.floor(slot - now))
+  end
+end
