@@ -28,27 +28,49 @@ impl Db {
         // before keeping five (40 ms an article page at 10,000 articles). In one statement, as
         // a materialized CTE, which neither planner folds into the outer query: a second
         // statement was a second round trip for every article page rendered after a change.
-        let mut q = Sql::new("WITH kept AS MATERIALIZED (SELECT a.id FROM articles a");
-        q.push(" WHERE a.deleted_at IS NULL AND a.id <> ")
-            .bind(id)
-            .push(" AND ");
+        //
+        // The newest sharing a topic and the newest sharing a source are found apart, then
+        // merged. Asked for either at once (`OR`), PostgreSQL gathered every article of the
+        // article's topics into a hash before walking the newest (1.4 ms at 3,000 articles,
+        // growing with the site). Topics: the newest articles are walked until `limit` share
+        // one. Sources: the few articles citing the same pieces are looked up from the
+        // article's own sources, in that order (`CROSS JOIN` fixes it for SQLite, which
+        // otherwise walked every article: 36 ms).
+        let mut q = Sql::new(
+            "WITH kept AS MATERIALIZED (SELECT id FROM (SELECT id, published_at FROM \
+             (SELECT a.id, a.published_at FROM articles a WHERE a.deleted_at IS NULL AND a.id <> ",
+        );
+        q.bind(id).push(" AND ");
         push_visible(&mut q, now);
         q.push(
-            " AND (EXISTS (SELECT 1 FROM article_topics x JOIN article_topics y \
+            " AND EXISTS (SELECT 1 FROM article_topics x JOIN article_topics y \
              ON y.topic_id = x.topic_id WHERE x.article_id = ",
         )
         .bind(id)
+        .push(" AND y.article_id = a.id) ORDER BY a.published_at DESC, a.id DESC")
+        .limit(limit)
         .push(
-            " AND y.article_id = a.id) OR EXISTS (SELECT 1 FROM article_sources s \
-             JOIN article_sources t ON (t.url = s.url OR (t.title = s.title \
-             AND COALESCE(t.outlet, '') = COALESCE(s.outlet, ''))) WHERE s.article_id = ",
+            ") topical UNION SELECT id, published_at FROM (SELECT DISTINCT a.id, a.published_at \
+             FROM article_sources s CROSS JOIN article_sources t CROSS JOIN articles a \
+             WHERE s.article_id = ",
         )
         .bind(id)
-        .push(" AND t.article_id = a.id)) ORDER BY a.published_at DESC, a.id DESC")
-        .limit(limit)
-        .push(") ")
-        .push(&SELECT_ARTICLE)
-        .push(" WHERE a.id IN (SELECT id FROM kept) ORDER BY a.published_at DESC, a.id DESC");
+        .push(
+            " AND (t.url = s.url OR (t.title = s.title \
+             AND COALESCE(t.outlet, '') = COALESCE(s.outlet, ''))) AND a.id = t.article_id \
+             AND a.deleted_at IS NULL AND a.id <> ",
+        )
+        .bind(id)
+        .push(" AND ");
+        push_visible(&mut q, now);
+        q.push(" ORDER BY a.published_at DESC, a.id DESC")
+            .limit(limit)
+            .push(") cited");
+        q.push(") r ORDER BY published_at DESC, id DESC")
+            .limit(limit)
+            .push(") ")
+            .push(&SELECT_ARTICLE)
+            .push(" WHERE a.id IN (SELECT id FROM kept) ORDER BY a.published_at DESC, a.id DESC");
         let rows = q.query()?.fetch_all(&self.pool).await.map_err(db_error)?;
         articles_from_rows(&rows)
     }
