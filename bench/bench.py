@@ -337,7 +337,8 @@ def run_wrk(results, backend, row, kind, rss_pid, env, args):
         "requests": w["requests"], "rps": w["requests"] / (w["duration_us"] / 1e6),
         "p50_ms": w["p50_us"] / 1000, "p99_ms": w["p99_us"] / 1000, "max_ms": w["max_us"] / 1000,
         "errors": errors,
-        "error_detail": {k: w[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts") if w[k]},
+        "error_detail": {**{k: w[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts") if w[k]},
+                         **({"statuses": w["statuses"]} if w.get("statuses") else {})},
         "bytes_per_response": w["bytes"] // max(1, w["requests"]),
         "settled_s": round(settled_s, 1),
     }

@@ -2,6 +2,7 @@
 -- the form's does (only the form token check is the form's own). Bodies never repeat, and
 -- articles rotate through the pool, as in comment_form.lua.
 dofile("bench/wrk/report.lua")
+count_statuses()
 
 local pool, sent
 

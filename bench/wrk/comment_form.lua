@@ -4,6 +4,7 @@
 -- intake refuses the same text twice on an article). Articles rotate through the pool so that
 -- the per-article rate limit, left as it is, is not what is measured.
 dofile("bench/wrk/report.lua")
+count_statuses()
 
 local pool, sent
 

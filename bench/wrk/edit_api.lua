@@ -4,6 +4,7 @@
 -- from the answer; a connection never waits for an article, as a thread has twice as many
 -- articles as connections.
 dofile("bench/wrk/report.lua")
+count_statuses()
 
 local ready, tags, token, sent
 

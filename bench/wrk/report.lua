@@ -3,21 +3,48 @@
 -- latencies and leaves out the maximum's unit).
 function done(summary, latency, requests)
   local e = summary.errors
+  -- Which statuses wrk counted as errors, from the threads' own counts (count_statuses).
+  local all, statuses = {}, {}
+  for _, thread in ipairs(threads) do
+    local counted = thread:get("statuses")
+    if type(counted) == "table" then
+      for status, n in pairs(counted) do
+        all[status] = (all[status] or 0) + n
+      end
+    end
+  end
+  for status, n in pairs(all) do
+    statuses[#statuses + 1] = string.format('"%s":%d', tostring(status), n)
+  end
   io.write(string.format(
     'BENCH {"requests":%d,"duration_us":%d,"bytes":%d,"connect_errors":%d,"read_errors":%d,'
       .. '"write_errors":%d,"status_errors":%d,"timeouts":%d,"p50_us":%.0f,"p90_us":%.0f,'
-      .. '"p99_us":%.0f,"max_us":%.0f,"mean_us":%.1f}\n',
+      .. '"p99_us":%.0f,"max_us":%.0f,"mean_us":%.1f,"statuses":{%s}}\n',
     summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status,
     e.timeout, latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency.max, latency.mean))
+    latency.max, latency.mean, table.concat(statuses, ",")))
+end
+
+-- For the write rows: counts each answer of status 400 or more by its status, so that a row's
+-- errors say what they were. (A script with a response function makes wrk hand every answer
+-- to Lua, which costs the read rows too much; the write rows run far slower than that.)
+function count_statuses()
+  statuses = {}
+  function response(status, headers, body)
+    if status >= 400 then
+      statuses[status] = (statuses[status] or 0) + 1
+    end
+  end
 end
 
 -- Each thread learns its number (from 0) and how many there are, to take its own share of a
 -- pool and to make its request bodies differ from every other thread's.
 local counter = 0
+threads = {}
 function setup(thread)
   thread:set("thread_number", counter)
   counter = counter + 1
+  threads[#threads + 1] = thread
 end
 
 -- Lines of a pool file written by bench.py, split on spaces.
