@@ -42,7 +42,25 @@ const FORM_TOKEN: &str = "comment form";
 /// The token the form under article `article_id` carries: when it was shown, signed, so that
 /// the intake can tell a person who read and typed from a program that posts at once.
 pub fn form_token(app: &App, article_id: i64) -> String {
-    let shown = app.now().as_microsecond();
+    form_token_shown_at(app, article_id, form_token_moment(app))
+}
+
+/// How finely a form token tells the time, in microseconds. Every reader of an article within
+/// one step gets the same token, so a page kept in memory is put together once a step instead
+/// of once a reader.
+const FORM_TOKEN_STEP: i64 = 100_000;
+
+/// The moment a form shown now says it was shown (microseconds): now, rounded up to the
+/// token's step, so that a form never seems older than it is and a program that posts at once
+/// gains nothing from the rounding.
+pub fn form_token_moment(app: &App) -> i64 {
+    let now = app.now().as_microsecond();
+    (now + FORM_TOKEN_STEP - 1).div_euclid(FORM_TOKEN_STEP) * FORM_TOKEN_STEP
+}
+
+/// The token of the form under article `article_id` shown at `shown` (from
+/// [`form_token_moment`]).
+pub fn form_token_shown_at(app: &App, article_id: i64, shown: i64) -> String {
     let signature = app.sign(FORM_TOKEN, &format!("{article_id}.{shown}"));
     format!("{shown}.{signature}")
 }

@@ -12,7 +12,8 @@
 //! as well, for changes made by another process on SQLite (the command line).
 //!
 //! The comment form's token says when the form was shown, so an article page is kept in pieces
-//! around it and answered with a fresh one. A reader whose held comments only they can see
+//! around it and answered with a fresh one: put together once a step of the token's clock
+//! (a tenth of a second), and the same for every reader within it. A reader whose held comments only they can see
 //! (the pending cookie) is not answered from memory on an article page.
 
 use std::{
@@ -122,7 +123,21 @@ struct Entry {
 /// A page's body: whole, or in pieces around its form token.
 enum Pieces {
     Whole(Bytes),
-    AroundToken { pieces: Vec<Bytes>, article_id: i64 },
+    AroundToken {
+        pieces: Vec<Bytes>,
+        article_id: i64,
+        /// The page put together with the token of the current step
+        /// ([`dateline_app::comments::form_token_moment`]), shared by every reader of the step.
+        assembled: std::sync::Mutex<Option<Arc<Assembled>>>,
+    },
+}
+
+/// A page kept in pieces, put together with one form token, and its compressed copies.
+struct Assembled {
+    shown: i64,
+    whole: Bytes,
+    gzip: OnceLock<Bytes>,
+    brotli: OnceLock<Bytes>,
 }
 
 impl Pieces {
@@ -130,6 +145,16 @@ impl Pieces {
         match self {
             Pieces::Whole(b) => b.len(),
             Pieces::AroundToken { pieces, .. } => pieces.iter().map(Bytes::len).sum(),
+        }
+    }
+
+    /// What keeping the page costs of the cache's capacity: its bytes and its compressed
+    /// copies, and for a page in pieces the copy put together with the current token.
+    fn cost(&self) -> usize {
+        let whole = self.len() * OVERHEAD_PERCENT / 100;
+        match self {
+            Pieces::Whole(_) => whole,
+            Pieces::AroundToken { .. } => whole + self.len(),
         }
     }
 }
@@ -416,7 +441,7 @@ impl PageCache {
     /// the render read before it, and its eviction could not drop a page not yet kept).
     /// Returns the page, kept or not.
     fn store(&self, key: String, mut entry: Entry, position: i64) -> Arc<Entry> {
-        let cost = entry.body.len() * OVERHEAD_PERCENT / 100 + key.len();
+        let cost = entry.body.cost() + key.len();
         if cost > self.inner.capacity / 8 {
             return Arc::new(entry);
         }
@@ -461,9 +486,7 @@ impl Entries {
         let Some(entry) = self.pages.remove(key) else {
             return;
         };
-        self.bytes = self
-            .bytes
-            .saturating_sub(entry.body.len() * OVERHEAD_PERCENT / 100 + key.len());
+        self.bytes = self.bytes.saturating_sub(entry.body.cost() + key.len());
         for s in &entry.shows {
             if let Some(keys) = self.by_shows.get_mut(s) {
                 keys.remove(key);
@@ -602,6 +625,7 @@ pub async fn pages(State(state): State<AppState>, req: Request, next: Next) -> R
         Some(t) if !t.token.is_empty() => Pieces::AroundToken {
             pieces: split_around(&bytes, t.token.as_bytes()),
             article_id: t.article_id,
+            assembled: std::sync::Mutex::new(None),
         },
         _ => Pieces::Whole(bytes),
     };
@@ -823,30 +847,24 @@ fn answer(state: &AppState, entry: &Entry, asked: &Asked, method: &Method) -> Re
                 (bytes.clone(), None)
             }
         }
-        Pieces::AroundToken { pieces, article_id } => {
-            let token = Bytes::from(dateline_app::comments::form_token(state.app(), *article_id));
-            // The kept pieces go out as they are, the fresh token between them: nothing copied.
-            let mut chunks = std::collections::VecDeque::with_capacity(pieces.len() * 2);
-            for (i, piece) in pieces.iter().enumerate() {
-                if i > 0 {
-                    chunks.push_back(token.clone());
-                }
-                chunks.push_back(piece.clone());
-            }
-            let chunks = Chunks(chunks);
-            // The token differs every time, so the page is compressed every time, quickly.
-            if asked.gzip {
-                (gzip(&chunks.concat(), 1), Some("gzip"))
+        Pieces::AroundToken {
+            pieces,
+            article_id,
+            assembled,
+        } => {
+            let page = assembled_now(state, pieces, *article_id, assembled);
+            if asked.brotli {
+                (
+                    page.brotli.get_or_init(|| brotli(&page.whole)).clone(),
+                    Some("br"),
+                )
+            } else if asked.gzip {
+                (
+                    page.gzip.get_or_init(|| gzip(&page.whole, 6)).clone(),
+                    Some("gzip"),
+                )
             } else {
-                headers.insert(header::CONTENT_LENGTH, HeaderValue::from(chunks.len()));
-                let body = if method == Method::HEAD {
-                    Body::empty()
-                } else {
-                    Body::new(chunks)
-                };
-                let mut response = Response::new(body);
-                *response.headers_mut() = headers;
-                return response;
+                (page.whole.clone(), None)
             }
         }
     };
@@ -863,41 +881,43 @@ fn answer(state: &AppState, entry: &Entry, asked: &Asked, method: &Method) -> Re
     response
 }
 
-/// A body sent as the chunks it is kept in.
-struct Chunks(std::collections::VecDeque<Bytes>);
-
-impl Chunks {
-    fn len(&self) -> usize {
-        self.0.iter().map(Bytes::len).sum()
+/// The page kept in `pieces`, put together with the form token of this moment's step: once a
+/// step, whoever comes first, and then the same bytes (and compressed copies) for every reader
+/// of the step, as for a page without a token.
+fn assembled_now(
+    state: &AppState,
+    pieces: &[Bytes],
+    article_id: i64,
+    assembled: &std::sync::Mutex<Option<Arc<Assembled>>>,
+) -> Arc<Assembled> {
+    let shown = dateline_app::comments::form_token_moment(state.app());
+    if let Ok(kept) = assembled.lock()
+        && let Some(page) = kept.as_ref().filter(|p| p.shown == shown)
+    {
+        return page.clone();
     }
-
-    fn concat(&self) -> Vec<u8> {
-        let mut whole = Vec::with_capacity(self.len());
-        for b in &self.0 {
-            whole.extend_from_slice(b);
+    let token = dateline_app::comments::form_token_shown_at(state.app(), article_id, shown);
+    let total =
+        pieces.iter().map(Bytes::len).sum::<usize>() + token.len() * pieces.len().saturating_sub(1);
+    let mut whole = Vec::with_capacity(total);
+    for (i, piece) in pieces.iter().enumerate() {
+        if i > 0 {
+            whole.extend_from_slice(token.as_bytes());
         }
-        whole
+        whole.extend_from_slice(piece);
     }
-}
-
-impl http_body::Body for Chunks {
-    type Data = Bytes;
-    type Error = std::convert::Infallible;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        std::task::Poll::Ready(self.0.pop_front().map(|b| Ok(http_body::Frame::data(b))))
+    let page = Arc::new(Assembled {
+        shown,
+        whole: Bytes::from(whole),
+        gzip: OnceLock::new(),
+        brotli: OnceLock::new(),
+    });
+    if let Ok(mut kept) = assembled.lock()
+        && kept.as_ref().is_none_or(|p| p.shown < shown)
+    {
+        *kept = Some(page.clone());
     }
-
-    fn is_end_stream(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        http_body::SizeHint::with_exact(self.len() as u64)
-    }
+    page
 }
 
 fn gzip(bytes: &[u8], level: u32) -> Bytes {
@@ -1002,6 +1022,7 @@ mod tests {
             entity_tag(&Pieces::AroundToken {
                 pieces: split_around(&Bytes::from_static(page), token),
                 article_id: 1,
+                assembled: std::sync::Mutex::new(None),
             })
         };
         assert_eq!(tag(b"<p>aaaa</p>", b"aaaa"), tag(b"<p>bbbb</p>", b"bbbb"));

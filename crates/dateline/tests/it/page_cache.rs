@@ -69,7 +69,7 @@ fn form_token(body: &str) -> String {
 both_backends!(a_page_is_kept_and_answered_with_a_fresh_form_token);
 
 async fn a_page_is_kept_and_answered_with_a_fresh_form_token(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let (app, clock) = TestApp::spawn_at(backend, "2026-03-02T12:00:00.050Z").await;
     let token = app.editor_token().await;
     let article = app.publish(&token, "Kept", json!({})).await;
     let path = app.path_of(&article);
@@ -111,15 +111,29 @@ async fn a_page_is_kept_and_answered_with_a_fresh_form_token(backend: Backend) {
     }
     // Other tests in this process may count too, so at least these three.
     assert!(served(&app.get_text("/metrics").await.1) >= before + 3.0);
-    // The form's token says when the form was shown: each reader gets their own.
+    // The form's token says when the form was shown, to a tenth of a second and rounded up
+    // (a program posting at once gains nothing): readers within one tenth share it, and the
+    // page from memory is then the very page rendered.
     let (a, b) = (form_token(&first.body), form_token(&second.body));
+    let shown_at = "2026-03-02T12:00:00.100Z"
+        .parse::<jiff::Timestamp>()
+        .unwrap()
+        .as_microsecond();
+    assert_eq!(a.split_once('.').unwrap().0, shown_at.to_string());
+    assert_eq!(a, b);
+    assert_eq!(first.body, second.body);
+    // A reader a moment later gets a fresh token, in the same page from memory.
+    clock.set("2026-03-02T12:00:01.020Z".parse().unwrap());
+    let third = app.page(&path).await;
+    assert_eq!(third.cache, "hit");
+    let c = form_token(&third.body);
     assert_ne!(
-        a, b,
+        a, c,
         "a kept page must not hand out the token it was rendered with"
     );
     assert_eq!(
         first.body.replace(&a, ""),
-        second.body.replace(&b, ""),
+        third.body.replace(&c, ""),
         "the page from memory is the page rendered"
     );
     // Compressed as the reader's browser asks, the same page.
