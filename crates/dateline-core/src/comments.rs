@@ -309,16 +309,23 @@ fn find_url_start(s: &str) -> Option<usize> {
 
 /// Escapes text for HTML element content and double-quoted attributes.
 pub fn push_escaped(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
+    // The characters escaped are ASCII, so every index where one stands is a char boundary;
+    // the text between them goes out in one piece.
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        out.push_str(entity);
+        start = i + 1;
     }
+    out.push_str(&s[start..]);
 }
 
 #[cfg(test)]
@@ -463,6 +470,20 @@ mod tests {
         fn any_text_renders_to_the_allowed_markup_only(body in "\\PC{0,300}") {
             let html = render_comment(&body);
             prop_assert!(safe_markup(&html).is_ok(), "{:?} for {:?}: {}", safe_markup(&html), body, html);
+        }
+
+        #[test]
+        fn escaped_text_holds_no_markup_and_reads_back_as_typed(text in "([<>&\"'a-z ]|\\PC){0,200}") {
+            let mut html = String::new();
+            push_escaped(&mut html, &text);
+            prop_assert!(!html.contains(['<', '>', '"', '\'']), "{}", html);
+            let back = html
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&");
+            prop_assert_eq!(back, text);
         }
 
         #[test]

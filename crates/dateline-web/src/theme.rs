@@ -209,9 +209,16 @@ fn escape_html(
     if value.is_none() || value.is_undefined() {
         return Ok(());
     }
-    let text = value.to_string();
+    let owned;
+    let text = match value.as_str() {
+        Some(s) => s,
+        None => {
+            owned = value.to_string();
+            &owned
+        }
+    };
     let mut escaped = String::with_capacity(text.len() + 16);
-    dateline_core::comments::push_escaped(&mut escaped, &text);
+    dateline_core::comments::push_escaped(&mut escaped, text);
     out.write_str(&escaped).map_err(minijinja::Error::from)
 }
 

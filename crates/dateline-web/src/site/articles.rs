@@ -389,7 +389,7 @@ async fn page(
         .min();
     let comment_view = |c: &Comment| CommentView {
         id: c.id,
-        body_html: c.body_html(),
+        body_html: state.cache().comment_html(c),
         age: age_in_words(now, c.created_at, &tz),
         date_iso: iso(c.created_at),
         exact: exact_time_in(c.created_at, &tz, settings.date_format),
