@@ -425,7 +425,12 @@ async fn page(
         Shows::Comments(article_id),
         Shows::Latest,
     ];
-    shows.extend(related.iter().map(|a| Shows::Article(a.id)));
+    // Each related article's teaser names it and counts its comments.
+    shows.extend(
+        related
+            .iter()
+            .flat_map(|a| [Shows::Article(a.id), Shows::Comments(a.id)]),
+    );
     let related = related
         .into_iter()
         .map(|a| ArticleView::new(a, &settings))

@@ -207,6 +207,25 @@ async fn a_change_drops_exactly_the_pages_that_show_it(backend: Backend) {
     assert!(beta.body.contains("First to say so."));
     assert!(app.page("/topics/beta/").await.body.contains("1 comment"));
     assert_eq!(app.page(&path_a).await.cache, "hit");
+    // The related articles under an article count their comments: a comment on one of them
+    // is a change to the article's page too.
+    let g = app
+        .publish(&token, "Gamma story", json!({"topics": ["alpha"]}))
+        .await;
+    let alpha = app.page(&path_a).await;
+    assert!(alpha.body.contains("Gamma story"), "related by its topic");
+    assert!(alpha.body.contains("0 comments</a>"));
+    assert_eq!(app.page(&path_a).await.cache, "hit");
+    let (s, _) = app
+        .api_comment(
+            g["id"].as_i64().unwrap(),
+            json!({"author_name": "Ann", "body": "Gamma, noted."}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let alpha = app.page(&path_a).await;
+    assert_eq!(alpha.cache, "miss", "Alpha's page counts Gamma's comments");
+    assert!(alpha.body.contains("1 comment</a>"));
     // A setting shows on every page.
     app.set_setting(SettingKey::Title, "The Renamed Gazette")
         .await;
