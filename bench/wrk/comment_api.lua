@@ -13,7 +13,7 @@ end
 
 function request()
   sent = sent + 1
-  local row = pool[(sent * 7 + thread_number * 101) % #pool + 1]
+  local row = rotate(pool, sent)
   local n = string.format("%d-%d", thread_number, sent)
   local body = '{"author_name":"Reader ' .. n .. '","author_email":"api-' .. n
     .. '@example.org","body":"Comment ' .. n .. ' on this report: the figures match what I saw."}'

@@ -15,7 +15,7 @@ end
 
 function request()
   sent = sent + 1
-  local row = pool[(sent * 7 + thread_number * 101) % #pool + 1]
+  local row = rotate(pool, sent)
   local n = string.format("%d-%d", thread_number, sent)
   local body = "parent_id=&website=&form_token=" .. row[2]
     .. "&author_name=Reader+" .. n

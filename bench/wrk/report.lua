@@ -60,6 +60,26 @@ function read_pool(path)
   return rows
 end
 
+-- The row of `pool` a thread's `n`th request uses. Consecutive requests go to articles seven
+-- apart; a step that shared a factor with the pool's size would visit only part of it (a pool
+-- of 2,443 = 7 x 349 articles was used a seventh at a time: each article met the per-article
+-- limit, and the rows counted thousands of 429s), so the step is the first from seven up that
+-- shares none.
+local function gcd(a, b)
+  while b ~= 0 do
+    a, b = b, a % b
+  end
+  return a
+end
+
+function rotate(pool, n)
+  local step = 7
+  while gcd(step, #pool) ~= 1 do
+    step = step + 1
+  end
+  return pool[(n * step + thread_number * 101) % #pool + 1]
+end
+
 -- Readers arrive through the site's proxy (bench/run starts the server trusting 127.0.0.1 as
 -- one) from many addresses, as they would in life; the per-address rate limit, raised for the
 -- benchmark, still counts each one.
