@@ -67,6 +67,10 @@ pub fn parse_word_list(text: &str) -> Vec<String> {
 /// Text as the word lists match it: Unicode-normalised (NFKC, so that full-width or styled
 /// letters are the plain ones) and lower-case.
 pub fn normalise(text: &str) -> String {
+    // ASCII is its own NFKC form: most comments need not go through the Unicode tables.
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     text.nfkc().collect::<String>().to_lowercase()
 }
 
@@ -86,11 +90,37 @@ pub fn count_links(text: &str) -> usize {
 /// of several words matches them in a row); `*` at its start or end matches any letters there
 /// ("casino*" matches "casinos").
 pub fn first_match<'a>(text: &str, list: &'a [String]) -> Option<&'a str> {
-    let normalised = normalise(text);
-    let words: Vec<&str> = normalised
-        .split(|c: char| !c.is_alphanumeric() && c != '*')
-        .filter(|w| !w.is_empty())
-        .collect();
+    Words::of(text).first_match(list)
+}
+
+/// A text normalised once ([`normalise`]) for matching against several word lists.
+pub struct Words {
+    normalised: String,
+}
+
+impl Words {
+    /// The words of `text`.
+    pub fn of(text: &str) -> Self {
+        Words {
+            normalised: normalise(text),
+        }
+    }
+
+    /// The first entry of `list` the text holds (see [`first_match`]).
+    pub fn first_match<'a>(&self, list: &'a [String]) -> Option<&'a str> {
+        if list.is_empty() {
+            return None;
+        }
+        let words: Vec<&str> = self
+            .normalised
+            .split(|c: char| !c.is_alphanumeric() && c != '*')
+            .filter(|w| !w.is_empty())
+            .collect();
+        matching(&words, list)
+    }
+}
+
+fn matching<'a>(words: &[&str], list: &'a [String]) -> Option<&'a str> {
     list.iter().map(String::as_str).find(|entry| {
         let parts: Vec<&str> = entry
             .split(|c: char| !c.is_alphanumeric() && c != '*')
@@ -154,5 +184,14 @@ mod tests {
             "not inside a word"
         );
         assert_eq!(first_match("pills are cheap", &list), None);
+    }
+
+    #[test]
+    fn ascii_text_is_normalised_as_the_unicode_tables_would() {
+        let every: String = (0u8..128).map(char::from).collect();
+        assert_eq!(
+            normalise(&every),
+            every.nfkc().collect::<String>().to_lowercase()
+        );
     }
 }

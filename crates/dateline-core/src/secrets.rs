@@ -62,13 +62,9 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
 
 /// Lowercase hexadecimal of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    // Not `write!` per byte, which cost two thirds of the keyed hash of every comment's
+    // address.
+    ::hex::encode(bytes)
 }
 
 /// Compares two strings in time independent of where they differ.

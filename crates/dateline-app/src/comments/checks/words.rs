@@ -1,7 +1,7 @@
 //! The site's word lists, matched on the name, the e-mail address and the text: a spam word
 //! marks the comment as spam, a hold word holds it.
 
-use dateline_core::moderation::{Verdict, first_match};
+use dateline_core::moderation::{Verdict, Words};
 
 use super::Submission;
 
@@ -13,10 +13,11 @@ pub(crate) fn check(s: &Submission<'_>) -> Verdict {
         .map(|e| e.as_str())
         .unwrap_or("");
     let text = format!("{}\n{}\n{}", s.input.author_name, email, s.input.body);
-    if let Some(w) = first_match(&text, &s.rules.spam_words) {
+    let words = Words::of(&text);
+    if let Some(w) = words.first_match(&s.rules.spam_words) {
         return Verdict::Spam(format!("matched spam word '{w}'"));
     }
-    if let Some(w) = first_match(&text, &s.rules.hold_words) {
+    if let Some(w) = words.first_match(&s.rules.hold_words) {
         return Verdict::Hold(format!("matched hold word '{w}'"));
     }
     Verdict::Pass
