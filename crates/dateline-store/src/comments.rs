@@ -104,63 +104,52 @@ impl WriteTx {
         if let [one] = cs {
             return Ok(vec![self.insert_comment(one).await?]);
         }
-        let mut stored = Vec::with_capacity(cs.len());
-        // 12 values a row: a hundred rows stay well within both engines' limits on bound values.
-        for chunk in cs.chunks(100) {
-            let mut q = Sql::new(
-                "INSERT INTO comments (article_id, parent_id, author_name, author_email, body, \
-                 status, created_at, ip_hash, user_agent, reasons, email_hash, author_user_id) \
-                 VALUES ",
-            );
-            for (i, c) in chunk.iter().enumerate() {
-                q.push(if i == 0 { "(" } else { ", (" })
-                    .bind(c.article_id)
-                    .push(", ")
-                    .bind(c.parent_id)
-                    .push(", ")
-                    .bind(c.author_name.clone())
-                    .push(", ")
-                    .bind(c.author_email.as_ref().map(|e| e.as_str().to_owned()))
-                    .push(", ")
-                    .bind(c.body.clone())
-                    .push(", ")
-                    .bind(c.status.as_str().to_owned())
-                    .push(", ")
-                    .bind(to_micros(c.created_at))
-                    .push(", ")
-                    .bind(c.ip_hash.clone())
-                    .push(", ")
-                    .bind(c.user_agent.clone())
-                    .push(", ")
-                    .bind(
-                        serde_json::to_string(&c.reasons)
-                            .map_err(|e| Error::Internal(e.to_string()))?,
-                    )
-                    .push(", ")
-                    .bind(c.email_hash.clone())
-                    .push(", ")
-                    .bind(c.author_user_id)
-                    .push(")");
-            }
-            q.push(" RETURNING id");
-            let mut ids: Vec<i64> = q
-                .query_scalar()?
-                .fetch_all(&mut *self.conn())
-                .await
-                .map_err(db_error)?;
-            if ids.len() != chunk.len() {
-                return Err(Error::Internal(format!(
-                    "{} comments inserted, {} ids returned",
-                    chunk.len(),
-                    ids.len()
-                )));
-            }
-            // Both engines give the rows of one INSERT their ids in the order of its VALUES;
-            // RETURNING's own order is not promised, so the ids are put in order.
-            ids.sort_unstable();
-            stored.extend(chunk.iter().zip(ids).map(|(c, id)| stored_comment(id, c)));
+        let rows = cs
+            .iter()
+            .map(|c| {
+                Ok((
+                    c.article_id,
+                    c.parent_id,
+                    c.author_name.as_str(),
+                    c.author_email.as_ref().map(|e| e.as_str()),
+                    c.body.as_str(),
+                    c.status.as_str(),
+                    to_micros(c.created_at),
+                    c.ip_hash.as_deref(),
+                    c.user_agent.as_deref(),
+                    serde_json::to_string(&c.reasons)
+                        .map_err(|e| Error::Internal(e.to_string()))?,
+                    c.email_hash.as_deref(),
+                    c.author_user_id,
+                ))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        let rows = serde_json::to_string(&rows).map_err(|e| Error::Internal(e.to_string()))?;
+        let sql = match self.backend() {
+            crate::Backend::Sqlite => sqlite::INSERT_COMMENTS_JSON,
+            crate::Backend::Postgres => postgres::INSERT_COMMENTS_JSON,
+        };
+        let mut ids: Vec<i64> = sqlx::query_scalar(sql)
+            .bind(rows)
+            .fetch_all(&mut *self.conn())
+            .await
+            .map_err(db_error)?;
+        if ids.len() != cs.len() {
+            return Err(Error::Internal(format!(
+                "{} comments inserted, {} ids returned",
+                cs.len(),
+                ids.len()
+            )));
         }
-        Ok(stored)
+        // Both engines give the rows their ids in the order they are inserted, which the
+        // `ORDER BY` of the array's positions sets; RETURNING's own order is not promised, so
+        // the ids are put in order.
+        ids.sort_unstable();
+        Ok(cs
+            .iter()
+            .zip(ids)
+            .map(|(c, id)| stored_comment(id, c))
+            .collect())
     }
 
     /// The comments (trashed ones aside) written after `since` on one of `article_ids` with one

@@ -152,6 +152,15 @@ pub(crate) async fn listen(url: Arc<str>, bus: crate::events::Wakeups) {
 }
 
 /// [`crate::Db::approved_comments`]: an article's approved comments as one JSON array.
+/// Stores the comments of a batch given as one JSON array of rows (see
+/// [`crate::sqlite::INSERT_COMMENTS_JSON`]), in order.
+pub(crate) const INSERT_COMMENTS_JSON: &str = "INSERT INTO comments (article_id, parent_id, \
+     author_name, author_email, body, status, created_at, ip_hash, user_agent, reasons, \
+     email_hash, author_user_id) SELECT (r ->> 0)::bigint, (r ->> 1)::bigint, r ->> 2, r ->> 3, \
+     r ->> 4, r ->> 5, (r ->> 6)::bigint, r ->> 7, r ->> 8, r ->> 9, r ->> 10, \
+     (r ->> 11)::bigint FROM json_array_elements($1::json) WITH ORDINALITY AS t(r, n) \
+     ORDER BY n RETURNING id";
+
 pub(crate) const APPROVED_COMMENTS_JSON: &str = "SELECT COALESCE(json_agg(json_build_array(id, \
      parent_id, author_name, body, created_at, author_user_id)), '[]')::text FROM comments \
      WHERE article_id = $1 AND status = 'approved'";

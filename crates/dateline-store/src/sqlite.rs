@@ -40,6 +40,20 @@ pub(crate) const APPROVED_COMMENTS_JSON: &str = "SELECT json_group_array(json_ar
      parent_id, author_name, body, created_at, author_user_id)) FROM comments \
      WHERE article_id = $1 AND status = 'approved'";
 
+/// Stores the comments of a batch given as one JSON array of rows, `[article_id, parent_id,
+/// author_name, author_email, body, status, created_at, ip_hash, user_agent, reasons,
+/// email_hash, author_user_id]` each, in order: one statement and one bound value whatever the
+/// batch's size. (A multi-row `VALUES` bound twelve values a row, was a statement of its own
+/// for each batch size, and SQLite found each bound value by walking the list of names.)
+/// `jsonb_each`, not `json_each`: each row comes out as a binary JSON value that `->>` reads
+/// in place, where `json_each` wrote it back out as text for `->>` to parse again, twelve
+/// times.
+pub(crate) const INSERT_COMMENTS_JSON: &str = "INSERT INTO comments (article_id, parent_id, \
+     author_name, author_email, body, status, created_at, ip_hash, user_agent, reasons, \
+     email_hash, author_user_id) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, \
+     value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, value ->> 9, value ->> 10, \
+     value ->> 11 FROM jsonb_each($1) ORDER BY key RETURNING id";
+
 /// A transaction that will write takes the write lock at its start, waiting (up to the busy
 /// timeout) for another writer to finish. A deferred transaction that read first could not
 /// upgrade while another wrote, and would fail at once with "database is locked".
