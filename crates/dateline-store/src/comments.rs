@@ -712,13 +712,14 @@ impl Db {
 
     /// Comments with an e-mail address but no hash of it (written before hashes were kept).
     pub async fn comments_without_email_hash(&self) -> Result<Vec<(i64, String)>, Error> {
-        let rows = sqlx::query(
-            "SELECT id, author_email FROM comments \
-             WHERE email_hash IS NULL AND author_email IS NOT NULL",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_error)?;
+        let sql = match self.backend {
+            crate::Backend::Sqlite => sqlite::COMMENTS_WITHOUT_EMAIL_HASH,
+            crate::Backend::Postgres => postgres::COMMENTS_WITHOUT_EMAIL_HASH,
+        };
+        let rows = sqlx::query(sql)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
         rows.iter()
             .map(|r| {
                 Ok((

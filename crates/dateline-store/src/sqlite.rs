@@ -40,6 +40,13 @@ pub(crate) const APPROVED_COMMENTS_JSON: &str = "SELECT json_group_array(json_ar
      parent_id, author_name, body, created_at, author_user_id)) FROM comments \
      WHERE article_id = $1 AND status = 'approved'";
 
+/// Comments with an e-mail address but no hash of it, read at every start-up. `INDEXED BY`:
+/// without statistics SQLite preferred `comments_email_hash`, where `email_hash IS NULL` is
+/// every comment without an address, and walked them all (230 ms at 2,000,000 comments) past
+/// the partial index made for this look, which is empty once every address is hashed.
+pub(crate) const COMMENTS_WITHOUT_EMAIL_HASH: &str = "SELECT id, author_email FROM comments \
+     INDEXED BY comments_email_unhashed WHERE email_hash IS NULL AND author_email IS NOT NULL";
+
 /// Stores the comments of a batch given as one JSON array of rows, `[article_id, parent_id,
 /// author_name, author_email, body, status, created_at, ip_hash, user_agent, reasons,
 /// email_hash, author_user_id]` each, in order: one statement and one bound value whatever the

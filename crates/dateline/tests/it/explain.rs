@@ -119,6 +119,31 @@ async fn public_pages_read_through_indexes_with_a_fixed_number_of_queries(backen
         selects.len() > 20,
         "too few statements logged to mean anything: {selects:?}"
     );
+    // The start-up look for addresses without a hash reads its own partial index, empty once
+    // every address is hashed. SQLite, left to itself, searched `comments_email_hash` for
+    // `email_hash IS NULL`: every comment without an address, a search by index that the
+    // check below cannot tell from a small one (230 ms of every start at 2,000,000 comments).
+    if matches!(backend, Backend::Sqlite) {
+        let unhashed = selects
+            .iter()
+            .find(|s| s.contains("author_email IS NOT NULL"))
+            .expect("the start-up look for unhashed addresses ran");
+        let mut conn = AnyConnection::connect(&db.url).await.unwrap();
+        let plan: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "EXPLAIN QUERY PLAN {unhashed}"
+        )))
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String, _>(3).unwrap())
+        .collect();
+        conn.close().await.unwrap();
+        assert!(
+            plan.iter().any(|s| s.contains("comments_email_unhashed")),
+            "{unhashed}\n  {plan:?}"
+        );
+    }
     let faults = match backend {
         Backend::Sqlite => sqlite_faults(&db.url, &selects).await,
         Backend::Postgres => postgres_faults(&db.url, &selects).await,
@@ -499,7 +524,9 @@ impl Log {
 
     /// How often a request ran each statement, lists of placeholders (`IN ($1, $2)`) counted
     /// as one statement. A new connection's pragmas and the activity log's and jobs' reads
-    /// (the page cache looks at the log before answering) are not the page's.
+    /// (the page cache looks at the log before answering) are not the page's, nor the site's
+    /// settings (kept by the page cache, and read again by whichever request comes after the
+    /// cache dropped them: one of a pair now and then, which looked like a query per item).
     fn repeated(&self, request: &str) -> BTreeMap<String, usize> {
         let mut counts = BTreeMap::new();
         for sql in self.of(request) {
@@ -508,6 +535,7 @@ impl Log {
             if sql.starts_with("PRAGMA")
                 || tables.contains_key("events")
                 || tables.contains_key("jobs")
+                || tables.contains_key("settings")
             {
                 continue;
             }
@@ -583,6 +611,14 @@ fn tables_by_alias(sql: &str) -> BTreeMap<String, String> {
 /// `SCAN a USING INDEX i`, where a constrained read is `SEARCH a USING INDEX i (…)`) is a fault.
 async fn sqlite_faults(url: &str, selects: &BTreeSet<String>) -> Vec<String> {
     let mut conn = AnyConnection::connect(url).await.unwrap();
+    // A partial index holds only the rows its statement looks for: read whole, it is read as
+    // meant (the start-up look for unhashed addresses, empty once all are hashed).
+    let partial: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '% WHERE %'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
     let mut faults = Vec::new();
     for sql in selects {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")))
@@ -605,9 +641,12 @@ async fn sqlite_faults(url: &str, selects: &BTreeSet<String>) -> Vec<String> {
             let virtual_match = rest.starts_with(&["VIRTUAL", "TABLE"])
                 && !rest.last().is_some_and(|idx| idx.ends_with(':'));
             // `SCAN a USING INDEX i` reads the whole index, and the table through it.
+            let through_partial = matches!(rest.as_slice(), ["USING", "INDEX", index]
+                    | ["USING", "COVERING", "INDEX", index] if partial.iter().any(|p| p == index));
             GROWING.contains(&table.as_str())
                 && !rest.starts_with(&["USING", "INTEGER", "PRIMARY", "KEY"])
                 && !virtual_match
+                && !through_partial
         });
         if whole {
             faults.push(format!("{sql}\n  {}", plan.join("\n  ")));
