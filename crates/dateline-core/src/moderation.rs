@@ -116,24 +116,20 @@ impl Words {
             .split(|c: char| !c.is_alphanumeric() && c != '*')
             .filter(|w| !w.is_empty())
             .collect();
-        matching(&words, list)
+        list.iter().map(String::as_str).find(|entry| {
+            let parts: Vec<&str> = entry
+                .split(|c: char| !c.is_alphanumeric() && c != '*')
+                .filter(|w| !w.is_empty())
+                .collect();
+            !parts.is_empty()
+                && words.windows(parts.len()).any(|window| {
+                    window
+                        .iter()
+                        .zip(&parts)
+                        .all(|(word, part)| word_matches(word, part))
+                })
+        })
     }
-}
-
-fn matching<'a>(words: &[&str], list: &'a [String]) -> Option<&'a str> {
-    list.iter().map(String::as_str).find(|entry| {
-        let parts: Vec<&str> = entry
-            .split(|c: char| !c.is_alphanumeric() && c != '*')
-            .filter(|w| !w.is_empty())
-            .collect();
-        !parts.is_empty()
-            && words.windows(parts.len()).any(|window| {
-                window
-                    .iter()
-                    .zip(&parts)
-                    .all(|(word, part)| word_matches(word, part))
-            })
-    })
 }
 
 fn word_matches(word: &str, pattern: &str) -> bool {

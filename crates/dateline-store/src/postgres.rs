@@ -151,7 +151,6 @@ pub(crate) async fn listen(url: Arc<str>, bus: crate::events::Wakeups) {
     }
 }
 
-/// [`crate::Db::approved_comments`]: an article's approved comments as one JSON array.
 /// Comments with an e-mail address but no hash of it (see
 /// [`crate::sqlite::COMMENTS_WITHOUT_EMAIL_HASH`]): PostgreSQL's statistics show the partial
 /// index empty, and it takes it.
@@ -167,6 +166,7 @@ pub(crate) const INSERT_COMMENTS_JSON: &str = "INSERT INTO comments (article_id,
      (r ->> 11)::bigint FROM json_array_elements($1::json) WITH ORDINALITY AS t(r, n) \
      ORDER BY n RETURNING id";
 
+/// [`crate::Db::approved_comments`]: an article's approved comments as one JSON array.
 pub(crate) const APPROVED_COMMENTS_JSON: &str = "SELECT COALESCE(json_agg(json_build_array(id, \
      parent_id, author_name, body, created_at, author_user_id)), '[]')::text FROM comments \
      WHERE article_id = $1 AND status = 'approved'";

@@ -13,8 +13,9 @@
 //!
 //! The comment form's token says when the form was shown, so an article page is kept in pieces
 //! around it and answered with a fresh one: put together once a step of the token's clock
-//! (a tenth of a second), and the same for every reader within it. A reader whose held comments only they can see
-//! (the pending cookie) is not answered from memory on an article page.
+//! (a tenth of a second), and the same for every reader within it. A reader whose held
+//! comments only they can see (the pending cookie) is not answered from memory on an article
+//! page.
 
 use std::{
     collections::{HashMap, HashSet, VecDeque},
@@ -132,13 +133,11 @@ struct Entry {
     body: Pieces,
     shows: Vec<Shows>,
     expires: Timestamp,
-    gzip: OnceLock<Bytes>,
-    brotli: OnceLock<Bytes>,
 }
 
 /// A page's body: whole, or in pieces around its form token.
 enum Pieces {
-    Whole(Bytes),
+    Whole(Encoded),
     AroundToken {
         pieces: Vec<Bytes>,
         article_id: i64,
@@ -148,18 +147,46 @@ enum Pieces {
     },
 }
 
-/// A page kept in pieces, put together with one form token, and its compressed copies.
+/// A page kept in pieces, put together with one form token.
 struct Assembled {
     shown: i64,
+    page: Encoded,
+}
+
+/// A page's bytes, and its compressed copies made on first demand.
+struct Encoded {
     whole: Bytes,
     gzip: OnceLock<Bytes>,
     brotli: OnceLock<Bytes>,
 }
 
+impl Encoded {
+    fn new(whole: Bytes) -> Self {
+        Encoded {
+            whole,
+            gzip: OnceLock::new(),
+            brotli: OnceLock::new(),
+        }
+    }
+
+    /// The body for a reader who asked `asked`, and its `Content-Encoding`.
+    fn for_reader(&self, asked: &Asked) -> (Bytes, Option<&'static str>) {
+        if asked.brotli {
+            let body = self.brotli.get_or_init(|| brotli(&self.whole));
+            (body.clone(), Some("br"))
+        } else if asked.gzip {
+            let body = self.gzip.get_or_init(|| gzip(&self.whole, 6));
+            (body.clone(), Some("gzip"))
+        } else {
+            (self.whole.clone(), None)
+        }
+    }
+}
+
 impl Pieces {
     fn len(&self) -> usize {
         match self {
-            Pieces::Whole(b) => b.len(),
+            Pieces::Whole(b) => b.whole.len(),
             Pieces::AroundToken { pieces, .. } => pieces.iter().map(Bytes::len).sum(),
         }
     }
@@ -670,7 +697,7 @@ pub async fn pages(State(state): State<AppState>, req: Request, next: Next) -> R
             article_id: t.article_id,
             assembled: std::sync::Mutex::new(None),
         },
-        _ => Pieces::Whole(bytes),
+        _ => Pieces::Whole(Encoded::new(bytes)),
     };
     let own_cache_control = parts.headers.contains_key(header::CACHE_CONTROL);
     if !own_cache_control {
@@ -712,8 +739,6 @@ pub async fn pages(State(state): State<AppState>, req: Request, next: Next) -> R
             .and_then(|c| c.until)
             .unwrap_or(Timestamp::MAX)
             .min(next_due),
-        gzip: OnceLock::new(),
-        brotli: OnceLock::new(),
     };
     if cacheable.is_some() && method == Method::GET && !private && cache.inner.capacity > 0 {
         metrics::counter!("dateline_page_cache_total", "result" => "miss").increment(1);
@@ -791,7 +816,7 @@ fn entity_tag(body: &Pieces) -> String {
     };
     match body {
         Pieces::AroundToken { pieces, .. } => tag(&pieces.concat()),
-        Pieces::Whole(bytes) => tag(bytes),
+        Pieces::Whole(page) => tag(&page.whole),
     }
 }
 
@@ -886,41 +911,14 @@ fn answer(state: &AppState, entry: &Entry, asked: &Asked, method: &Method) -> Re
         return response;
     }
     let (body, encoding) = match &entry.body {
-        Pieces::Whole(bytes) => {
-            if asked.brotli {
-                (
-                    entry.brotli.get_or_init(|| brotli(bytes)).clone(),
-                    Some("br"),
-                )
-            } else if asked.gzip {
-                (
-                    entry.gzip.get_or_init(|| gzip(bytes, 6)).clone(),
-                    Some("gzip"),
-                )
-            } else {
-                (bytes.clone(), None)
-            }
-        }
+        Pieces::Whole(page) => page.for_reader(asked),
         Pieces::AroundToken {
             pieces,
             article_id,
             assembled,
-        } => {
-            let page = assembled_now(state, pieces, *article_id, assembled);
-            if asked.brotli {
-                (
-                    page.brotli.get_or_init(|| brotli(&page.whole)).clone(),
-                    Some("br"),
-                )
-            } else if asked.gzip {
-                (
-                    page.gzip.get_or_init(|| gzip(&page.whole, 6)).clone(),
-                    Some("gzip"),
-                )
-            } else {
-                (page.whole.clone(), None)
-            }
-        }
+        } => assembled_now(state, pieces, *article_id, assembled)
+            .page
+            .for_reader(asked),
     };
     if let Some(e) = encoding {
         headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
@@ -962,9 +960,7 @@ fn assembled_now(
     }
     let page = Arc::new(Assembled {
         shown,
-        whole: Bytes::from(whole),
-        gzip: OnceLock::new(),
-        brotli: OnceLock::new(),
+        page: Encoded::new(Bytes::from(whole)),
     });
     if let Ok(mut kept) = assembled.lock()
         && kept.as_ref().is_none_or(|p| p.shown < shown)
