@@ -149,7 +149,7 @@ pub(crate) fn select_article_with(extra: &str) -> String {
         "SELECT a.id, a.slug, a.title, a.dek, a.body_markdown, a.body_html, a.status, \
          a.published_at, a.created_at, a.updated_at, u.id, u.name, u.slug, {MEDIA_COLUMNS}, \
          a.lead_caption, a.lead_alt, a.lead_credit, \
-         (SELECT COUNT(*) FROM comments c WHERE c.article_id = a.id AND c.status = 'approved'), \
+         COALESCE((SELECT k.approved FROM article_comment_counts k WHERE k.article_id = a.id), 0), \
          a.deleted_at, a.version, a.updated_by, ub.name, a.review_requested_at, a.prominence, \
          a.comments_open{extra} FROM articles a JOIN users u ON u.id = a.author_id \
          LEFT JOIN media m ON m.id = a.lead_media_id LEFT JOIN users ub ON ub.id = a.updated_by"

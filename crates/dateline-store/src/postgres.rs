@@ -75,6 +75,11 @@ pub(crate) fn migrator() -> Migrator {
             "source indexes",
             include_str!("../migrations/postgres/0012_source_indexes.sql"),
         ),
+        migration(
+            13,
+            "comment counts",
+            include_str!("../migrations/postgres/0013_comment_counts.sql"),
+        ),
     ])
 }
 

@@ -126,7 +126,7 @@ pub(crate) async fn migrate(pool: &AnyPool) -> Result<(), MigrateError> {
 }
 
 /// The SQLite migrations, embedded in the binary.
-fn migrator() -> Migrator {
+pub(crate) fn migrator() -> Migrator {
     Migrator::with_migrations(vec![
         migration(
             1,
@@ -187,6 +187,11 @@ fn migrator() -> Migrator {
             12,
             "source indexes",
             include_str!("../migrations/sqlite/0012_source_indexes.sql"),
+        ),
+        migration(
+            13,
+            "comment counts",
+            include_str!("../migrations/sqlite/0013_comment_counts.sql"),
         ),
     ])
 }

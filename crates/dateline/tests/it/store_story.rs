@@ -24,7 +24,8 @@ use crate::support::{Backend, TestDb};
 both_backends!(
     store_story,
     migrations_are_idempotent,
-    the_log_is_append_only
+    the_log_is_append_only,
+    comment_counts_follow_every_change
 );
 
 async fn migrations_are_idempotent(backend: Backend) {
@@ -34,6 +35,135 @@ async fn migrations_are_idempotent(backend: Backend) {
     db.migrate().await.unwrap();
     assert!(db.ping().await);
     assert!(db.has_site().await.unwrap());
+}
+
+/// Each article's count of approved comments, kept by triggers, follows every way its comments
+/// change (through the store, or by statements typed by hand), and a site made before the
+/// counts existed has them counted from its comments when it is upgraded.
+async fn comment_counts_follow_every_change(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let db = dateline_store::Db::connect(&test_db.url).await.unwrap();
+    db.migrate_up_to(12).await.unwrap();
+    let now: Timestamp = "2024-03-01T12:00:00Z".parse().unwrap();
+    let email = Email::parse("email", "counts@example.org").unwrap();
+    let article = |title: &str| ArticleForm {
+        title: title.into(),
+        body_markdown: "x".into(),
+        status: "published".into(),
+        published_at: Some("2024-02-01T09:00:00Z".into()),
+        ..Default::default()
+    };
+    let comment = |article_id, status| NewComment {
+        article_id,
+        parent_id: None,
+        author_name: "Ali".into(),
+        author_email: None,
+        body: "Noted.".into(),
+        status,
+        created_at: now,
+        ip_hash: None,
+        user_agent: None,
+        reasons: Vec::new(),
+        email_hash: None,
+        author_user_id: None,
+    };
+    use CommentStatus::{Approved, Pending, Spam};
+
+    // The release before: two articles (written by hand: the store reads articles with their
+    // counts) with comments of every status.
+    let mut tx = db.begin_write().await.unwrap();
+    let author = tx
+        .insert_user("Counter", &email, Role::Author, None, "", now)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut conn = sqlx::AnyConnection::connect(&test_db.url).await.unwrap();
+    let mut by_hand = async |slug: &str| -> i64 {
+        let sql = format!(
+            "INSERT INTO articles (slug, title, body_markdown, body_html, status, published_at, \
+             created_at, updated_at, author_id) \
+             VALUES ('{slug}', '{slug}', 'x', '<p>x</p>', 'published', 0, 0, 0, {}) RETURNING id",
+            author.id
+        );
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+    };
+    let (a, b) = (by_hand("a").await, by_hand("b").await);
+    let mut tx = db.begin_write().await.unwrap();
+    let old = tx
+        .insert_comments(&[
+            comment(a, Approved),
+            comment(a, Approved),
+            comment(a, Approved),
+            comment(a, Pending),
+            comment(b, Approved),
+            comment(b, Spam),
+        ])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    db.migrate().await.unwrap();
+    let counts = async |expected: &[(i64, i64)]| {
+        for &(id, n) in expected {
+            let shown = db.article_by_id(id).await.unwrap().unwrap().comment_count;
+            let counted = db
+                .approved_comments(id)
+                .await
+                .unwrap()
+                .len()
+                .try_into()
+                .unwrap();
+            assert_eq!((shown, counted), (n, n), "article {id}");
+        }
+    };
+    counts(&[(a, 3), (b, 1)]).await;
+
+    // A new article starts at none; a batch counts each article's approved comments alone.
+    let mut tx = db.begin_write().await.unwrap();
+    let c = tx
+        .insert_article(author.id, &article("C").parse(now).unwrap(), None, now)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    counts(&[(c, 0)]).await;
+    let mut tx = db.begin_write().await.unwrap();
+    let new = tx
+        .insert_comments(&[
+            comment(c, Approved),
+            comment(a, Approved),
+            comment(b, Pending),
+            comment(a, Approved),
+        ])
+        .await
+        .unwrap();
+    tx.insert_comment(&comment(c, Spam)).await.unwrap();
+    tx.commit().await.unwrap();
+    counts(&[(a, 5), (b, 1), (c, 1)]).await;
+
+    // Moderation: approving a held comment, marking an approved one as spam, a status set
+    // again to what it was, and removals.
+    let mut tx = db.begin_write().await.unwrap();
+    tx.set_comment_status(old[3].id, Approved).await.unwrap();
+    tx.set_comment_status(old[4].id, Spam).await.unwrap();
+    tx.set_comment_status(old[0].id, Approved).await.unwrap();
+    tx.delete_comment(old[1].id).await.unwrap();
+    tx.delete_comment(new[2].id).await.unwrap();
+    tx.commit().await.unwrap();
+    counts(&[(a, 5), (b, 0), (c, 1)]).await;
+
+    // By hand: a comment moved to another article, then every comment of an article removed.
+    let moved = format!(
+        "UPDATE comments SET article_id = {c} WHERE id = {}",
+        old[0].id
+    );
+    conn.execute(sqlx::AssertSqlSafe(moved)).await.unwrap();
+    counts(&[(a, 4), (c, 2)]).await;
+    let removed = format!("DELETE FROM comments WHERE article_id = {c}");
+    conn.execute(sqlx::AssertSqlSafe(removed)).await.unwrap();
+    counts(&[(a, 4), (b, 0), (c, 0)]).await;
 }
 
 /// Events can be added, never changed or removed, even by hand.
