@@ -20,6 +20,12 @@ use dateline_core::{
 };
 use dateline_store::{Backend, Db, EventFilter, JobStatus};
 
+/// mimalloc, not the C library's allocator: a page rendered after a change allocates and frees
+/// thousands of small values (rows, template values, strings), and glibc's `malloc` and `free`
+/// took a quarter of such a render (`perf`, an article with 400 comments).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Dateline, a news publishing platform. With no command, `serve` runs.
 #[derive(Parser)]
 #[command(name = "dateline", version, propagate_version = true)]
