@@ -80,6 +80,11 @@ pub(crate) fn migrator() -> Migrator {
             "comment counts",
             include_str!("../migrations/postgres/0013_comment_counts.sql"),
         ),
+        migration(
+            14,
+            "comment addresses",
+            include_str!("../migrations/postgres/0014_comment_addresses.sql"),
+        ),
     ])
 }
 

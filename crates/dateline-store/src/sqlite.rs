@@ -193,5 +193,10 @@ pub(crate) fn migrator() -> Migrator {
             "comment counts",
             include_str!("../migrations/sqlite/0013_comment_counts.sql"),
         ),
+        migration(
+            14,
+            "comment addresses",
+            include_str!("../migrations/sqlite/0014_comment_addresses.sql"),
+        ),
     ])
 }

@@ -544,14 +544,18 @@ impl Log {
         counts
     }
 
-    /// The distinct SELECT statements, whoever ran them.
+    /// The distinct statements that look rows up, whoever ran them: SELECTs, and the UPDATEs
+    /// and DELETEs that find the rows they change (housekeeping that walked every comment held
+    /// SQLite's write lock as long).
     fn selects(&self) -> BTreeSet<String> {
         self.statements
             .iter()
             .map(|(_, s)| s.trim())
             .filter(|s| {
                 let head = s.get(..6).unwrap_or_default().to_ascii_uppercase();
-                head == "SELECT" || head.starts_with("WITH")
+                head == "SELECT"
+                    || head.starts_with("WITH")
+                    || ((head == "UPDATE" || head == "DELETE") && s.contains(" WHERE "))
             })
             .map(str::to_owned)
             .collect()
@@ -580,7 +584,10 @@ fn tables_by_alias(sql: &str) -> BTreeMap<String, String> {
         .collect();
     let mut found = BTreeMap::new();
     for (i, w) in words.iter().enumerate() {
-        if !(w.eq_ignore_ascii_case("FROM") || w.eq_ignore_ascii_case("JOIN")) {
+        if !(w.eq_ignore_ascii_case("FROM")
+            || w.eq_ignore_ascii_case("JOIN")
+            || (i == 0 && w.eq_ignore_ascii_case("UPDATE")))
+        {
             continue;
         }
         let Some(table) = words.get(i + 1) else {
@@ -596,7 +603,7 @@ fn tables_by_alias(sql: &str) -> BTreeMap<String, String> {
             && alias.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             && ![
                 "WHERE", "JOIN", "LEFT", "ON", "ORDER", "GROUP", "LIMIT", "INNER", "UNION",
-                "USING", "CROSS", "FOR", "HAVING",
+                "USING", "CROSS", "FOR", "HAVING", "SET",
             ]
             .iter()
             .any(|k| alias.eq_ignore_ascii_case(k))
