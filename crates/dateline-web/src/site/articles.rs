@@ -54,26 +54,26 @@ struct CommentView {
 
 /// A comment in its place among the threads, before it is rendered: only the threads on the
 /// page shown are (a busy article's other pages would cost as much again, for nothing).
-struct Placed {
-    comment: Comment,
+struct Placed<'a> {
+    comment: &'a Comment,
     in_reply_to: Option<String>,
-    replies: Vec<Placed>,
+    replies: Vec<Placed<'a>>,
 }
 
-impl Placed {
+impl<'a> Placed<'a> {
     fn holds(&self, id: i64) -> bool {
         self.comment.id == id || self.replies.iter().any(|r| r.holds(id))
     }
 
     /// Every comment of the thread, this one first.
-    fn comments(&self) -> Box<dyn Iterator<Item = &Comment> + '_> {
+    fn comments(&self) -> Box<dyn Iterator<Item = &'a Comment> + '_> {
         Box::new(
-            std::iter::once(&self.comment).chain(self.replies.iter().flat_map(Placed::comments)),
+            std::iter::once(self.comment).chain(self.replies.iter().flat_map(Placed::comments)),
         )
     }
 
     fn view(self, render: &impl Fn(&Comment) -> CommentView) -> CommentView {
-        let mut view = render(&self.comment);
+        let mut view = render(self.comment);
         view.in_reply_to = self.in_reply_to;
         view.replies = self.replies.into_iter().map(|r| r.view(render)).collect();
         view
@@ -116,24 +116,24 @@ fn pending_cookie(state: &AppState, headers: &HeaderMap, id: i64) -> header::Hea
 /// `depth` levels; a reply to a comment at the last level joins that level, after its parent,
 /// and names whom it answers. A reply whose parent is not shown (held, or removed) starts its
 /// own thread.
-fn threads(comments: Vec<Comment>, depth: usize) -> Vec<Placed> {
+fn threads(comments: Vec<&Comment>, depth: usize) -> Vec<Placed<'_>> {
     use std::collections::HashMap;
     let shown: HashMap<i64, String> = comments
         .iter()
         .map(|c| (c.id, c.author_name.clone()))
         .collect();
-    let mut children: HashMap<Option<i64>, Vec<Comment>> = HashMap::new();
+    let mut children: HashMap<Option<i64>, Vec<&Comment>> = HashMap::new();
     for c in comments {
         let parent = c.parent_id.filter(|p| shown.contains_key(p));
         children.entry(parent).or_default().push(c);
     }
-    fn build(
+    fn build<'a>(
         parent: Option<i64>,
         level: usize,
         depth: usize,
-        children: &mut HashMap<Option<i64>, Vec<Comment>>,
+        children: &mut HashMap<Option<i64>, Vec<&'a Comment>>,
         shown: &HashMap<i64, String>,
-    ) -> Vec<Placed> {
+    ) -> Vec<Placed<'a>> {
         let mut out = Vec::new();
         for comment in children.remove(&parent).unwrap_or_default() {
             let id = comment.id;
@@ -168,12 +168,12 @@ fn threads(comments: Vec<Comment>, depth: usize) -> Vec<Placed> {
 /// Puts the threads in the order asked (the reader's choice, else the site's) and keeps one
 /// page of them: the page asked for, else the one holding the comment the reader came to see
 /// or is answering, else the first.
-fn paginate(
-    mut threads: Vec<Placed>,
+fn paginate<'a>(
+    mut threads: Vec<Placed<'a>>,
     settings: &SiteSettings,
     asked: &CommentsQuery,
     replying_to: &str,
-) -> (Vec<Placed>, CommentPages) {
+) -> (Vec<Placed<'a>>, CommentPages) {
     let order = asked.order.unwrap_or(settings.comment_order);
     if order == CommentOrder::Newest {
         threads.reverse();
@@ -353,20 +353,24 @@ async fn page(
     let article_id = article.id;
     // No read needs another: on three connections at once, a page rendered after a change
     // waits for the longest of them instead of all.
-    let ((), mut approved, related) = tokio::try_join!(
+    let ((), approved, related) = tokio::try_join!(
         state.db().load_details(std::slice::from_mut(&mut article)),
-        state.db().approved_comments(article_id),
+        state.cache().approved_comments(state, article_id),
         state.db().related_articles(article_id, now, RELATED),
     )?;
     // The reader's own comments awaiting moderation, shown to them alone.
-    let mut own_pending = Vec::new();
-    for c in state.db().comments_by_ids(pending).await? {
-        if c.article_id == article.id && c.status == dateline_core::comments::CommentStatus::Pending
-        {
-            own_pending.push(c.id);
-            approved.push(c);
-        }
-    }
+    let held: Vec<Comment> = state
+        .db()
+        .comments_by_ids(pending)
+        .await?
+        .into_iter()
+        .filter(|c| {
+            c.article_id == article.id
+                && c.status == dateline_core::comments::CommentStatus::Pending
+        })
+        .collect();
+    let own_pending: Vec<i64> = held.iter().map(|c| c.id).collect();
+    let mut approved: Vec<&Comment> = approved.iter().chain(&held).collect();
     approved.sort_by_key(|c| (c.created_at, c.id));
     // The form answers a comment when the reader followed its Reply link (or sent a reply that
     // needs correcting); an id that names no comment shown here is ignored.

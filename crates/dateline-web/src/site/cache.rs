@@ -95,6 +95,11 @@ struct Shared {
     clears: AtomicU64,
     /// Comment bodies rendered to HTML, by comment id.
     comment_html: std::sync::Mutex<CommentHtml>,
+    /// Articles' approved comments, by article id.
+    comment_lists: std::sync::Mutex<CommentLists>,
+    /// How many times some article's comments were dropped from `comment_lists`: a list read
+    /// from the database before a drop is not kept after it.
+    comment_drops: AtomicU64,
 }
 
 /// Comment bodies rendered to HTML (Markdown, then the sanitiser: a fifth of the cost of an
@@ -110,6 +115,27 @@ struct CommentHtml {
 /// Most bytes of comment text and HTML kept; past it, all are forgotten at once (the busy
 /// articles' comments come back with their next render).
 const COMMENT_HTML_CAPACITY: usize = 8 << 20;
+
+/// Each article's approved comments as its page read them, until an event changes them: an
+/// article page rendered again after an edit of the article, or because a comment's age
+/// moved on, does not read and decode them again (400 comments: a tenth of such a render's
+/// work, and a fifth of its database time).
+#[derive(Default)]
+struct CommentLists {
+    by_article: HashMap<i64, Arc<Vec<dateline_core::comments::Comment>>>,
+    bytes: usize,
+}
+
+/// Most bytes of comments kept in [`CommentLists`]; past it, all are forgotten at once.
+const COMMENT_LISTS_CAPACITY: usize = 16 << 20;
+
+/// What a list of comments takes in memory, near enough.
+fn list_bytes(comments: &[dateline_core::comments::Comment]) -> usize {
+    comments
+        .iter()
+        .map(|c| std::mem::size_of_val(c) + c.author_name.len() + c.body.len())
+        .sum()
+}
 
 #[derive(Default)]
 struct Entries {
@@ -248,6 +274,8 @@ impl PageCache {
                 capacity,
                 clears: AtomicU64::new(0),
                 comment_html: std::sync::Mutex::default(),
+                comment_lists: std::sync::Mutex::default(),
+                comment_drops: AtomicU64::new(0),
             }),
         }
     }
@@ -432,8 +460,61 @@ impl PageCache {
         html
     }
 
+    /// The approved comments of article `article_id`, oldest first
+    /// ([`dateline_store::Db::approved_comments`]), read once for as long as no event changes
+    /// them. Callers have read the log first (as every page does, through the site's settings),
+    /// so a list kept is never older than a change this process knows of.
+    pub(crate) async fn approved_comments(
+        &self,
+        state: &AppState,
+        article_id: i64,
+    ) -> Result<Arc<Vec<dateline_core::comments::Comment>>, Error> {
+        if let Ok(lists) = self.inner.comment_lists.lock()
+            && let Some(kept) = lists.by_article.get(&article_id)
+        {
+            return Ok(Arc::clone(kept));
+        }
+        let drops = self.inner.comment_drops.load(Ordering::SeqCst);
+        let comments = Arc::new(state.db().approved_comments(article_id).await?);
+        if self.inner.capacity > 0
+            && let Ok(mut lists) = self.inner.comment_lists.lock()
+            // Dropped while being read: what was read may predate the change.
+            && self.inner.comment_drops.load(Ordering::SeqCst) == drops
+        {
+            let cost = list_bytes(&comments);
+            if lists.bytes + cost > COMMENT_LISTS_CAPACITY {
+                *lists = CommentLists::default();
+            }
+            lists.bytes += cost;
+            lists.by_article.insert(article_id, Arc::clone(&comments));
+        }
+        Ok(comments)
+    }
+
+    /// Forgets the kept comments of the articles in `stale` (all, for `None`).
+    fn drop_comment_lists(&self, stale: Option<&[Shows]>) {
+        let Ok(mut lists) = self.inner.comment_lists.lock() else {
+            return;
+        };
+        // Counted before the lists change, so a read that began before cannot be kept after.
+        self.inner.comment_drops.fetch_add(1, Ordering::SeqCst);
+        match stale {
+            None => *lists = CommentLists::default(),
+            Some(stale) => {
+                for s in stale {
+                    if let Shows::Comments(id) = s
+                        && let Some(gone) = lists.by_article.remove(id)
+                    {
+                        lists.bytes -= list_bytes(&gone);
+                    }
+                }
+            }
+        }
+    }
+
     /// Drops every page (and moves the position to `position`, when given), in one step.
     fn clear(&self, position: Option<i64>) {
+        self.drop_comment_lists(None);
         if let Ok(mut entries) = self.inner.entries.write() {
             *entries = Entries {
                 stored: entries.stored,
@@ -449,6 +530,9 @@ impl PageCache {
     /// Drops the pages that show any of `stale` and moves the position to `position`, in one
     /// step, so a render that began before cannot be stored after (see [`PageCache::store`]).
     fn evict(&self, stale: &[Shows], position: i64) {
+        if stale.iter().any(|s| matches!(s, Shows::Comments(_))) {
+            self.drop_comment_lists(Some(stale));
+        }
         let Ok(mut entries) = self.inner.entries.write() else {
             return;
         };
