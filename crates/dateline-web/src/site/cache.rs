@@ -118,8 +118,8 @@ const COMMENT_HTML_CAPACITY: usize = 8 << 20;
 
 /// Each article's approved comments as its page read them, until an event changes them: an
 /// article page rendered again after an edit of the article, or because a comment's age
-/// moved on, does not read and decode them again (400 comments: a tenth of such a render's
-/// work, and a fifth of its database time).
+/// moved on, does not read and decode them again (400 comments: more than half of such a
+/// render's instructions, the database's included).
 #[derive(Default)]
 struct CommentLists {
     by_article: HashMap<i64, Arc<Vec<dateline_core::comments::Comment>>>,
