@@ -35,6 +35,7 @@ impl Db {
             backend,
             url: Arc::from(url),
             events: crate::events::Wakeups::new(),
+            writers: Arc::new(tokio::sync::Semaphore::new(1)),
         })
     }
 }

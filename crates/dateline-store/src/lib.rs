@@ -82,6 +82,9 @@ pub struct Db {
     /// Ids of events as they commit: from this process's own commits, and on PostgreSQL from
     /// every process through `LISTEN` (see [`Db::listen_for_events`]).
     events: events::Wakeups,
+    /// On SQLite, the turn of this process's writers, given in the order they asked (see
+    /// [`Db::begin_write`]).
+    writers: Arc<tokio::sync::Semaphore>,
 }
 
 impl Db {

@@ -1,6 +1,8 @@
 //! The write transaction every action runs in.
 
 use crate::{Backend, Db, db_error, events::Wakeups, postgres, sqlite};
+use std::sync::Arc;
+
 use dateline_core::Error;
 use sqlx::{Any, AnyConnection, Transaction};
 
@@ -8,6 +10,8 @@ use sqlx::{Any, AnyConnection, Transaction};
 /// [`WriteTx::commit`] rolls everything back.
 pub struct WriteTx {
     tx: Transaction<'static, Any>,
+    /// On SQLite, this process's turn to write, held until the transaction ends.
+    _turn: Option<tokio::sync::OwnedSemaphorePermit>,
     backend: Backend,
     bus: Wakeups,
     /// Events written in this transaction, announced once it commits.
@@ -18,14 +22,28 @@ impl Db {
     /// Begins a transaction that will write. On SQLite it starts as a write (`BEGIN
     /// IMMEDIATE`), so it waits its turn behind other writers instead of failing with "database
     /// is locked" when a transaction that began by reading tries to upgrade.
+    ///
+    /// SQLite has one writer at a time, and a writer that finds the lock taken sleeps and looks
+    /// again (the busy timeout), first come not first served: under 64 connections of article
+    /// edits, some waited 1.5 s while others went through. This process's writers therefore
+    /// take turns in the order they asked, before they take a connection (one waiting for the
+    /// lock held a connection that the pages needed); only other processes (the command line)
+    /// still meet the busy timeout.
     pub async fn begin_write(&self) -> Result<WriteTx, Error> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with(sqlite::BEGIN_WRITE).await,
-            Backend::Postgres => self.pool.begin().await,
-        }
-        .map_err(db_error)?;
+        let (tx, turn) = match self.backend {
+            Backend::Sqlite => {
+                let turn = Arc::clone(&self.writers)
+                    .acquire_owned()
+                    .await
+                    .map_err(|e| Error::Internal(format!("writers' turn: {e}")))?;
+                let tx = self.pool.begin_with(sqlite::BEGIN_WRITE).await;
+                (tx, Some(turn))
+            }
+            Backend::Postgres => (self.pool.begin().await, None),
+        };
         Ok(WriteTx {
-            tx,
+            tx: tx.map_err(db_error)?,
+            _turn: turn,
             backend: self.backend,
             bus: self.events.clone(),
             events: Vec::new(),
