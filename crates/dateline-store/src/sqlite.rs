@@ -66,6 +66,9 @@ pub(crate) const INSERT_COMMENTS_JSON: &str = "INSERT INTO comments (article_id,
 /// upgrade while another wrote, and would fail at once with "database is locked".
 pub(crate) const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
+/// How long a writer waits for the write lock: `PRAGMA busy_timeout` in [`pool_options`].
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Claims the next due job: `$1` claim, `$2` lease end, `$3` now. The write lock of
 /// [`BEGIN_WRITE`] makes the claim exclusive.
 pub(crate) const CLAIM_JOB: &str = "UPDATE jobs SET status = 'running', attempts = attempts + 1, \

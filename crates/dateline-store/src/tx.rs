@@ -28,14 +28,18 @@ impl Db {
     /// edits, some waited 1.5 s while others went through. This process's writers therefore
     /// take turns in the order they asked, before they take a connection (one waiting for the
     /// lock held a connection that the pages needed); only other processes (the command line)
-    /// still meet the busy timeout.
+    /// still meet the busy timeout. A turn waits no longer than that timeout either, so that a
+    /// write begun while the same task holds another fails as it did, instead of waiting for ever.
     pub async fn begin_write(&self) -> Result<WriteTx, Error> {
         let (tx, turn) = match self.backend {
             Backend::Sqlite => {
-                let turn = Arc::clone(&self.writers)
-                    .acquire_owned()
-                    .await
-                    .map_err(|e| Error::Internal(format!("writers' turn: {e}")))?;
+                let turn = tokio::time::timeout(
+                    sqlite::BUSY_TIMEOUT,
+                    Arc::clone(&self.writers).acquire_owned(),
+                )
+                .await
+                .map_err(|_| Error::Internal("database: the write lock stayed taken".into()))?
+                .map_err(|e| Error::Internal(format!("writers' turn: {e}")))?;
                 let tx = self.pool.begin_with(sqlite::BEGIN_WRITE).await;
                 (tx, Some(turn))
             }
