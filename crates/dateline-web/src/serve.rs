@@ -17,7 +17,7 @@ use std::{
     time::Duration,
 };
 
-use axum::{Router, extract::ConnectInfo};
+use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::{
     io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf},
@@ -26,7 +26,9 @@ use tokio::{
     task::JoinSet,
     time::{Instant, Sleep},
 };
-use tower::ServiceExt;
+use tower::Service;
+
+use crate::Site;
 
 /// Connection limits.
 #[derive(Debug, Clone)]
@@ -52,11 +54,11 @@ impl Default for Limits {
     }
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves, then stops accepting, lets requests
+/// Serves `site` on `listener` until `shutdown` resolves, then stops accepting, lets requests
 /// in flight finish, and returns once every connection has closed.
 pub async fn serve(
     listener: TcpListener,
-    router: Router,
+    site: Site,
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
@@ -83,11 +85,11 @@ pub async fn serve(
                     connections.spawn(refuse(stream));
                     continue;
                 };
-                let router = router.clone();
+                let site = site.clone();
                 let limits = limits.clone();
                 let stop = stop_rx.clone();
                 connections.spawn(async move {
-                    serve_connection(stream, peer, router, &limits, stop).await;
+                    serve_connection(stream, peer, site, &limits, stop).await;
                     drop(slot);
                 });
             }
@@ -104,7 +106,7 @@ pub async fn serve(
 async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
-    router: Router,
+    site: Site,
     limits: &Limits,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -113,7 +115,8 @@ async fn serve_connection(
     let service =
         hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
             req.extensions_mut().insert(ConnectInfo(peer));
-            router.clone().oneshot(req)
+            // `Site` is always ready: no `poll_ready` first.
+            site.clone().call(req)
         });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())

@@ -27,9 +27,10 @@ use std::{
 };
 
 use axum::{
+    Router,
     body::{Body, Bytes},
     extract::{Request, State},
-    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -41,6 +42,10 @@ use dateline_core::{
 use jiff::Timestamp;
 
 use crate::AppState;
+
+/// Whether a page came from memory: made once (a name given as a string is parsed again on
+/// every insertion).
+static X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 
 /// What a page handler tells the cache about its page.
 #[derive(Clone, Debug)]
@@ -693,6 +698,10 @@ fn comes_due(event: &dateline_core::events::Event, now: i64) -> Due {
 }
 
 fn personal(req: &Request) -> bool {
+    // The cookie first: most readers send none, and counting the path's segments costs more.
+    if !req.headers().contains_key(header::COOKIE) {
+        return false;
+    }
     let path = req.uri().path();
     let segments = path.trim_matches('/').split('/').count();
     segments == 4
@@ -738,7 +747,7 @@ pub async fn pages(State(state): State<AppState>, req: Request, next: Next) -> R
     let personal = personal(&req);
     if !personal && let Some(entry) = cache.get(&key, now) {
         metrics::counter!("dateline_page_cache_total", "result" => "hit").increment(1);
-        return marked(answer(&state, &entry, &asked, &method), "hit");
+        return answer(&state, &entry, &asked, &method);
     }
     // One render per page at a time: when a busy page expires, the readers who ask for it
     // meanwhile wait for that render instead of each rendering it again.
@@ -751,7 +760,7 @@ pub async fn pages(State(state): State<AppState>, req: Request, next: Next) -> R
                 let _ = tokio::time::timeout(FLIGHT_WAIT, done.changed()).await;
                 if let Some(entry) = cache.get(&key, state.now()) {
                     metrics::counter!("dateline_page_cache_total", "result" => "hit").increment(1);
-                    return marked(answer(&state, &entry, &asked, &method), "hit");
+                    return answer(&state, &entry, &asked, &method);
                 }
                 None
             }
@@ -809,7 +818,7 @@ pub async fn pages(State(state): State<AppState>, req: Request, next: Next) -> R
         .is_some_and(|v| v.contains("private") || v.contains("no-store"));
     let next_due = Timestamp::from_microsecond(cache.inner.next_due.load(Ordering::SeqCst))
         .unwrap_or(Timestamp::MAX);
-    let entry = Entry {
+    let mut entry = Entry {
         number: 0,
         headers: parts.headers,
         metrics: crate::ops::RouteMetrics::of(&route),
@@ -826,6 +835,13 @@ pub async fn pages(State(state): State<AppState>, req: Request, next: Next) -> R
     };
     if cacheable.is_some() && method == Method::GET && !private && cache.inner.capacity > 0 {
         metrics::counter!("dateline_page_cache_total", "result" => "miss").increment(1);
+        // Every later answer of the page is a hit: said once here, not inserted in each. Room
+        // is made for what each answer adds (its length, encoding and request id): a full
+        // header map grows, and rehashes, on the first insertion into every copy.
+        entry
+            .headers
+            .insert(&X_CACHE, HeaderValue::from_static("hit"));
+        entry.headers.reserve(3);
         let entry = cache.store(key, entry, position);
         return marked(answer(&state, &entry, &asked, &method), "miss");
     }
@@ -837,26 +853,33 @@ pub async fn pages(State(state): State<AppState>, req: Request, next: Next) -> R
 /// pages, the router) would only do again what they did when it was rendered; skipping them
 /// takes a third off the cost of an answer from memory. The request is still logged and
 /// counted ([`crate::ops::observe_early`]). Anything else goes on to the router, and [`pages`].
-pub async fn from_memory(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub(crate) async fn from_memory(state: &AppState, req: Request, mut routed: Router) -> Response {
+    use tower::Service;
     let method = req.method();
     if (method != Method::GET && method != Method::HEAD) || personal(&req) {
-        return next.run(req).await;
+        return routed
+            .call(req)
+            .await
+            .unwrap_or_else(|never| match never {});
     }
     let started = std::time::Instant::now();
     let cache = state.cache();
-    cache.read_log(&state, false).await;
+    cache.read_log(state, false).await;
     let key = req
         .uri()
         .path_and_query()
         .map_or_else(|| req.uri().path(), |p| p.as_str());
     let Some(entry) = cache.get(key, state.now()) else {
-        return next.run(req).await;
+        return routed
+            .call(req)
+            .await
+            .unwrap_or_else(|never| match never {});
     };
     static HITS: OnceLock<metrics::Counter> = OnceLock::new();
     HITS.get_or_init(|| metrics::counter!("dateline_page_cache_total", "result" => "hit"))
         .increment(1);
     let asked = Asked::of(req.headers());
-    let mut response = marked(answer(&state, &entry, &asked, method), "hit");
+    let mut response = answer(state, &entry, &asked, method);
     crate::ops::observe_early(
         method,
         req.uri().path(),
@@ -869,10 +892,11 @@ pub async fn from_memory(State(state): State<AppState>, req: Request, next: Next
 
 /// Says whether a page came from memory (`X-Cache: hit`) or was rendered (`miss`), as caching
 /// proxies do, for operators and the benchmark.
+/// A kept page's headers say `hit` already (see [`pages`]).
 fn marked(mut response: Response, how: &'static str) -> Response {
     response
         .headers_mut()
-        .insert("x-cache", HeaderValue::from_static(how));
+        .insert(&X_CACHE, HeaderValue::from_static(how));
     response
 }
 
