@@ -159,7 +159,8 @@ pub async fn runner(app: App, claim_tag: String) {
         }
         loop {
             match comments::classifier::learn(&app).await {
-                Ok(0) => break,
+                // Less than a batch: it read to the end (a look more would cost two reads).
+                Ok(n) if (n as i64) < comments::classifier::BATCH => break,
                 Ok(_) => {}
                 Err(e) => {
                     tracing::warn!(error = %e, "the classifier could not learn");
@@ -175,9 +176,9 @@ pub async fn runner(app: App, claim_tag: String) {
                 Err(e) => tracing::warn!(error = %e, "could not forget old addresses"),
             }
         }
-        // An event is a hint to look again sooner; a lagging receiver just looks again.
-        if let Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) =
-            tokio::time::timeout(POLL_INTERVAL, events.recv()).await
+        // An event is a hint to look again sooner (one look for all those queued).
+        if let Ok(false) =
+            tokio::time::timeout(POLL_INTERVAL, dateline_store::next_wakeup(&mut events)).await
         {
             tokio::time::sleep(POLL_INTERVAL).await;
         }

@@ -48,6 +48,9 @@ struct Inner {
     decoding: media::Decoding,
     /// The committer of comments (group commit), one per `App` and so per process.
     intake: Arc<comments::Intake>,
+    /// How far past its stored position this process found the log to hold nothing for the
+    /// classifier ([`comments::classifier::learn`]).
+    classifier_checked: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl App {
@@ -61,6 +64,7 @@ impl App {
                 ip_key,
                 decoding: media::Decoding::new(media::MediaLimits::default()),
                 intake: Arc::default(),
+                classifier_checked: Arc::default(),
             }),
         }
     }
@@ -77,6 +81,7 @@ impl App {
                 decoding: media::Decoding::new(limits),
                 // One committer per process, whichever copy of the parts a caller holds.
                 intake: inner.intake.clone(),
+                classifier_checked: inner.classifier_checked.clone(),
             }),
         }
     }
@@ -99,6 +104,10 @@ impl App {
     /// The committer comments are written through.
     pub(crate) fn intake(&self) -> &comments::Intake {
         &self.inner.intake
+    }
+
+    pub(crate) fn classifier_checked(&self) -> &std::sync::atomic::AtomicI64 {
+        &self.inner.classifier_checked
     }
 
     /// The database, for reads (writes go through the actions).

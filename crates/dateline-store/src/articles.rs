@@ -145,8 +145,18 @@ pub(crate) static SELECT_ARTICLE: std::sync::LazyLock<String> =
 /// [`SELECT_ARTICLE`] with `extra` columns (", x, y") after the article's, which begin at
 /// [`ARTICLE_COLUMNS`].
 pub(crate) fn select_article_with(extra: &str) -> String {
+    select_article("a.body_markdown, a.body_html", extra)
+}
+
+/// [`select_article_with`] with an empty body (Markdown and HTML), for what never shows it: the
+/// intake read every comment's article whole, and PostgreSQL decompressed its body each time.
+pub(crate) fn select_article_without_body_with(extra: &str) -> String {
+    select_article("'', ''", extra)
+}
+
+fn select_article(body: &str, extra: &str) -> String {
     format!(
-        "SELECT a.id, a.slug, a.title, a.dek, a.body_markdown, a.body_html, a.status, \
+        "SELECT a.id, a.slug, a.title, a.dek, {body}, a.status, \
          a.published_at, a.created_at, a.updated_at, u.id, u.name, u.slug, {MEDIA_COLUMNS}, \
          a.lead_caption, a.lead_alt, a.lead_credit, \
          COALESCE((SELECT k.approved FROM article_comment_counts k WHERE k.article_id = a.id), 0), \

@@ -101,8 +101,10 @@ impl WriteTx {
     /// every one is stored or, if the statement fails, none (the intake then stores them one by
     /// one, to find the one that fails).
     pub async fn insert_comments(&mut self, cs: &[NewComment]) -> Result<Vec<Comment>, Error> {
-        if let [one] = cs {
-            return Ok(vec![self.insert_comment(one).await?]);
+        match cs {
+            [] => return Ok(Vec::new()),
+            [one] => return Ok(vec![self.insert_comment(one).await?]),
+            _ => {}
         }
         let rows = cs
             .iter()
@@ -278,12 +280,12 @@ impl WriteTx {
 
 impl Db {
     /// An article (not in the trash) as the comment intake needs it: one query, without its
-    /// sources and topics, which a comment's checks never look at.
+    /// sources and topics, and with an empty body, which a comment's checks never look at.
     pub async fn article_for_comment(
         &self,
         id: i64,
     ) -> Result<Option<dateline_core::articles::Article>, Error> {
-        let mut q = crate::sql::Sql::new(&crate::articles::SELECT_ARTICLE);
+        let mut q = crate::sql::Sql::new(&ARTICLE_FOR_COMMENT);
         q.push(" WHERE a.deleted_at IS NULL AND a.id = ").bind(id);
         let row = q
             .query()?
@@ -295,13 +297,16 @@ impl Db {
     }
 }
 
+static ARTICLE_FOR_COMMENT: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| crate::articles::select_article_without_body_with(""));
+
 /// The article as [`Db::article_for_comment`] reads it, then which of the writer's e-mail
 /// address hash (`$1`) and address hash (`$2`) is blocked at `$3` (the e-mail first), then the
 /// classifier's totals (`$4` names their row).
 static ARTICLE_FOR_READER_COMMENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
         "{} WHERE a.deleted_at IS NULL AND a.id = $5",
-        crate::articles::select_article_with(
+        crate::articles::select_article_without_body_with(
             ", (SELECT kind FROM comment_blocks \
              WHERE ((kind = 'email' AND hash = $1) OR (kind = 'address' AND hash = $2)) \
              AND (until IS NULL OR until > $3) ORDER BY kind DESC LIMIT 1), \

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use sqlx::{Row, any::AnyRow};
 use std::sync::{
     Arc,
-    atomic::{AtomicU64, Ordering},
+    atomic::{AtomicI64, AtomicU64, Ordering},
 };
 
 use tokio::sync::broadcast;
@@ -24,6 +24,9 @@ use crate::{Backend, Db, WriteTx, db_error, postgres, sql::Sql};
 pub(crate) struct Wakeups {
     bus: broadcast::Sender<i64>,
     count: Arc<AtomicU64>,
+    /// The newest event announced, so that the `NOTIFY` of this process's own commit, coming
+    /// back from PostgreSQL, does not wake every consumer a second time.
+    newest: Arc<AtomicI64>,
 }
 
 impl Wakeups {
@@ -31,6 +34,7 @@ impl Wakeups {
         Wakeups {
             bus: broadcast::channel(1024).0,
             count: Arc::new(AtomicU64::new(0)),
+            newest: Arc::new(AtomicI64::new(0)),
         }
     }
 
@@ -38,9 +42,35 @@ impl Wakeups {
     /// woken sees it moved.
     pub(crate) fn announce(&self, id: i64) {
         self.count.fetch_add(1, Ordering::SeqCst);
+        self.newest.fetch_max(id, Ordering::SeqCst);
         // Nobody listening is fine: consumers read the log by position when they start.
         let _ = self.bus.send(id);
     }
+
+    /// Announces event `id` that a `NOTIFY` told of, unless an event as new was announced
+    /// already: then it is this process's own commit coming back, or one that committed before
+    /// an announced one, which a consumer reading after that announcement sees (events become
+    /// visible in the order of their ids, see [`WriteTx::record`]).
+    pub(crate) fn announce_notified(&self, id: i64) {
+        if id > self.newest.load(Ordering::SeqCst) {
+            self.announce(id);
+        }
+    }
+}
+
+/// Waits for a wake-up from [`Db::subscribe_events`], then takes every one queued behind it;
+/// `false` once nothing can announce any more. A consumer reads the log from its own position,
+/// so one read answers all of them: a batch of sixty comments commits sixty events, and each
+/// consumer read the log sixty times for it (on PostgreSQL, most of the database's work for
+/// every comment).
+pub async fn next_wakeup(wakeups: &mut broadcast::Receiver<i64>) -> bool {
+    use broadcast::error::{RecvError, TryRecvError};
+    if let Err(RecvError::Closed) = wakeups.recv().await {
+        return false;
+    }
+    // Those announced before this point committed before it: the read that follows sees them.
+    while let Ok(_) | Err(TryRecvError::Lagged(_)) = wakeups.try_recv() {}
+    true
 }
 
 /// Which events a staff reader asks for; newest first.
@@ -264,5 +294,46 @@ impl Db {
                 self.events.clone(),
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn one_wakeup_takes_every_announcement_queued_behind_it() {
+        let wakeups = Wakeups::new();
+        let mut receiver = wakeups.bus.subscribe();
+        for id in 1..=60 {
+            wakeups.announce(id);
+        }
+        assert!(next_wakeup(&mut receiver).await);
+        assert!(
+            receiver.try_recv().is_err(),
+            "nothing left for a second read"
+        );
+        wakeups.announce(61);
+        assert!(next_wakeup(&mut receiver).await, "a later one wakes again");
+        drop(wakeups);
+        assert!(
+            !next_wakeup(&mut receiver).await,
+            "closed: nothing can announce"
+        );
+    }
+
+    #[test]
+    fn a_notify_of_an_event_announced_already_wakes_nobody() {
+        let wakeups = Wakeups::new();
+        let mut receiver = wakeups.bus.subscribe();
+        wakeups.announce(7);
+        assert_eq!(receiver.try_recv().ok(), Some(7));
+        // This process's own commit, coming back from PostgreSQL; then an older one.
+        wakeups.announce_notified(7);
+        wakeups.announce_notified(6);
+        assert!(receiver.try_recv().is_err());
+        wakeups.announce_notified(8);
+        assert_eq!(receiver.try_recv().ok(), Some(8));
+        assert_eq!(wakeups.count.load(Ordering::SeqCst), 2);
     }
 }

@@ -31,7 +31,7 @@ pub use classifier::LearnedExample;
 pub use comments::{
     Block, CommentInContext, ModerationItem, NewComment, RateBucket, ReaderCommentFacts,
 };
-pub use events::EventFilter;
+pub use events::{EventFilter, next_wakeup};
 pub use jobs::{ClaimedJob, JobInfo, JobStatus, NewJob};
 pub use search::{Found, SEARCH_RANKED};
 pub use sessions::{InvitationInfo, NewSession, SessionInfo};

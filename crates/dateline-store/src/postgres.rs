@@ -138,7 +138,7 @@ pub(crate) async fn listen(url: Arc<str>, bus: crate::events::Wakeups) {
                         match listener.try_recv().await {
                             Ok(Some(n)) => {
                                 if let Ok(id) = n.payload().parse::<i64>() {
-                                    bus.announce(id);
+                                    bus.announce_notified(id);
                                 }
                             }
                             // The connection dropped; the next call reconnects, and whatever

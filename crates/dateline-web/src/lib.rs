@@ -208,17 +208,20 @@ impl AppState {
             let _ = state.reload_settings().await;
             loop {
                 tokio::select! {
-                    _ = wake.recv() => {}
+                    _ = dateline_store::next_wakeup(&mut wake) => {}
                     () = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
                 }
-                let Ok(events) = state.db().events_after(last, 500).await else {
-                    continue;
-                };
                 let mut changed = false;
-                for e in events {
-                    last = e.id;
-                    changed |= e.kind == dateline_core::events::EventKind::SettingChanged
-                        && e.payload["key"] == "base_url";
+                // Everything committed by now, in pages: one wake-up may stand for many events.
+                while let Ok(events) = state.db().events_after(last, 500).await {
+                    for e in &events {
+                        last = e.id;
+                        changed |= e.kind == dateline_core::events::EventKind::SettingChanged
+                            && e.payload["key"] == "base_url";
+                    }
+                    if events.len() < 500 {
+                        break;
+                    }
                 }
                 if changed && let Err(e) = state.reload_settings().await {
                     tracing::warn!(error = %e, "could not read the base URL setting");

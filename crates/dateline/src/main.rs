@@ -396,14 +396,21 @@ async fn activity(app: &App, limit: i64, kind: Option<&str>, follow: bool) -> Fa
     };
     loop {
         tokio::select! {
-            _ = wake.recv() => {}
+            _ = dateline_store::next_wakeup(&mut wake) => {}
             () = tokio::time::sleep(look_every) => {}
             _ = tokio::signal::ctrl_c() => return Ok(()),
         }
-        for e in app.db().events_after(last, 500).await? {
-            last = e.id;
-            if kind.is_none_or(|k| k == e.kind) {
-                println!("{}", line(&e));
+        // Everything committed by now, in pages: one wake-up may stand for many events.
+        loop {
+            let events = app.db().events_after(last, 500).await?;
+            for e in &events {
+                last = e.id;
+                if kind.is_none_or(|k| k == e.kind) {
+                    println!("{}", line(e));
+                }
+            }
+            if events.len() < 500 {
+                break;
             }
         }
         let _ = std::io::stdout().flush();

@@ -12,13 +12,16 @@ use dateline_core::{
     events::{Event, EventKind, SubjectKind},
 };
 use dateline_store::LearnedExample;
+use std::sync::atomic::Ordering;
 
 use crate::App;
 
 /// The consumer's name in `event_consumers`.
 const CONSUMER: &str = "classifier";
-/// Events read in one transaction.
-const BATCH: i64 = 200;
+/// Events read in one transaction; [`learn`] read fewer only when it reached the end.
+pub(crate) const BATCH: i64 = 200;
+/// How far the stored position may lag behind what this process found holds no lesson.
+const STORE_EVERY: i64 = 1000;
 
 /// What the classifier sees of a comment: the name, the e-mail address and the text, because
 /// spammers give themselves away in each.
@@ -29,19 +32,42 @@ pub fn text_of(name: &str, email: Option<&str>, body: &str) -> String {
 /// How many examples of each kind it has learned from, and where it has read the log to. The
 /// position is read first: the examples, read after, have learned at least up to it.
 pub async fn status(app: &App) -> Result<(Examples, i64)> {
-    let position = app.db().consumer_position(CONSUMER).await?;
+    let position = checked_to(app).await?;
     Ok((app.db().classifier_examples().await?, position))
+}
+
+/// The stored position, or further where this process found nothing to learn beyond it.
+async fn checked_to(app: &App) -> Result<i64> {
+    let checked = app.classifier_checked().load(Ordering::SeqCst);
+    Ok(app.db().consumer_position(CONSUMER).await?.max(checked))
 }
 
 /// Learns from the decisions recorded since its position; returns how many events it read
 /// (0 when it is up to date).
 pub async fn learn(app: &App) -> Result<usize> {
-    // Reads first, so that an idle site does not take the write lock on every tick.
-    if app.db().consumer_position(CONSUMER).await? >= app.db().latest_event_id().await? {
+    // Reads first, so that an idle site does not take the write lock on every tick; and most
+    // events teach nothing (a reader's comment): a write for each batch of them took turns
+    // with the comments themselves. Those are skipped in memory, and the stored position
+    // catches up at the next lesson, or every thousand events.
+    let stored = app.db().consumer_position(CONSUMER).await?;
+    let checked = stored.max(app.classifier_checked().load(Ordering::SeqCst));
+    if checked >= app.db().latest_event_id().await? {
         return Ok(0);
     }
+    let ahead = app.db().events_after(checked, BATCH).await?;
+    let Some(last) = ahead.last().map(|e| e.id) else {
+        return Ok(0);
+    };
+    if !ahead.iter().any(|e| lesson(e).is_some()) && last - stored < STORE_EVERY {
+        app.classifier_checked().fetch_max(last, Ordering::SeqCst);
+        return Ok(ahead.len());
+    }
     let mut tx = app.db().begin_write().await?;
-    let position = tx.lock_consumer_position(CONSUMER).await?;
+    // Events are never changed: what this process found to hold no lesson still holds none.
+    let position = tx
+        .lock_consumer_position(CONSUMER)
+        .await?
+        .max(app.classifier_checked().load(Ordering::SeqCst));
     let events = tx.events_after(position, BATCH).await?;
     let Some(last) = events.last().map(|e| e.id) else {
         return Ok(0);

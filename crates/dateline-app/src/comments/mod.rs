@@ -137,7 +137,7 @@ pub async fn submit_with(
 pub struct FormAnswer {
     /// The comment as stored.
     pub comment: Comment,
-    /// Its article.
+    /// Its article, as the intake read it: without its body.
     pub article: Article,
     /// The settings it was judged by.
     pub settings: std::sync::Arc<dateline_core::settings::SiteSettings>,

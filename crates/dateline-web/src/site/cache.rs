@@ -308,7 +308,7 @@ impl PageCache {
             let mut wake = state.db().subscribe_events();
             loop {
                 tokio::select! {
-                    _ = wake.recv() => {}
+                    _ = dateline_store::next_wakeup(&mut wake) => {}
                     () = tokio::time::sleep(std::time::Duration::from_millis(250)) => {}
                 }
                 state.cache().read_log(&state, true).await;

@@ -460,6 +460,7 @@ async fn old_addresses_are_forgotten(backend: Backend) {
 both_backends!(
     the_classifier_learns_from_decisions_and_holds_what_it_learned,
     a_staff_reply_is_marked_and_approves_what_it_answers,
+    the_classifier_writes_its_position_only_for_a_lesson,
 );
 
 const SPAM: [&str; 6] = [
@@ -497,6 +498,53 @@ async fn until_learned(app: &TestApp, token: &str) -> Value {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("the classifier did not catch up");
+}
+
+/// Readers' comments teach the classifier nothing: it reads past them without a write (which
+/// took the writers' turn from the comments themselves), and stores its position with the next
+/// lesson.
+async fn the_classifier_writes_its_position_only_for_a_lesson(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let editor = app.editor_token().await;
+    let a = app.publish(&editor, "Nothing to learn", json!({})).await["id"]
+        .as_i64()
+        .unwrap();
+    until_learned(&app, &editor).await;
+    let stored = app.db.consumer_position("classifier").await.unwrap();
+    let mut ids = Vec::new();
+    for (i, body) in HAM.iter().take(5).enumerate() {
+        let (s, c) = app
+            .api_comment(
+                a,
+                json!({"author_name": format!("Reader {i}"), "body": body}),
+            )
+            .await;
+        assert_eq!(s, 201, "{c}");
+        ids.push(c["id"].as_i64().unwrap());
+    }
+    let status = until_learned(&app, &editor).await;
+    assert_eq!(status["approved_examples"], 0, "{status}");
+    assert_eq!(
+        app.db.consumer_position("classifier").await.unwrap(),
+        stored,
+        "no write for events that teach nothing"
+    );
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/comments/{}/spam", ids[0]),
+            Some(&editor),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let status = until_learned(&app, &editor).await;
+    assert_eq!(status["spam_examples"], 1, "{status}");
+    assert_eq!(
+        app.db.consumer_position("classifier").await.unwrap(),
+        app.db.latest_event_id().await.unwrap(),
+        "stored with the lesson"
+    );
+    app.stop().await;
 }
 
 async fn the_classifier_learns_from_decisions_and_holds_what_it_learned(backend: Backend) {
