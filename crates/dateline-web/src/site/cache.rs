@@ -843,16 +843,17 @@ pub async fn pages(State(state): State<AppState>, req: Request, next: Next) -> R
             .insert(&X_CACHE, HeaderValue::from_static("hit"));
         entry.headers.reserve(3);
         let entry = cache.store(key, entry, position);
-        return marked(answer(&state, &entry, &asked, &method), "miss");
+        return missed(answer(&state, &entry, &asked, &method));
     }
     answer(&state, &entry, &asked, &method)
 }
 
-/// Answers a kept page before the request is routed or meets any other layer. The page was kept
-/// with its final headers, so the layers (the request log, the security headers, the error
-/// pages, the router) would only do again what they did when it was rendered; skipping them
-/// takes a third off the cost of an answer from memory. The request is still logged and
-/// counted ([`crate::ops::observe_early`]). Anything else goes on to the router, and [`pages`].
+/// Answers a kept page before the request is routed or meets any other layer ([`crate::Site`]
+/// calls it first). The page was kept with its final headers, so the layers (the request log,
+/// the security headers, the error pages, the router) would only do again what they did when
+/// it was rendered; skipping them takes a third off the cost of an answer from memory. The
+/// request is still logged and counted ([`crate::ops::observe_early`]). Anything else goes on
+/// to `routed`, and [`pages`].
 pub(crate) async fn from_memory(state: &AppState, req: Request, mut routed: Router) -> Response {
     use tower::Service;
     let method = req.method();
@@ -890,13 +891,12 @@ pub(crate) async fn from_memory(state: &AppState, req: Request, mut routed: Rout
     response
 }
 
-/// Says whether a page came from memory (`X-Cache: hit`) or was rendered (`miss`), as caching
-/// proxies do, for operators and the benchmark.
-/// A kept page's headers say `hit` already (see [`pages`]).
-fn marked(mut response: Response, how: &'static str) -> Response {
+/// Says a page was rendered (`X-Cache: miss`), as caching proxies do, for operators and the
+/// benchmark; a kept page's headers say `hit` already (see [`pages`]).
+fn missed(mut response: Response) -> Response {
     response
         .headers_mut()
-        .insert(&X_CACHE, HeaderValue::from_static(how));
+        .insert(&X_CACHE, HeaderValue::from_static("miss"));
     response
 }
 
