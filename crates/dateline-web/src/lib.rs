@@ -61,8 +61,9 @@ struct Inner {
     theme: Theme,
     config: WebConfig,
     failed_auth: throttle::FailedAuth,
-    /// The base URL setting ("" for none), kept in step with the activity log by
-    /// [`AppState::follow_settings`], so links, cookies and HSTS follow it without a query.
+    /// The base URL setting ("" for none), kept in step with the activity log by the page
+    /// cache as it reads it ([`site::cache::PageCache::follow`]), so links, cookies and HSTS
+    /// follow it without a query.
     base_url_setting: std::sync::RwLock<String>,
     /// Rendered public pages.
     cache: site::cache::PageCache,
@@ -194,40 +195,6 @@ impl AppState {
             *s = value;
         }
         Ok(())
-    }
-
-    /// Keeps the base URL setting in step with the activity log: every `setting.changed` for
-    /// it, from this process or (on PostgreSQL) any other, is read again at once. On SQLite,
-    /// where other processes' commits are not announced, the log is also looked at every few
-    /// seconds.
-    pub fn follow_settings(&self) -> tokio::task::JoinHandle<()> {
-        let state = self.clone();
-        tokio::spawn(async move {
-            let mut wake = state.db().subscribe_events();
-            let mut last = state.db().latest_event_id().await.unwrap_or(0);
-            let _ = state.reload_settings().await;
-            loop {
-                tokio::select! {
-                    _ = dateline_store::next_wakeup(&mut wake) => {}
-                    () = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
-                }
-                let mut changed = false;
-                // Everything committed by now, in pages: one wake-up may stand for many events.
-                while let Ok(events) = state.db().events_after(last, 500).await {
-                    for e in &events {
-                        last = e.id;
-                        changed |= e.kind == dateline_core::events::EventKind::SettingChanged
-                            && e.payload["key"] == "base_url";
-                    }
-                    if events.len() < 500 {
-                        break;
-                    }
-                }
-                if changed && let Err(e) = state.reload_settings().await {
-                    tracing::warn!(error = %e, "could not read the base URL setting");
-                }
-            }
-        })
     }
 }
 

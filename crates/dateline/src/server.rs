@@ -87,7 +87,6 @@ pub async fn start(
         },
     );
     state.reload_settings().await?;
-    let settings_follower = state.follow_settings();
     let cache_follower = dateline_web::site::cache::PageCache::follow(&state);
     let metrics_upkeep = dateline_web::ops::keep_metrics_small();
     let router = dateline_web::app(state);
@@ -114,7 +113,6 @@ pub async fn start(
         let served = dateline_web::serve::serve(listener, router, limits, shutdown).await;
         // A job cut short is claimed again when its lease runs out; every job may run twice.
         runner.abort();
-        settings_follower.abort();
         cache_follower.abort();
         metrics_upkeep.abort();
         if let Some(l) = listener_task {

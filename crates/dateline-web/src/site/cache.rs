@@ -301,7 +301,8 @@ impl PageCache {
 
     /// Reads the activity log four times a second, for changes nobody announced to this process (on
     /// SQLite, another process's: the command line, a second server), and whenever a wake-up
-    /// comes; a request would read it anyway before answering from memory.
+    /// comes; a request would read it anyway before answering from memory. It also keeps the
+    /// process's base URL in step ([`AppState::reload_settings`]), whether or not pages are kept.
     pub fn follow(state: &AppState) -> tokio::task::JoinHandle<()> {
         let state = state.clone();
         tokio::spawn(async move {
