@@ -278,8 +278,16 @@ where
     }
 
     fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
-        let req = req.map(axum::body::Body::new);
-        let Site { state, routed } = self.clone();
-        Box::pin(async move { Ok(site::cache::from_memory(&state, req, routed).await) })
+        let (parts, body) = req.into_parts();
+        let Site { state, mut routed } = self.clone();
+        Box::pin(async move {
+            match site::cache::from_memory(&state, &parts).await {
+                Some(kept) => Ok(kept),
+                None => {
+                    let req = axum::http::Request::from_parts(parts, axum::body::Body::new(body));
+                    routed.call(req).await
+                }
+            }
+        })
     }
 }

@@ -27,7 +27,6 @@ use std::{
 };
 
 use axum::{
-    Router,
     body::{Body, Bytes},
     extract::{Request, State},
     http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header},
@@ -698,16 +697,15 @@ fn comes_due(event: &dateline_core::events::Event, now: i64) -> Due {
     }
 }
 
-fn personal(req: &Request) -> bool {
+fn personal(path: &str, headers: &HeaderMap) -> bool {
     // The cookie first: most readers send none, and counting the path's segments costs more.
-    if !req.headers().contains_key(header::COOKIE) {
+    if !headers.contains_key(header::COOKIE) {
         return false;
     }
-    let path = req.uri().path();
     let segments = path.trim_matches('/').split('/').count();
     segments == 4
         && path.as_bytes().get(1).is_some_and(u8::is_ascii_digit)
-        && crate::admin::session::cookie(req.headers(), super::articles::PENDING_COOKIE).is_some()
+        && crate::admin::session::cookie(headers, super::articles::PENDING_COOKIE).is_some()
 }
 
 /// Whether a path names a page the cache may keep (files and the setup page are never kept, so
@@ -745,7 +743,7 @@ pub async fn pages(State(state): State<AppState>, req: Request, next: Next) -> R
         .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
     let asked = Asked::of(req.headers());
     let now = state.now();
-    let personal = personal(&req);
+    let personal = personal(req.uri().path(), req.headers());
     if !personal && let Some(entry) = cache.get(&key, now) {
         metrics::counter!("dateline_page_cache_total", "result" => "hit").increment(1);
         return answer(&state, &entry, &asked, &method);
@@ -853,43 +851,37 @@ pub async fn pages(State(state): State<AppState>, req: Request, next: Next) -> R
 /// calls it first). The page was kept with its final headers, so the layers (the request log,
 /// the security headers, the error pages, the router) would only do again what they did when
 /// it was rendered; skipping them takes a third off the cost of an answer from memory. The
-/// request is still logged and counted ([`crate::ops::observe_early`]). Anything else goes on
-/// to `routed`, and [`pages`].
-pub(crate) async fn from_memory(state: &AppState, req: Request, mut routed: Router) -> Response {
-    use tower::Service;
-    let method = req.method();
-    if (method != Method::GET && method != Method::HEAD) || personal(&req) {
-        return routed
-            .call(req)
-            .await
-            .unwrap_or_else(|never| match never {});
+/// request is still logged and counted ([`crate::ops::observe_early`]). `None`: the request
+/// goes on to the routers, and [`pages`].
+pub(crate) async fn from_memory(
+    state: &AppState,
+    req: &axum::http::request::Parts,
+) -> Option<Response> {
+    let method = &req.method;
+    if (method != Method::GET && method != Method::HEAD) || personal(req.uri.path(), &req.headers) {
+        return None;
     }
     let started = std::time::Instant::now();
     let cache = state.cache();
     cache.read_log(state, false).await;
     let key = req
-        .uri()
+        .uri
         .path_and_query()
-        .map_or_else(|| req.uri().path(), |p| p.as_str());
-    let Some(entry) = cache.get(key, state.now()) else {
-        return routed
-            .call(req)
-            .await
-            .unwrap_or_else(|never| match never {});
-    };
+        .map_or_else(|| req.uri.path(), |p| p.as_str());
+    let entry = cache.get(key, state.now())?;
     static HITS: OnceLock<metrics::Counter> = OnceLock::new();
     HITS.get_or_init(|| metrics::counter!("dateline_page_cache_total", "result" => "hit"))
         .increment(1);
-    let asked = Asked::of(req.headers());
+    let asked = Asked::of(&req.headers);
     let mut response = answer(state, &entry, &asked, method);
     crate::ops::observe_early(
         method,
-        req.uri().path(),
+        req.uri.path(),
         &entry.metrics,
         &mut response,
         started,
     );
-    response
+    Some(response)
 }
 
 /// Says a page was rendered (`X-Cache: miss`), as caching proxies do, for operators and the
