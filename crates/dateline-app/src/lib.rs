@@ -48,9 +48,11 @@ struct Inner {
     decoding: media::Decoding,
     /// The committer of comments (group commit), one per `App` and so per process.
     intake: Arc<comments::Intake>,
-    /// How far past its stored position this process found the log to hold nothing for the
-    /// classifier ([`comments::classifier::learn`]).
-    classifier_checked: Arc<std::sync::atomic::AtomicI64>,
+    /// Reads for readers' comments arriving together, one statement for all.
+    comment_reads: Arc<comments::GroupReads>,
+    /// What this process knows of the classifier's place in the log
+    /// ([`comments::classifier::learn`]).
+    classifier_progress: Arc<comments::classifier::Progress>,
 }
 
 impl App {
@@ -64,7 +66,8 @@ impl App {
                 ip_key,
                 decoding: media::Decoding::new(media::MediaLimits::default()),
                 intake: Arc::default(),
-                classifier_checked: Arc::default(),
+                comment_reads: Arc::default(),
+                classifier_progress: Arc::default(),
             }),
         }
     }
@@ -81,7 +84,8 @@ impl App {
                 decoding: media::Decoding::new(limits),
                 // One committer per process, whichever copy of the parts a caller holds.
                 intake: inner.intake.clone(),
-                classifier_checked: inner.classifier_checked.clone(),
+                comment_reads: inner.comment_reads.clone(),
+                classifier_progress: inner.classifier_progress.clone(),
             }),
         }
     }
@@ -106,8 +110,12 @@ impl App {
         &self.inner.intake
     }
 
-    pub(crate) fn classifier_checked(&self) -> &std::sync::atomic::AtomicI64 {
-        &self.inner.classifier_checked
+    pub(crate) fn comment_reads(&self) -> &comments::GroupReads {
+        &self.inner.comment_reads
+    }
+
+    pub(crate) fn classifier_progress(&self) -> &comments::classifier::Progress {
+        &self.inner.classifier_progress
     }
 
     /// The database, for reads (writes go through the actions).

@@ -300,21 +300,50 @@ impl Db {
 static ARTICLE_FOR_COMMENT: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| crate::articles::select_article_without_body_with(""));
 
-/// The article as [`Db::article_for_comment`] reads it, then which of the writer's e-mail
-/// address hash (`$1`) and address hash (`$2`) is blocked at `$3` (the e-mail first), then the
-/// classifier's totals (`$4` names their row).
-static ARTICLE_FOR_READER_COMMENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+/// [`Db::articles_for_reader_comments`]: for each read given as a JSON array `[n, article_id,
+/// email_hash, address_hash, at]` (`$1`, as the rows `reads`), the article as
+/// [`Db::article_for_comment`] reads it, then which of the writer's e-mail address hash and
+/// address hash is blocked at `at` (the e-mail first), the classifier's totals (`$2` names
+/// their row), and `n`. `text(i)` and `number(i)` read field `i` of a read.
+fn articles_for_reader_comments_sql(
+    reads: &str,
+    text: fn(usize) -> String,
+    number: fn(usize) -> String,
+) -> String {
+    let extra = format!(
+        ", (SELECT kind FROM comment_blocks \
+         WHERE ((kind = 'email' AND hash = {}) OR (kind = 'address' AND hash = {})) \
+         AND (until IS NULL OR until > {}) ORDER BY kind DESC LIMIT 1), \
+         (SELECT spam FROM classifier_features WHERE feature = $2), \
+         (SELECT ham FROM classifier_features WHERE feature = $2), {}",
+        text(2),
+        text(3),
+        number(4),
+        number(0),
+    );
     format!(
-        "{} WHERE a.deleted_at IS NULL AND a.id = $5",
-        crate::articles::select_article_without_body_with(
-            ", (SELECT kind FROM comment_blocks \
-             WHERE ((kind = 'email' AND hash = $1) OR (kind = 'address' AND hash = $2)) \
-             AND (until IS NULL OR until > $3) ORDER BY kind DESC LIMIT 1), \
-             (SELECT spam FROM classifier_features WHERE feature = $4), \
-             (SELECT ham FROM classifier_features WHERE feature = $4)"
-        )
+        "{}, {reads} WHERE a.deleted_at IS NULL AND a.id = {}",
+        crate::articles::select_article_without_body_with(&extra),
+        number(1),
     )
-});
+}
+
+/// [`articles_for_reader_comments_sql`] for SQLite, then for PostgreSQL.
+static ARTICLES_FOR_READER_COMMENTS: std::sync::LazyLock<[String; 2]> =
+    std::sync::LazyLock::new(|| {
+        [
+            articles_for_reader_comments_sql(
+                "jsonb_each($1) AS r",
+                |i| format!("(r.value ->> {i})"),
+                |i| format!("(r.value ->> {i})"),
+            ),
+            articles_for_reader_comments_sql(
+                "jsonb_array_elements($1::jsonb) AS r(v)",
+                |i| format!("(r.v ->> {i})"),
+                |i| format!("(r.v ->> {i})::bigint"),
+            ),
+        ]
+    });
 
 /// What the intake reads about a reader's comment with its article, before the transaction.
 #[derive(Debug, Clone, Default)]
@@ -326,46 +355,80 @@ pub struct ReaderCommentFacts {
     pub examples: dateline_core::classifier::Examples,
 }
 
+/// One reader's comment whose article and facts [`Db::articles_for_reader_comments`] reads.
+#[derive(Debug, Clone)]
+pub struct ReaderCommentRead {
+    /// The article commented on.
+    pub article_id: i64,
+    /// The keyed hash of the writer's e-mail address, if they gave one.
+    pub email_hash: Option<String>,
+    /// The keyed hash of their address.
+    pub address_hash: String,
+    /// When the comment arrived, for blocks that end.
+    pub at: Timestamp,
+}
+
 impl Db {
-    /// [`Db::article_for_comment`] for a reader's comment, and in the same query what the
-    /// intake needs to know of the writer that no other comment can change: whether their
-    /// e-mail address (by its keyed hash) or their address is blocked at `now`, and the
-    /// classifier's totals.
-    pub async fn article_for_reader_comment(
+    /// For each of `reads`, in order: [`Db::article_for_comment`] (`None` when there is no
+    /// such article), and what the intake needs to know of the writer that no other comment
+    /// can change: whether their e-mail address (by its keyed hash) or their address is
+    /// blocked, and the classifier's totals. One statement for all of them, whose text is the
+    /// same however many they are.
+    pub async fn articles_for_reader_comments(
         &self,
-        id: i64,
-        email_hash: Option<&str>,
-        address_hash: &str,
-        now: Timestamp,
-    ) -> Result<Option<(dateline_core::articles::Article, ReaderCommentFacts)>, Error> {
-        let row = sqlx::query(ARTICLE_FOR_READER_COMMENT.as_str())
-            .bind(email_hash.map(str::to_owned))
-            .bind(address_hash.to_owned())
-            .bind(to_micros(now))
+        reads: &[ReaderCommentRead],
+    ) -> Result<Vec<Option<(dateline_core::articles::Article, ReaderCommentFacts)>>, Error> {
+        let mut found: Vec<Option<_>> = reads.iter().map(|_| None).collect();
+        if reads.is_empty() {
+            return Ok(found);
+        }
+        let rows: Vec<serde_json::Value> = reads
+            .iter()
+            .enumerate()
+            .map(|(n, r)| {
+                serde_json::json!([
+                    n,
+                    r.article_id,
+                    r.email_hash,
+                    r.address_hash,
+                    to_micros(r.at)
+                ])
+            })
+            .collect();
+        let sql = match self.backend {
+            crate::Backend::Sqlite => &ARTICLES_FOR_READER_COMMENTS[0],
+            crate::Backend::Postgres => &ARTICLES_FOR_READER_COMMENTS[1],
+        };
+        let rows = sqlx::query(sql.as_str())
+            .bind(serde_json::Value::Array(rows).to_string())
             .bind(crate::classifier::TOTALS)
-            .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_all(&self.pool)
             .await
             .map_err(db_error)?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let (article, _) = crate::articles::article_from_row(&row)?;
         let at = crate::articles::ARTICLE_COLUMNS;
-        let facts = ReaderCommentFacts {
-            blocked_as: row.try_get(at).map_err(db_error)?,
-            examples: dateline_core::classifier::Examples {
-                spam: row
-                    .try_get::<Option<i64>, _>(at + 1)
-                    .map_err(db_error)?
-                    .unwrap_or(0),
-                ham: row
-                    .try_get::<Option<i64>, _>(at + 2)
-                    .map_err(db_error)?
-                    .unwrap_or(0),
-            },
-        };
-        Ok(Some((article, facts)))
+        for row in &rows {
+            let (article, _) = crate::articles::article_from_row(row)?;
+            let facts = ReaderCommentFacts {
+                blocked_as: row.try_get(at).map_err(db_error)?,
+                examples: dateline_core::classifier::Examples {
+                    spam: row
+                        .try_get::<Option<i64>, _>(at + 1)
+                        .map_err(db_error)?
+                        .unwrap_or(0),
+                    ham: row
+                        .try_get::<Option<i64>, _>(at + 2)
+                        .map_err(db_error)?
+                        .unwrap_or(0),
+                },
+            };
+            let n: i64 = row.try_get(at + 3).map_err(db_error)?;
+            let slot = usize::try_from(n)
+                .ok()
+                .and_then(|n| found.get_mut(n))
+                .ok_or_else(|| Error::Internal(format!("a read numbered {n} came back")))?;
+            *slot = Some((article, facts));
+        }
+        Ok(found)
     }
 }
 

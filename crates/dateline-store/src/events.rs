@@ -129,93 +129,85 @@ impl WriteTx {
 
     /// Appends an event; returns its id. On PostgreSQL, event writers take turns from the
     /// transaction's first event to its commit, so that ids become visible in increasing order
-    /// and a consumer reading "after id N" never skips one that commits late; one `NOTIFY` goes
-    /// out at commit. (Record events outside savepoints: rolling one back would release the turn.)
+    /// and a consumer reading "after id N" never skips one that commits late; the statement
+    /// that stores events also queues their `NOTIFY`, which PostgreSQL delivers at commit.
+    /// (Record events outside savepoints: rolling one back would release the turn, and drop
+    /// the `NOTIFY`.)
     pub async fn record(&mut self, event: &NewEvent, now: Timestamp) -> Result<i64, Error> {
-        if self.backend() == Backend::Postgres && !self.has_events() {
-            postgres::serialise_event_writers(self.conn()).await?;
-        }
-        let subject = event.subject();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO events (kind, actor_type, actor_id, subject_type, subject_id, payload, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
-        .bind(event.kind.as_str())
-        .bind(event.actor.kind.as_str())
-        .bind(event.actor.id)
-        .bind(subject.kind.as_str())
-        .bind(subject.id)
-        .bind(event.payload.to_string())
-        .bind(to_micros(now))
-        .fetch_one(&mut *self.conn())
-        .await
-        .map_err(db_error)?;
-        self.announce(id);
-        Ok(id)
+        let ids = self.insert_events(&[(event, now)]).await?;
+        ids.first()
+            .copied()
+            .ok_or_else(|| Error::Internal("an event was inserted without an id".to_owned()))
     }
-}
 
-impl WriteTx {
     /// Appends several events, each with its time, in one statement (as [`WriteTx::record`]
     /// would one by one); returns their ids, in order.
     pub async fn record_all(
         &mut self,
         events: &[(NewEvent, Timestamp)],
     ) -> Result<Vec<i64>, Error> {
-        if let [(event, now)] = events {
-            return Ok(vec![self.record(event, *now).await?]);
-        }
+        let events: Vec<(&NewEvent, Timestamp)> = events.iter().map(|(e, t)| (e, *t)).collect();
+        self.insert_events(&events).await
+    }
+
+    /// One statement for any number of events, given as one JSON array of rows: its text is
+    /// the same whatever their number, so each connection prepares it once. (A `VALUES` list
+    /// was a statement of its own for each number of events, prepared again and again, and
+    /// `NOTIFY` with its id written in was another for every transaction.)
+    async fn insert_events(
+        &mut self,
+        events: &[(&NewEvent, Timestamp)],
+    ) -> Result<Vec<i64>, Error> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        if self.backend() == Backend::Postgres && !self.has_events() {
-            postgres::serialise_event_writers(self.conn()).await?;
-        }
-        let mut all = Vec::with_capacity(events.len());
-        // 7 values a row.
-        for chunk in events.chunks(100) {
-            let mut q = Sql::new(
-                "INSERT INTO events (kind, actor_type, actor_id, subject_type, subject_id, payload, created_at) VALUES ",
-            );
-            for (i, (event, now)) in chunk.iter().enumerate() {
+        let rows: Vec<serde_json::Value> = events
+            .iter()
+            .map(|(event, now)| {
                 let subject = event.subject();
-                q.push(if i == 0 { "(" } else { ", (" })
-                    .bind(event.kind.as_str().to_owned())
-                    .push(", ")
-                    .bind(event.actor.kind.as_str().to_owned())
-                    .push(", ")
-                    .bind(event.actor.id)
-                    .push(", ")
-                    .bind(subject.kind.as_str().to_owned())
-                    .push(", ")
-                    .bind(subject.id)
-                    .push(", ")
-                    .bind(event.payload.to_string())
-                    .push(", ")
-                    .bind(to_micros(*now))
-                    .push(")");
-            }
-            q.push(" RETURNING id");
-            let mut ids: Vec<i64> = q
-                .query_scalar()?
+                serde_json::json!([
+                    event.kind.as_str(),
+                    event.actor.kind.as_str(),
+                    event.actor.id,
+                    subject.kind.as_str(),
+                    subject.id,
+                    event.payload.to_string(),
+                    to_micros(*now),
+                ])
+            })
+            .collect();
+        let rows = serde_json::Value::Array(rows).to_string();
+        let mut ids: Vec<i64> = match self.backend() {
+            Backend::Sqlite => sqlx::query_scalar(crate::sqlite::INSERT_EVENTS_JSON)
+                .bind(rows)
                 .fetch_all(&mut *self.conn())
                 .await
-                .map_err(db_error)?;
-            if ids.len() != chunk.len() {
-                return Err(Error::Internal(format!(
-                    "{} events inserted, {} ids returned",
-                    chunk.len(),
-                    ids.len()
-                )));
+                .map_err(db_error)?,
+            Backend::Postgres => {
+                if !self.has_events() {
+                    postgres::serialise_event_writers(self.conn()).await?;
+                }
+                sqlx::query_scalar(postgres::INSERT_EVENTS_JSON)
+                    .bind(rows)
+                    .bind(postgres::EVENTS_CHANNEL)
+                    .fetch_all(&mut *self.conn())
+                    .await
+                    .map_err(db_error)?
             }
-            // Ids are given in the order of the VALUES; RETURNING's order is not promised.
-            ids.sort_unstable();
-            for &id in &ids {
-                self.announce(id);
-            }
-            all.extend(ids);
+        };
+        if ids.len() != events.len() {
+            return Err(Error::Internal(format!(
+                "{} events inserted, {} ids returned",
+                events.len(),
+                ids.len()
+            )));
         }
-        Ok(all)
+        // Ids are given in the order of the rows; RETURNING's order is not promised.
+        ids.sort_unstable();
+        for &id in &ids {
+            self.announce(id);
+        }
+        Ok(ids)
     }
 }
 

@@ -30,6 +30,7 @@ pub use articles::{ArticleFilter, ArticleLookup};
 pub use classifier::LearnedExample;
 pub use comments::{
     Block, CommentInContext, ModerationItem, NewComment, RateBucket, ReaderCommentFacts,
+    ReaderCommentRead,
 };
 pub use events::{EventFilter, next_wakeup};
 pub use jobs::{ClaimedJob, JobInfo, JobStatus, NewJob};

@@ -4,7 +4,7 @@
 use std::{sync::Arc, time::Duration};
 
 use dateline_core::{Error, search::SearchQuery};
-use sqlx::{AnyConnection, AssertSqlSafe, migrate::Migrator, postgres::PgListener};
+use sqlx::{AnyConnection, migrate::Migrator, postgres::PgListener};
 
 use crate::{db_error, migration, sql::Sql};
 
@@ -110,16 +110,17 @@ pub(crate) async fn serialise_event_writers(conn: &mut AnyConnection) -> Result<
     Ok(())
 }
 
-/// Announces event `id` to every listening process; PostgreSQL delivers it at commit, and not
-/// at all if the transaction rolls back.
-pub(crate) async fn notify_event(conn: &mut AnyConnection, id: i64) -> Result<(), Error> {
-    // NOTIFY takes no parameters; the payload is a number we formatted ourselves.
-    sqlx::query(AssertSqlSafe(format!("NOTIFY {EVENTS_CHANNEL}, '{id}'")))
-        .execute(&mut *conn)
-        .await
-        .map_err(db_error)?;
-    Ok(())
-}
+/// Stores events given as one JSON array of rows, `[kind, actor_type, actor_id, subject_type,
+/// subject_id, payload, created_at]` each, in order (`$1`), and announces the newest id on the
+/// channel `$2` to every listening process: PostgreSQL delivers it at commit, and not at all if
+/// the transaction rolls back. One wake-up stands for all of them, and for any event before it
+/// in the transaction: listeners read the log from their own position. A CTE with a volatile
+/// function is evaluated exactly once, and this one only because the answer reads it.
+pub(crate) const INSERT_EVENTS_JSON: &str = "WITH e AS (INSERT INTO events (kind, actor_type, \
+     actor_id, subject_type, subject_id, payload, created_at) SELECT r ->> 0, r ->> 1, \
+     (r ->> 2)::bigint, r ->> 3, (r ->> 4)::bigint, r ->> 5, (r ->> 6)::bigint \
+     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n RETURNING id), \
+     announced AS (SELECT pg_notify($2, MAX(id)::text) FROM e) SELECT e.id FROM e, announced";
 
 /// Passes the ids announced on [`EVENTS_CHANNEL`] to `bus`, for as long as the task runs;
 /// reconnects after a lost connection, and then sends 0 so that consumers look at the log for
@@ -168,12 +169,13 @@ pub(crate) const COMMENTS_WITHOUT_EMAIL_HASH: &str = "SELECT id, author_email FR
      WHERE email_hash IS NULL AND author_email IS NOT NULL";
 
 /// Stores the comments of a batch given as one JSON array of rows (see
-/// [`crate::sqlite::INSERT_COMMENTS_JSON`]), in order.
+/// [`crate::sqlite::INSERT_COMMENTS_JSON`]), in order. `jsonb`, not `json`: `->>` on a `json`
+/// value parses its text again, twelve times a row.
 pub(crate) const INSERT_COMMENTS_JSON: &str = "INSERT INTO comments (article_id, parent_id, \
      author_name, author_email, body, status, created_at, ip_hash, user_agent, reasons, \
      email_hash, author_user_id) SELECT (r ->> 0)::bigint, (r ->> 1)::bigint, r ->> 2, r ->> 3, \
      r ->> 4, r ->> 5, (r ->> 6)::bigint, r ->> 7, r ->> 8, r ->> 9, r ->> 10, \
-     (r ->> 11)::bigint FROM json_array_elements($1::json) WITH ORDINALITY AS t(r, n) \
+     (r ->> 11)::bigint FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, n) \
      ORDER BY n RETURNING id";
 
 /// [`crate::Db::approved_comments`]: an article's approved comments as one JSON array.

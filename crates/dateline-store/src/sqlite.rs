@@ -61,6 +61,13 @@ pub(crate) const INSERT_COMMENTS_JSON: &str = "INSERT INTO comments (article_id,
      value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, value ->> 9, value ->> 10, \
      value ->> 11 FROM jsonb_each($1) ORDER BY key RETURNING id";
 
+/// Stores events given as one JSON array of rows, `[kind, actor_type, actor_id, subject_type,
+/// subject_id, payload, created_at]` each, in order (see [`INSERT_COMMENTS_JSON`]).
+pub(crate) const INSERT_EVENTS_JSON: &str = "INSERT INTO events (kind, actor_type, actor_id, \
+     subject_type, subject_id, payload, created_at) SELECT value ->> 0, value ->> 1, \
+     value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6 FROM jsonb_each($1) \
+     ORDER BY key RETURNING id";
+
 /// A transaction that will write takes the write lock at its start, waiting (up to the busy
 /// timeout) for another writer to finish. A deferred transaction that read first could not
 /// upgrade while another wrote, and would fail at once with "database is locked".

@@ -58,14 +58,9 @@ impl Db {
 impl WriteTx {
     /// Makes every write of the transaction durable (on SQLite synced to disk before this
     /// returns), then tells this process's listeners about its events.
-    pub async fn commit(mut self) -> Result<(), Error> {
-        // Other processes hear of the newest event, delivered at commit: they read the log from
-        // their own position, so one wake-up stands for all of the transaction's events.
-        if self.backend == Backend::Postgres
-            && let Some(&last) = self.events.last()
-        {
-            postgres::notify_event(self.conn(), last).await?;
-        }
+    pub async fn commit(self) -> Result<(), Error> {
+        // Other processes hear of the events from PostgreSQL at this commit: the statement
+        // that stored them queued the `NOTIFY` (see `postgres::INSERT_EVENTS_JSON`).
         self.tx.commit().await.map_err(db_error)?;
         for id in self.events {
             self.bus.announce(id);

@@ -12,7 +12,7 @@ use dateline_core::{
     events::{Event, EventKind, SubjectKind},
 };
 use dateline_store::LearnedExample;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use crate::App;
 
@@ -22,6 +22,26 @@ const CONSUMER: &str = "classifier";
 pub(crate) const BATCH: i64 = 200;
 /// How far the stored position may lag behind what this process found holds no lesson.
 const STORE_EVERY: i64 = 1000;
+
+/// What this process knows of the classifier's place in the log, so that a look for lessons
+/// after each commit costs one read of the log and no more.
+#[derive(Debug)]
+pub(crate) struct Progress {
+    /// How far this process found the log to hold nothing to learn beyond the stored position.
+    checked: AtomicI64,
+    /// The stored position as this process last read or wrote it (another process may since
+    /// have moved it on); -1 before it has.
+    stored: AtomicI64,
+}
+
+impl Default for Progress {
+    fn default() -> Self {
+        Progress {
+            checked: AtomicI64::new(0),
+            stored: AtomicI64::new(-1),
+        }
+    }
+}
 
 /// What the classifier sees of a comment: the name, the e-mail address and the text, because
 /// spammers give themselves away in each.
@@ -38,7 +58,7 @@ pub async fn status(app: &App) -> Result<(Examples, i64)> {
 
 /// The stored position, or further where this process found nothing to learn beyond it.
 async fn checked_to(app: &App) -> Result<i64> {
-    let checked = app.classifier_checked().load(Ordering::SeqCst);
+    let checked = app.classifier_progress().checked.load(Ordering::SeqCst);
     Ok(app.db().consumer_position(CONSUMER).await?.max(checked))
 }
 
@@ -48,26 +68,29 @@ pub async fn learn(app: &App) -> Result<usize> {
     // Reads first, so that an idle site does not take the write lock on every tick; and most
     // events teach nothing (a reader's comment): a write for each batch of them took turns
     // with the comments themselves. Those are skipped in memory, and the stored position
-    // catches up at the next lesson, or every thousand events.
-    let stored = app.db().consumer_position(CONSUMER).await?;
-    let checked = stored.max(app.classifier_checked().load(Ordering::SeqCst));
-    if checked >= app.db().latest_event_id().await? {
-        return Ok(0);
+    // catches up at the next lesson, or every thousand events. The stored position is read
+    // once: where another process has learned since, the lessons read here again are found
+    // learned under the lock below, which reads the position as it is.
+    let progress = app.classifier_progress();
+    let mut stored = progress.stored.load(Ordering::SeqCst);
+    if stored < 0 {
+        stored = app.db().consumer_position(CONSUMER).await?;
+        progress.stored.fetch_max(stored, Ordering::SeqCst);
     }
+    let checked = stored.max(progress.checked.load(Ordering::SeqCst));
     let ahead = app.db().events_after(checked, BATCH).await?;
     let Some(last) = ahead.last().map(|e| e.id) else {
         return Ok(0);
     };
     if !ahead.iter().any(|e| lesson(e).is_some()) && last - stored < STORE_EVERY {
-        app.classifier_checked().fetch_max(last, Ordering::SeqCst);
+        progress.checked.fetch_max(last, Ordering::SeqCst);
         return Ok(ahead.len());
     }
     let mut tx = app.db().begin_write().await?;
+    let locked = tx.lock_consumer_position(CONSUMER).await?;
+    progress.stored.fetch_max(locked, Ordering::SeqCst);
     // Events are never changed: what this process found to hold no lesson still holds none.
-    let position = tx
-        .lock_consumer_position(CONSUMER)
-        .await?
-        .max(app.classifier_checked().load(Ordering::SeqCst));
+    let position = locked.max(progress.checked.load(Ordering::SeqCst));
     let events = tx.events_after(position, BATCH).await?;
     let Some(last) = events.last().map(|e| e.id) else {
         return Ok(0);
@@ -104,6 +127,7 @@ pub async fn learn(app: &App) -> Result<usize> {
     }
     tx.set_consumer_position(CONSUMER, last).await?;
     tx.commit().await?;
+    progress.stored.fetch_max(last, Ordering::SeqCst);
     Ok(events.len())
 }
 

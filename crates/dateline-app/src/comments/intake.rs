@@ -228,7 +228,7 @@ async fn committer(db: Db, mut queue: mpsc::UnboundedReceiver<Vec<Job>>, stats: 
 }
 
 /// The whole batch's error, for each of its callers.
-fn copy_error(e: &Error) -> Error {
+pub(super) fn copy_error(e: &Error) -> Error {
     match e {
         Error::Internal(m) => Error::Internal(m.clone()),
         other => Error::Internal(other.to_string()),
@@ -241,18 +241,30 @@ fn copy_error(e: &Error) -> Error {
 /// answer.
 async fn write_batch(db: &Db, batch: &[Pending]) -> Result<Vec<Result<Stored>>> {
     // Once per batch, not per comment: every comment of a batch is judged by the same rules.
-    let settings = if batch.iter().any(|p| p.reader.is_some()) {
-        Some(Arc::new(db.site_settings().await?))
-    } else {
-        None
-    };
+    // Read on another connection while the transaction begins, so that neither waits for the
+    // other: the batch waits for one round trip to the database instead of two.
+    let readers = batch.iter().any(|p| p.reader.is_some());
+    let (settings, tx) = tokio::try_join!(
+        async {
+            match readers {
+                true => db.site_settings().await.map(|s| Some(Arc::new(s))),
+                false => Ok(None),
+            }
+        },
+        db.begin_write(),
+    )?;
     let rules = settings.as_ref().map(|s| s.comment_rules());
-    let answers = match write(db, batch, rules.as_ref(), Storing::Together).await? {
+    let answers = match write(tx, batch, rules.as_ref(), Storing::Together).await? {
         Some(answers) => answers,
         // The statement that stored them together failed: one at a time, to find the one.
-        None => write(db, batch, rules.as_ref(), Storing::OneByOne)
-            .await?
-            .ok_or_else(|| Error::Internal("the batch could not be stored".to_owned()))?,
+        None => write(
+            db.begin_write().await?,
+            batch,
+            rules.as_ref(),
+            Storing::OneByOne,
+        )
+        .await?
+        .ok_or_else(|| Error::Internal("the batch could not be stored".to_owned()))?,
     };
     Ok(answers
         .into_iter()
@@ -274,15 +286,14 @@ enum Storing {
     OneByOne,
 }
 
-/// One try at a batch; `None` when storing the comments together failed (nothing is stored:
-/// the transaction is dropped).
+/// One try at a batch in transaction `tx`; `None` when storing the comments together failed
+/// (nothing is stored: the transaction is dropped).
 async fn write(
-    db: &Db,
+    mut tx: WriteTx,
     batch: &[Pending],
     rules: Option<&CommentRules>,
     mut storing: Storing,
 ) -> Result<Option<Vec<Result<Comment>>>> {
-    let mut tx = db.begin_write().await?;
     let mut state = BatchState::read(&mut tx, batch, rules).await?;
     // A parent not stored yet could only be a comment earlier in this batch (its id guessed):
     // only storing one at a time knows those ids, as the comments before did.

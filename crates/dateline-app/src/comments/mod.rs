@@ -7,10 +7,13 @@
 mod checks;
 pub mod classifier;
 mod intake;
+mod reads;
 
 pub use checks::FormFacts;
 pub(crate) use intake::Intake;
 pub use intake::IntakeStats;
+pub use reads::GroupReadStats;
+pub(crate) use reads::GroupReads;
 
 use checks::FormShown;
 use dateline_core::{
@@ -202,6 +205,12 @@ pub async fn submit_many(
         .collect()
 }
 
+/// How many statements read readers' comments' articles in this process, and for how many
+/// comments.
+pub fn group_read_stats(app: &App) -> GroupReadStats {
+    app.comment_reads().stats()
+}
+
 /// How many commits the intake has made in this process, and how many comments they stored.
 pub fn intake_stats(app: &App) -> IntakeStats {
     app.intake().stats()
@@ -233,8 +242,16 @@ async fn prepare(
         .map(|e| app.email_hash(e.as_str()));
     let (article, found) = match actor {
         Actor::Reader(r) => app
-            .db()
-            .article_for_reader_comment(article_id, email_hash.as_deref(), &r.ip_hash, now)
+            .comment_reads()
+            .read(
+                app.db(),
+                dateline_store::ReaderCommentRead {
+                    article_id,
+                    email_hash: email_hash.clone(),
+                    address_hash: r.ip_hash.clone(),
+                    at: now,
+                },
+            )
             .await?
             .map(|(a, found)| (a, Some(found))),
         _ => app

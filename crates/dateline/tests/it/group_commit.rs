@@ -30,6 +30,7 @@ both_backends!(
     a_comment_that_fails_in_a_batch_fails_alone,
     a_batch_that_fails_as_a_whole_stores_nothing_and_tells_everyone,
     comments_sent_at_once_share_commits,
+    readers_comments_sent_at_once_share_reads_and_each_gets_its_own,
     every_acknowledged_comment_survives_a_kill_in_the_middle_of_a_burst,
 );
 
@@ -425,6 +426,128 @@ async fn comments_sent_at_once_share_commits(backend: Backend) {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 200);
+}
+
+async fn readers_comments_sent_at_once_share_reads_and_each_gets_its_own(backend: Backend) {
+    let site = ActionsSite::new(backend).await;
+    let app = site.app.clone();
+    let open = published(&site, "open").await;
+    let other = published(&site, "other").await;
+    let hidden = articles::create(
+        &app,
+        &Actor::System,
+        &ArticleForm {
+            title: "A draft".into(),
+            body_markdown: "Text.".into(),
+            status: "draft".into(),
+            author_email: Some(site.author.email.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let troll = "troll@example.org";
+    let first = comments::submit(
+        &app,
+        &reader_at(&app, "203.0.113.9"),
+        open.id,
+        &comment("Troll", Some(troll), "First."),
+    )
+    .await
+    .unwrap();
+    comments::block(
+        &app,
+        &ActionsSite::staff(&site.editor),
+        first.id,
+        comments::BlockKind::Email,
+        None,
+    )
+    .await
+    .unwrap();
+
+    // One statement for several reads, each answered with its own article and its own writer.
+    let now = app.now();
+    let read =
+        |article_id: i64, email: Option<&str>, address: &str| dateline_store::ReaderCommentRead {
+            article_id,
+            email_hash: email.map(|e| app.email_hash(e)),
+            address_hash: address.to_owned(),
+            at: now,
+        };
+    let found = app
+        .db()
+        .articles_for_reader_comments(&[
+            read(other.id, Some(troll), "a"),
+            read(i64::MAX, None, "b"),
+            read(open.id, Some("kind@example.org"), "c"),
+            read(other.id, None, "d"),
+        ])
+        .await
+        .unwrap();
+    let seen: Vec<Option<(i64, Option<&str>)>> = found
+        .iter()
+        .map(|f| {
+            f.as_ref()
+                .map(|(a, facts)| (a.id, facts.blocked_as.as_deref()))
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            Some((other.id, Some("email"))),
+            None,
+            Some((open.id, None)),
+            Some((other.id, None)),
+        ]
+    );
+
+    // Readers' comments sent at once: read together, each judged on its own.
+    let before = comments::group_read_stats(&app);
+    let targets = [open.id, other.id, hidden.id, i64::MAX];
+    let sent: Vec<_> = (0..32)
+        .map(|i| {
+            let app = app.clone();
+            let email = match i % 5 {
+                0 => troll.to_owned(),
+                _ => format!("reader{i}@example.org"),
+            };
+            tokio::spawn(async move {
+                comments::submit(
+                    &app,
+                    &reader_at(&app, &format!("198.51.100.{}", 10 + i)),
+                    targets[i % 4],
+                    &comment(
+                        &format!("Reader {i}"),
+                        Some(&email),
+                        &format!("At once, {i}."),
+                    ),
+                )
+                .await
+            })
+        })
+        .collect();
+    for (i, s) in sent.into_iter().enumerate() {
+        let answer = s.await.unwrap();
+        match targets[i % 4] {
+            id if id == open.id || id == other.id => {
+                let c = answer.unwrap();
+                assert_eq!(c.article_id, id, "comment {i}");
+                assert_eq!(c.status == CommentStatus::Spam, i % 5 == 0, "comment {i}");
+            }
+            // A draft is no more there for a reader than an article that does not exist.
+            _ => assert!(
+                matches!(answer, Err(Error::NotFound)),
+                "comment {i}: {answer:?}"
+            ),
+        }
+    }
+    let after = comments::group_read_stats(&app);
+    assert_eq!(after.reads - before.reads, 32);
+    assert!(
+        after.statements - before.statements < 32,
+        "{} statements for 32 reads",
+        after.statements - before.statements
+    );
 }
 
 async fn every_acknowledged_comment_survives_a_kill_in_the_middle_of_a_burst(backend: Backend) {
