@@ -120,14 +120,23 @@ struct CommentHtml {
 /// articles' comments come back with their next render).
 const COMMENT_HTML_CAPACITY: usize = 8 << 20;
 
-/// Each article's approved comments as its page read them, until an event changes them: an
-/// article page rendered again after an edit of the article, or because a comment's age
-/// moved on, does not read and decode them again (400 comments: more than half of such a
-/// render's instructions, the database's included).
+/// Each article's approved comments as its page read them: an article page rendered again
+/// after an edit of the article, or because a comment's age moved on, does not read and decode
+/// them again (400 comments: more than half of such a render's instructions, the database's
+/// included). An event about one of its comments (approved, edited, trashed...) does not drop
+/// the list either: it names the comment, and the next render reads that comment alone and
+/// puts it in its place, or takes it out.
 #[derive(Default)]
 struct CommentLists {
-    by_article: HashMap<i64, Arc<Vec<dateline_core::comments::Comment>>>,
+    by_article: HashMap<i64, KeptComments>,
     bytes: usize,
+}
+
+struct KeptComments {
+    /// Oldest first, as [`dateline_store::Db::approved_comments`] reads them.
+    comments: Arc<Vec<dateline_core::comments::Comment>>,
+    /// Comments an event changed since: read again before the list is used.
+    changed: Vec<i64>,
 }
 
 /// Most bytes of comments kept in [`CommentLists`]; past it, all are forgotten at once.
@@ -139,6 +148,27 @@ fn list_bytes(comments: &[dateline_core::comments::Comment]) -> usize {
         .iter()
         .map(|c| std::mem::size_of_val(c) + c.author_name.len() + c.body.len())
         .sum()
+}
+
+/// The list `kept` of article `article_id` after the comments `changed` changed, read again
+/// as `now`: each is taken out, and put back in its place if it is still approved there.
+fn with_changes(
+    kept: &[dateline_core::comments::Comment],
+    article_id: i64,
+    changed: &[i64],
+    now: Vec<dateline_core::comments::Comment>,
+) -> Vec<dateline_core::comments::Comment> {
+    let mut comments: Vec<_> = kept
+        .iter()
+        .filter(|c| !changed.contains(&c.id))
+        .cloned()
+        .chain(now.into_iter().filter(|c| {
+            c.article_id == article_id
+                && c.status == dateline_core::comments::CommentStatus::Approved
+        }))
+        .collect();
+    comments.sort_by_key(|c| (c.created_at, c.id));
+    comments
 }
 
 #[derive(Default)]
@@ -366,6 +396,7 @@ impl PageCache {
                 break;
             };
             let mut stale = Vec::new();
+            let mut changed = Vec::new();
             let mut everything = false;
             let mut base_url_moved = false;
             for e in &events {
@@ -382,7 +413,19 @@ impl PageCache {
                     && e.payload["key"] == "base_url";
                 match stale_after(e) {
                     Stale::Nothing => {}
-                    Stale::Pages(shows) => stale.extend(shows),
+                    Stale::Pages(shows) => {
+                        // The comment an event is about, for the kept list of its article.
+                        let comment = (e.kind.subject_kind()
+                            == dateline_core::events::SubjectKind::Comment)
+                            .then_some(e.subject.id)
+                            .flatten();
+                        for s in &shows {
+                            if let Shows::Comments(article) = s {
+                                changed.push((*article, comment));
+                            }
+                        }
+                        stale.extend(shows);
+                    }
                     Stale::Everything => everything = true,
                 }
             }
@@ -396,7 +439,7 @@ impl PageCache {
             if everything {
                 self.clear(Some(last));
             } else {
-                self.evict(&stale, last);
+                self.evict(&stale, &changed, last);
             }
             if events.len() < 500 {
                 break;
@@ -474,45 +517,70 @@ impl PageCache {
         state: &AppState,
         article_id: i64,
     ) -> Result<Arc<Vec<dateline_core::comments::Comment>>, Error> {
-        if let Ok(lists) = self.inner.comment_lists.lock()
-            && let Some(kept) = lists.by_article.get(&article_id)
-        {
-            return Ok(Arc::clone(kept));
-        }
+        // Counted before the kept list is looked at: a change noted after it is not lost.
         let drops = self.inner.comment_drops.load(Ordering::SeqCst);
-        let comments = Arc::new(state.db().approved_comments(article_id).await?);
+        let kept = match self.inner.comment_lists.lock() {
+            Ok(lists) => lists
+                .by_article
+                .get(&article_id)
+                .map(|k| (Arc::clone(&k.comments), k.changed.clone())),
+            Err(_) => None,
+        };
+        let comments = match kept {
+            Some((comments, changed)) if changed.is_empty() => return Ok(comments),
+            Some((comments, changed)) => Arc::new(with_changes(
+                &comments,
+                article_id,
+                &changed,
+                state.db().comments_by_ids(&changed).await?,
+            )),
+            None => Arc::new(state.db().approved_comments(article_id).await?),
+        };
         if self.inner.capacity > 0
             && let Ok(mut lists) = self.inner.comment_lists.lock()
-            // Dropped while being read: what was read may predate the change.
+            // Changed while being read: what was read may predate the change.
             && self.inner.comment_drops.load(Ordering::SeqCst) == drops
         {
             let cost = list_bytes(&comments);
+            if let Some(old) = lists.by_article.remove(&article_id) {
+                lists.bytes -= list_bytes(&old.comments);
+            }
             if lists.bytes + cost > COMMENT_LISTS_CAPACITY {
                 *lists = CommentLists::default();
             }
             lists.bytes += cost;
-            lists.by_article.insert(article_id, Arc::clone(&comments));
+            lists.by_article.insert(
+                article_id,
+                KeptComments {
+                    comments: Arc::clone(&comments),
+                    changed: Vec::new(),
+                },
+            );
         }
         Ok(comments)
     }
 
-    /// Forgets the kept comments of the articles in `stale` (all, for `None`).
-    fn drop_comment_lists(&self, stale: Option<&[Shows]>) {
+    /// Notes the comments `changed` names in the kept lists of their articles, as (article,
+    /// comment); a list whose change names no comment is forgotten, and every list for `None`.
+    fn drop_comment_lists(&self, changed: Option<&[(i64, Option<i64>)]>) {
         let Ok(mut lists) = self.inner.comment_lists.lock() else {
             return;
         };
         // Counted before the lists change, so a read that began before cannot be kept after.
         self.inner.comment_drops.fetch_add(1, Ordering::SeqCst);
-        match stale {
-            None => *lists = CommentLists::default(),
-            Some(stale) => {
-                for s in stale {
-                    if let Shows::Comments(id) = s
-                        && let Some(gone) = lists.by_article.remove(id)
-                    {
-                        lists.bytes -= list_bytes(&gone);
+        let Some(changed) = changed else {
+            *lists = CommentLists::default();
+            return;
+        };
+        for &(article_id, comment_id) in changed {
+            match (lists.by_article.get_mut(&article_id), comment_id) {
+                (Some(kept), Some(id)) => kept.changed.push(id),
+                (Some(_), None) => {
+                    if let Some(gone) = lists.by_article.remove(&article_id) {
+                        lists.bytes -= list_bytes(&gone.comments);
                     }
                 }
+                (None, _) => {}
             }
         }
     }
@@ -533,10 +601,11 @@ impl PageCache {
     }
 
     /// Drops the pages that show any of `stale` and moves the position to `position`, in one
-    /// step, so a render that began before cannot be stored after (see [`PageCache::store`]).
-    fn evict(&self, stale: &[Shows], position: i64) {
-        if stale.iter().any(|s| matches!(s, Shows::Comments(_))) {
-            self.drop_comment_lists(Some(stale));
+    /// step, so a render that began before cannot be stored after (see [`PageCache::store`]);
+    /// notes the comments `changed` (article, comment) in the kept lists.
+    fn evict(&self, stale: &[Shows], changed: &[(i64, Option<i64>)], position: i64) {
+        if !changed.is_empty() {
+            self.drop_comment_lists(Some(changed));
         }
         let Ok(mut entries) = self.inner.entries.write() else {
             return;

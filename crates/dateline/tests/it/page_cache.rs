@@ -237,6 +237,82 @@ async fn a_change_drops_exactly_the_pages_that_show_it(backend: Backend) {
     app.stop().await;
 }
 
+both_backends!(a_kept_list_of_comments_takes_each_change_to_one_of_them);
+
+/// The comments under a kept page are kept apart from it: an event about one comment makes
+/// the next render read that comment alone and put it in its place, or take it out.
+async fn a_kept_list_of_comments_takes_each_change_to_one_of_them(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.set_setting(SettingKey::CommentFirstTime, "hold_all")
+        .await;
+    let token = app.editor_token().await;
+    let article = app.publish(&token, "Kept comments", json!({})).await;
+    let id = article["id"].as_i64().unwrap();
+    let path = app.path_of(&article);
+    let decide = |comment: i64, decision: &'static str| {
+        let app = &app;
+        let token = &token;
+        async move {
+            let (s, body) = app
+                .post_json(
+                    &format!("/api/v1/comments/{comment}/{decision}"),
+                    Some(token),
+                    &json!({}),
+                )
+                .await;
+            assert_eq!(s, 200, "{decision}: {body}");
+        }
+    };
+    let mut ids = Vec::new();
+    for text in [
+        "One, as it was.",
+        "Two, before its edit.",
+        "Three, soon trashed.",
+    ] {
+        let (s, c) = app
+            .api_comment(id, json!({"author_name": "Ann", "body": text}))
+            .await;
+        assert_eq!(s, 201, "{c}");
+        ids.push(c["id"].as_i64().unwrap());
+        decide(ids[ids.len() - 1], "approve").await;
+    }
+    let (s, four) = app
+        .api_comment(
+            id,
+            json!({"author_name": "Bo", "body": "Four, approved last."}),
+        )
+        .await;
+    assert_eq!(s, 201, "{four}");
+    assert_eq!(app.page(&path).await.cache, "miss");
+    assert_eq!(app.page(&path).await.cache, "hit");
+
+    // One approved, one edited, one trashed, all while the list is kept.
+    decide(four["id"].as_i64().unwrap(), "approve").await;
+    let (s, body) = app
+        .patch_json(
+            &format!("/api/v1/comments/{}", ids[1]),
+            &token,
+            &json!({"body": "Two, after its edit.", "note": "Typo."}),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    decide(ids[2], "trash").await;
+    let page = app.page(&path).await;
+    assert_eq!(page.cache, "miss");
+    let at = |text: &str| page.body.find(text);
+    assert_eq!(at("Two, before its edit."), None);
+    assert_eq!(at("Three, soon trashed."), None);
+    let shown = [
+        at("One, as it was."),
+        at("Two, after its edit."),
+        at("Four, approved last."),
+    ];
+    assert!(shown.iter().all(Option::is_some), "{shown:?}");
+    assert!(shown.is_sorted(), "oldest first: {shown:?}");
+    assert_eq!(page.body.matches("<li id=\"comment-").count(), 3);
+    app.stop().await;
+}
+
 both_backends!(a_held_comment_shows_to_its_writer_and_nobody_else);
 
 async fn a_held_comment_shows_to_its_writer_and_nobody_else(backend: Backend) {
