@@ -12,11 +12,17 @@ use crate::{
     sql::Sql,
 };
 
+/// The related articles as their teasers show them: without their bodies, which PostgreSQL
+/// would decompress and every page cache would keep for nothing.
+static TEASERS: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| crate::articles::select_article_without_body_with(""));
+
 impl Db {
     /// Up to `limit` articles readers may see that share a topic or a cited piece (the same
     /// address, or the same headline from the same outlet) with article `id`, newest first, as
-    /// a teaser shows them: without their sources, topics and corrections (left empty), which
-    /// would be three more round trips for a page rendered after every change to its article.
+    /// a teaser shows them: without their bodies, sources, topics and corrections (left empty),
+    /// which would be three more round trips for a page rendered after every change to its
+    /// article.
     pub async fn related_articles(
         &self,
         id: i64,
@@ -69,7 +75,7 @@ impl Db {
         q.push(") r ORDER BY published_at DESC, id DESC")
             .limit(limit)
             .push(") ")
-            .push(&SELECT_ARTICLE)
+            .push(&TEASERS)
             .push(" WHERE a.id IN (SELECT id FROM kept) ORDER BY a.published_at DESC, a.id DESC");
         let rows = q.query()?.fetch_all(&self.pool).await.map_err(db_error)?;
         articles_from_rows(&rows)

@@ -356,7 +356,9 @@ async fn page(
     let ((), approved, related) = tokio::try_join!(
         state.db().load_details(std::slice::from_mut(&mut article)),
         state.cache().approved_comments(state, article_id),
-        state.db().related_articles(article_id, now, RELATED),
+        state
+            .cache()
+            .related_articles(state, article_id, now, RELATED),
     )?;
     // The reader's own comments awaiting moderation, shown to them alone.
     let held: Vec<Comment> = state
@@ -435,7 +437,7 @@ async fn page(
             .iter()
             .flat_map(|a| [Shows::Article(a.id), Shows::Comments(a.id)]),
     );
-    let related = related
+    let related = std::sync::Arc::unwrap_or_clone(related)
         .into_iter()
         .map(|a| ArticleView::new(a, &settings))
         .collect();

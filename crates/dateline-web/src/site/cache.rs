@@ -104,6 +104,79 @@ struct Shared {
     /// How many times some article's comments were dropped from `comment_lists`: a list read
     /// from the database before a drop is not kept after it.
     comment_drops: AtomicU64,
+    /// The related articles under each article, by article id.
+    related_lists: std::sync::Mutex<RelatedLists>,
+    /// How many times some related articles were dropped from `related_lists` (as
+    /// `comment_drops`).
+    related_drops: AtomicU64,
+}
+
+/// The related articles under each article page, as its render read them, until an event
+/// changes one of them or which articles readers can see: an article page rendered again after
+/// an edit of its own text or a comment on it does not look for them again (on PostgreSQL the
+/// slowest of the reads such a render waits for, planned anew each time: 1.0 of its 1.9 ms).
+/// What makes a list stale is what makes a page stale that names the articles in it
+/// ([`Shows::Article`], [`Shows::Comments`] for their counts, [`Shows::Latest`] for which
+/// they are); the article's own topics and sources, which choose them, move it between lists
+/// (`Latest`) when they change.
+#[derive(Default)]
+struct RelatedLists {
+    by_article: HashMap<i64, KeptRelated>,
+    /// The articles whose kept lists name each article: what a change to it drops, found
+    /// without looking through every list.
+    named_by: HashMap<i64, HashSet<i64>>,
+    bytes: usize,
+}
+
+struct KeptRelated {
+    articles: Arc<Vec<dateline_core::articles::Article>>,
+    /// When the next scheduled article came due as the list was read: it may be among them.
+    expires: i64,
+}
+
+impl RelatedLists {
+    fn insert(&mut self, article_id: i64, kept: KeptRelated) {
+        self.remove(article_id);
+        let cost = teaser_bytes(&kept.articles);
+        if self.bytes + cost > RELATED_LISTS_CAPACITY {
+            *self = RelatedLists::default();
+        }
+        self.bytes += cost;
+        for a in kept.articles.iter() {
+            self.named_by.entry(a.id).or_default().insert(article_id);
+        }
+        self.by_article.insert(article_id, kept);
+    }
+
+    fn remove(&mut self, article_id: i64) {
+        let Some(gone) = self.by_article.remove(&article_id) else {
+            return;
+        };
+        self.bytes -= teaser_bytes(&gone.articles);
+        for a in gone.articles.iter() {
+            if let Some(owners) = self.named_by.get_mut(&a.id) {
+                owners.remove(&article_id);
+                if owners.is_empty() {
+                    self.named_by.remove(&a.id);
+                }
+            }
+        }
+    }
+
+    /// Drops the lists that name article `id`.
+    fn drop_naming(&mut self, id: i64) {
+        for owner in self.named_by.get(&id).cloned().unwrap_or_default() {
+            self.remove(owner);
+        }
+    }
+}
+
+/// What a list of teasers takes in memory, near enough.
+fn teaser_bytes(articles: &[dateline_core::articles::Article]) -> usize {
+    articles
+        .iter()
+        .map(|a| std::mem::size_of_val(a) + a.title.len() + a.dek.len() + a.slug.len())
+        .sum()
 }
 
 /// Comment bodies rendered to HTML (Markdown, then the sanitiser: a fifth of the cost of an
@@ -138,6 +211,9 @@ struct KeptComments {
     /// Comments an event changed since: read again before the list is used.
     changed: Vec<i64>,
 }
+
+/// Most bytes of teasers kept in [`RelatedLists`]; past it, all are forgotten at once.
+const RELATED_LISTS_CAPACITY: usize = 4 << 20;
 
 /// Most bytes of comments kept in [`CommentLists`]; past it, all are forgotten at once.
 const COMMENT_LISTS_CAPACITY: usize = 16 << 20;
@@ -309,6 +385,8 @@ impl PageCache {
                 clears: AtomicU64::new(0),
                 comment_html: std::sync::Mutex::default(),
                 comment_lists: std::sync::Mutex::default(),
+                related_lists: std::sync::Mutex::default(),
+                related_drops: AtomicU64::new(0),
                 comment_drops: AtomicU64::new(0),
             }),
         }
@@ -560,6 +638,63 @@ impl PageCache {
         Ok(comments)
     }
 
+    /// Up to `limit` articles related to article `article_id`
+    /// ([`dateline_store::Db::related_articles`]), read once for as long as no event changes
+    /// them and no scheduled article comes due. Callers have read the log first, as for
+    /// [`PageCache::approved_comments`].
+    pub(crate) async fn related_articles(
+        &self,
+        state: &AppState,
+        article_id: i64,
+        now: Timestamp,
+        limit: i64,
+    ) -> Result<Arc<Vec<dateline_core::articles::Article>>, Error> {
+        let drops = self.inner.related_drops.load(Ordering::SeqCst);
+        let expires = self.inner.next_due.load(Ordering::SeqCst);
+        if let Ok(lists) = self.inner.related_lists.lock()
+            && let Some(kept) = lists.by_article.get(&article_id)
+            && now.as_microsecond() < kept.expires
+        {
+            return Ok(Arc::clone(&kept.articles));
+        }
+        let articles = Arc::new(state.db().related_articles(article_id, now, limit).await?);
+        if self.inner.capacity > 0
+            && let Ok(mut lists) = self.inner.related_lists.lock()
+            // Changed while being read: what was read may predate the change.
+            && self.inner.related_drops.load(Ordering::SeqCst) == drops
+        {
+            lists.insert(
+                article_id,
+                KeptRelated {
+                    articles: Arc::clone(&articles),
+                    expires,
+                },
+            );
+        }
+        Ok(articles)
+    }
+
+    /// Forgets the related articles that name any of `stale` (all, for `None`).
+    fn drop_related_lists(&self, stale: Option<&[Shows]>) {
+        let Ok(mut lists) = self.inner.related_lists.lock() else {
+            return;
+        };
+        // Counted before the lists change, so a read that began before cannot be kept after.
+        self.inner.related_drops.fetch_add(1, Ordering::SeqCst);
+        let stale = match stale {
+            Some(stale) if !stale.contains(&Shows::Latest) => stale,
+            _ => {
+                *lists = RelatedLists::default();
+                return;
+            }
+        };
+        for s in stale {
+            if let Shows::Article(id) | Shows::Comments(id) = s {
+                lists.drop_naming(*id);
+            }
+        }
+    }
+
     /// Notes the comments `changed` names in the kept lists of their articles, as (article,
     /// comment); a list whose change names no comment is forgotten, and every list for `None`.
     fn drop_comment_lists(&self, changed: Option<&[(i64, Option<i64>)]>) {
@@ -588,6 +723,7 @@ impl PageCache {
     /// Drops every page (and moves the position to `position`, when given), in one step.
     fn clear(&self, position: Option<i64>) {
         self.drop_comment_lists(None);
+        self.drop_related_lists(None);
         if let Ok(mut entries) = self.inner.entries.write() {
             *entries = Entries {
                 stored: entries.stored,
@@ -607,6 +743,7 @@ impl PageCache {
         if !changed.is_empty() {
             self.drop_comment_lists(Some(changed));
         }
+        self.drop_related_lists(Some(stale));
         let Ok(mut entries) = self.inner.entries.write() else {
             return;
         };

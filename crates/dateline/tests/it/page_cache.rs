@@ -313,6 +313,75 @@ async fn a_kept_list_of_comments_takes_each_change_to_one_of_them(backend: Backe
     app.stop().await;
 }
 
+both_backends!(related_articles_under_a_kept_page_follow_every_change_to_them);
+
+/// The related articles under an article are kept apart from its page, like its comments: an
+/// edit of the article's own text or a comment on it reads its page's other parts again, not
+/// them; a change to one of them, a new article in its topics or a scheduled one coming due
+/// does.
+async fn related_articles_under_a_kept_page_follow_every_change_to_them(backend: Backend) {
+    let (app, clock) = TestApp::spawn_at(backend, "2026-03-02T12:00:00Z").await;
+    let token = app.editor_token().await;
+    let x = app
+        .publish(&token, "Harbour plans", json!({"topics": ["harbour"]}))
+        .await;
+    let y = app
+        .publish(&token, "Quay costs", json!({"topics": ["harbour"]}))
+        .await;
+    let path = app.path_of(&x);
+    assert!(app.page(&path).await.body.contains("Quay costs"));
+    let edit = |id: &serde_json::Value, change: serde_json::Value| {
+        let (app, token) = (&app, &token);
+        let id = id.as_i64().unwrap();
+        async move {
+            let (s, body) = app
+                .patch_json(&format!("/api/v1/articles/{id}"), token, &change)
+                .await;
+            assert_eq!(s, 200, "{body}");
+        }
+    };
+    edit(&x["id"], json!({"dek": "A new summary."})).await;
+    let page = app.page(&path).await;
+    assert_eq!(page.cache, "miss");
+    assert!(page.body.contains("A new summary.") && page.body.contains("Quay costs"));
+    edit(&y["id"], json!({"title": "Dock costs revised"})).await;
+    let page = app.page(&path).await;
+    assert!(page.body.contains("Dock costs revised"), "a related title");
+    assert!(page.body.contains("0 comments</a>"));
+    let (s, _) = app
+        .api_comment(
+            y["id"].as_i64().unwrap(),
+            json!({"author_name": "Ann", "body": "On the docks."}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    assert!(
+        app.page(&path).await.body.contains("1 comment</a>"),
+        "a related article's comments"
+    );
+    let z = app
+        .publish(&token, "Pier opens", json!({"topics": ["harbour"]}))
+        .await;
+    assert!(app.page(&path).await.body.contains("Pier opens"), "{z}");
+    let due = "2026-03-02T12:10:00Z";
+    let (s, body) = app
+        .post_json(
+            "/api/v1/articles",
+            Some(&token),
+            &json!({"title": "Harbour vote", "body_markdown": "Soon.", "status": "scheduled",
+                    "published_at": due, "topics": ["harbour"]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    assert!(!app.page(&path).await.body.contains("Harbour vote"));
+    clock.set(due.parse().unwrap());
+    assert!(
+        app.page(&path).await.body.contains("Harbour vote"),
+        "a scheduled article come due"
+    );
+    app.stop().await;
+}
+
 both_backends!(a_held_comment_shows_to_its_writer_and_nobody_else);
 
 async fn a_held_comment_shows_to_its_writer_and_nobody_else(backend: Backend) {
