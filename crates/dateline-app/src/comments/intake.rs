@@ -28,7 +28,7 @@
 use std::{
     collections::{HashMap, HashSet},
     sync::{
-        Arc, Mutex, PoisonError,
+        Arc,
         atomic::{AtomicU64, Ordering},
     },
 };
@@ -48,7 +48,10 @@ use jiff::Timestamp;
 use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 
-use super::checks::{self, FormFacts, FormShown};
+use super::{
+    checks::{self, FormFacts, FormShown},
+    task_queue::TaskQueue,
+};
 
 /// The most comments one transaction takes: enough that a burst shares few commits, few
 /// enough that the first of them is not kept long by the checks of the last.
@@ -99,7 +102,7 @@ struct Job {
 /// started by the first comment (and again should it ever stop).
 #[derive(Default)]
 pub(crate) struct Intake {
-    queue: Mutex<Option<mpsc::UnboundedSender<Vec<Job>>>>,
+    queue: TaskQueue<Vec<Job>>,
     stats: Arc<Stats>,
 }
 
@@ -159,22 +162,9 @@ impl Intake {
     }
 
     fn send(&self, db: &Db, jobs: Vec<Job>) {
-        let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
-        let jobs = match queue.as_ref() {
-            Some(q) => match q.send(jobs) {
-                Ok(()) => return,
-                Err(mpsc::error::SendError(jobs)) => jobs,
-            },
-            None => jobs,
-        };
-        // No committer yet, or it stopped (a panic): start one. It holds the database and the
-        // queue's receiving end only, so it ends when the last `App` holding this queue is
-        // dropped, after answering what was queued.
-        let (sender, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(committer(db.clone(), receiver, self.stats.clone()));
-        // The receiver was just made and is alive: this send cannot fail.
-        let _ = sender.send(jobs);
-        *queue = Some(sender);
+        self.queue.send(jobs, |receiver| {
+            tokio::spawn(committer(db.clone(), receiver, self.stats.clone()));
+        });
     }
 }
 

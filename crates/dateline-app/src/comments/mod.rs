@@ -8,6 +8,7 @@ mod checks;
 pub mod classifier;
 mod intake;
 mod reads;
+mod task_queue;
 
 pub use checks::FormFacts;
 pub(crate) use intake::Intake;

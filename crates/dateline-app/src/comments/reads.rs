@@ -8,13 +8,15 @@
 //! the saving grows with the load (1,499 statements for the same 2,000 comments a second).
 
 use std::sync::{
-    Arc, Mutex, PoisonError,
+    Arc,
     atomic::{AtomicU64, Ordering},
 };
 
 use dateline_core::{Error, Result, articles::Article};
 use dateline_store::{Db, ReaderCommentFacts, ReaderCommentRead};
 use tokio::sync::{mpsc, oneshot};
+
+use super::task_queue::TaskQueue;
 
 /// The most reads one statement takes.
 const MAX_GROUP: usize = 64;
@@ -30,7 +32,7 @@ struct Ask {
 /// should it ever stop).
 #[derive(Default)]
 pub(crate) struct GroupReads {
-    queue: Mutex<Option<mpsc::UnboundedSender<Ask>>>,
+    queue: TaskQueue<Ask>,
     stats: Arc<Stats>,
 }
 
@@ -71,22 +73,9 @@ impl GroupReads {
     }
 
     fn send(&self, db: &Db, ask: Ask) {
-        let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
-        let ask = match queue.as_ref() {
-            Some(q) => match q.send(ask) {
-                Ok(()) => return,
-                Err(mpsc::error::SendError(ask)) => ask,
-            },
-            None => ask,
-        };
-        // No reader yet, or it stopped (a panic): start one. It holds the database and the
-        // queue's receiving end only, so it ends when the last `App` holding this queue is
-        // dropped, after answering what was queued.
-        let (sender, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(reader(db.clone(), receiver, self.stats.clone()));
-        // The receiver was just made and is alive: this send cannot fail.
-        let _ = sender.send(ask);
-        *queue = Some(sender);
+        self.queue.send(ask, |receiver| {
+            tokio::spawn(reader(db.clone(), receiver, self.stats.clone()));
+        });
     }
 }
 
