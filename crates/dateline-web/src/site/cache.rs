@@ -212,6 +212,9 @@ struct KeptComments {
     changed: Vec<i64>,
 }
 
+/// Most changed comments a kept list of comments notes before it is forgotten instead.
+const MOST_CHANGES: usize = 64;
+
 /// Most bytes of teasers kept in [`RelatedLists`]; past it, all are forgotten at once.
 const RELATED_LISTS_CAPACITY: usize = 4 << 20;
 
@@ -709,8 +712,12 @@ impl PageCache {
         };
         for &(article_id, comment_id) in changed {
             match (lists.by_article.get_mut(&article_id), comment_id) {
-                (Some(kept), Some(id)) => kept.changed.push(id),
-                (Some(_), None) => {
+                (Some(kept), Some(id)) if kept.changed.len() < MOST_CHANGES => {
+                    kept.changed.push(id)
+                }
+                // Named by nothing, or changed so often unseen that reading it whole is as
+                // cheap: forgotten.
+                (Some(_), _) => {
                     if let Some(gone) = lists.by_article.remove(&article_id) {
                         lists.bytes -= list_bytes(&gone.comments);
                     }
