@@ -1309,6 +1309,120 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_kept_list_of_comments_notes_so_many_changes_and_is_then_read_whole() {
+        let cache = PageCache::new(1 << 20);
+        let keep = |article_id: i64| {
+            let mut lists = cache.inner.comment_lists.lock().unwrap();
+            lists.by_article.insert(
+                article_id,
+                KeptComments {
+                    comments: Arc::new(Vec::new()),
+                    changed: Vec::new(),
+                },
+            );
+        };
+        let changes_noted = |article_id: i64| {
+            let lists = cache.inner.comment_lists.lock().unwrap();
+            lists.by_article.get(&article_id).map(|k| k.changed.len())
+        };
+        keep(7);
+        keep(8);
+        for comment_id in 0..MOST_CHANGES as i64 {
+            cache.drop_comment_lists(Some(&[(7, Some(comment_id))]));
+        }
+        assert_eq!(changes_noted(7), Some(MOST_CHANGES));
+        // One more, and the list is forgotten rather than grow with every comment unread.
+        cache.drop_comment_lists(Some(&[(7, Some(1000))]));
+        assert_eq!(changes_noted(7), None);
+        assert_eq!(
+            changes_noted(8),
+            Some(0),
+            "another article's list is left alone"
+        );
+        // A change that names no comment forgets the list at once.
+        cache.drop_comment_lists(Some(&[(8, None)]));
+        assert_eq!(changes_noted(8), None);
+    }
+
+    fn teaser(id: i64) -> dateline_core::articles::Article {
+        let at: Timestamp = "2026-03-02T12:00:00Z".parse().unwrap();
+        dateline_core::articles::Article {
+            id,
+            slug: format!("teaser-{id}"),
+            title: "A title long enough to weigh something in memory".to_owned(),
+            dek: String::new(),
+            body_markdown: String::new(),
+            body_html: String::new(),
+            status: dateline_core::articles::ArticleStatus::Published,
+            published_at: Some(at),
+            created_at: at,
+            updated_at: at,
+            author: dateline_core::articles::Byline {
+                id: 1,
+                name: "Noel".to_owned(),
+                slug: "noel".to_owned(),
+            },
+            lead_image: None,
+            sources: Vec::new(),
+            topics: Vec::new(),
+            comment_count: 0,
+            version: 1,
+            updated_by: None,
+            review_requested: false,
+            prominence: Default::default(),
+            corrections: Vec::new(),
+            comments_open: true,
+        }
+    }
+
+    #[test]
+    fn related_lists_stay_within_their_capacity_and_their_index_names_only_kept_lists() {
+        let mut lists = RelatedLists::default();
+        let mut forgotten_at_once = false;
+        // Each article's list names the five articles after it: far more lists than fit.
+        for owner in 0..100_000_i64 {
+            let before = lists.by_article.len();
+            lists.insert(
+                owner,
+                KeptRelated {
+                    articles: Arc::new((owner + 1..owner + 6).map(teaser).collect()),
+                    expires: i64::MAX,
+                },
+            );
+            assert!(
+                lists.bytes <= RELATED_LISTS_CAPACITY,
+                "{} bytes",
+                lists.bytes
+            );
+            if lists.by_article.len() < before {
+                forgotten_at_once = true;
+                break;
+            }
+        }
+        assert!(forgotten_at_once, "the lists never reached their capacity");
+        assert_eq!(lists.by_article.len(), 1);
+        assert_eq!(
+            lists.bytes,
+            lists
+                .by_article
+                .values()
+                .map(|k| teaser_bytes(&k.articles))
+                .sum::<usize>()
+        );
+        // The index names exactly the kept list's articles, and a change to one drops it.
+        let (&owner, kept) = lists.by_article.iter().next().unwrap();
+        let named: HashSet<i64> = kept.articles.iter().map(|a| a.id).collect();
+        assert_eq!(
+            lists.named_by.keys().copied().collect::<HashSet<_>>(),
+            named
+        );
+        lists.drop_naming(owner + 3);
+        assert!(lists.by_article.is_empty());
+        assert!(lists.named_by.is_empty());
+        assert_eq!(lists.bytes, 0);
+    }
+
+    #[test]
     fn a_page_is_kept_in_the_pieces_around_each_token() {
         let page = Bytes::from_static(b"<form>TOKEN</form><form>TOKEN</form>!");
         let pieces = split_around(&page, b"TOKEN");
