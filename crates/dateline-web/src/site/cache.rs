@@ -130,6 +130,8 @@ struct RelatedLists {
 
 struct KeptRelated {
     articles: Arc<Vec<dateline_core::articles::Article>>,
+    /// The most it was read with: a list read for fewer is not the answer for more.
+    limit: i64,
     /// When the next scheduled article came due as the list was read: it may be among them.
     expires: i64,
 }
@@ -656,6 +658,7 @@ impl PageCache {
         let expires = self.inner.next_due.load(Ordering::SeqCst);
         if let Ok(lists) = self.inner.related_lists.lock()
             && let Some(kept) = lists.by_article.get(&article_id)
+            && kept.limit == limit
             && now.as_microsecond() < kept.expires
         {
             return Ok(Arc::clone(&kept.articles));
@@ -670,6 +673,7 @@ impl PageCache {
                 article_id,
                 KeptRelated {
                     articles: Arc::clone(&articles),
+                    limit,
                     expires,
                 },
             );
@@ -1386,6 +1390,7 @@ mod tests {
                 owner,
                 KeptRelated {
                     articles: Arc::new((owner + 1..owner + 6).map(teaser).collect()),
+                    limit: 5,
                     expires: i64::MAX,
                 },
             );
