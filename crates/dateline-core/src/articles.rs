@@ -247,16 +247,63 @@ impl Article {
     /// never reach this type on a reader's path; the store's list queries state the same rule in
     /// SQL.)
     pub fn is_visible_at(&self, now: Timestamp) -> bool {
-        matches!(
-            self.status,
-            ArticleStatus::Published | ArticleStatus::Scheduled
-        ) && self.published_at.is_some_and(|t| t <= now)
+        visible_at(self.status, self.published_at, now)
     }
 
     /// The reader's path, `/2009/07/31/slug/`, with the date in the site's time zone; `None`
     /// until the article has a publication time.
     pub fn path(&self, tz: &TimeZone) -> Option<String> {
         self.published_at.map(|t| permalink(t, &self.slug, tz))
+    }
+}
+
+/// [`Article::is_visible_at`], for whatever holds an article's status and publication time.
+fn visible_at(status: ArticleStatus, published_at: Option<Timestamp>, now: Timestamp) -> bool {
+    matches!(status, ArticleStatus::Published | ArticleStatus::Scheduled)
+        && published_at.is_some_and(|t| t <= now)
+}
+
+/// What taking a comment needs to know of its article, and no more: who may see it, whether
+/// it takes comments, and where it is. The intake reads it for every comment; reading the
+/// article whole (40 columns, three joins, a count) was a quarter of a comment's CPU.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentTarget {
+    /// Database id.
+    pub id: i64,
+    /// Last path segment of its URL.
+    pub slug: String,
+    /// Draft, scheduled or published.
+    pub status: ArticleStatus,
+    /// When it became (or becomes) visible.
+    pub published_at: Option<Timestamp>,
+    /// Who wrote it.
+    pub author_id: i64,
+    /// Whether it takes new comments (the site's age rule may close it anyway).
+    pub comments_open: bool,
+}
+
+impl CommentTarget {
+    /// [`Article::is_visible_at`].
+    pub fn is_visible_at(&self, now: Timestamp) -> bool {
+        visible_at(self.status, self.published_at, now)
+    }
+
+    /// [`Article::path`].
+    pub fn path(&self, tz: &TimeZone) -> Option<String> {
+        self.published_at.map(|t| permalink(t, &self.slug, tz))
+    }
+}
+
+impl From<&Article> for CommentTarget {
+    fn from(a: &Article) -> Self {
+        CommentTarget {
+            id: a.id,
+            slug: a.slug.clone(),
+            status: a.status,
+            published_at: a.published_at,
+            author_id: a.author.id,
+            comments_open: a.comments_open,
+        }
     }
 }
 

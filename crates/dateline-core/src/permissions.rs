@@ -22,7 +22,7 @@
 use crate::{
     Error, Result,
     actor::Actor,
-    articles::{Article, ArticleStatus},
+    articles::{Article, ArticleStatus, CommentTarget},
     users::Role,
 };
 
@@ -207,7 +207,18 @@ pub fn reads_all_unpublished(actor: &Actor) -> bool {
 /// Whether `actor` may read `article` at `now`: readers what is visible, authors and
 /// contributors that and their own, editors everything.
 pub fn may_read_article(actor: &Actor, article: &Article, now: jiff::Timestamp) -> bool {
-    article.is_visible_at(now)
-        || reads_all_unpublished(actor)
-        || actor.user().is_some_and(|u| u.id == article.author.id)
+    may_read(actor, article.is_visible_at(now), article.author.id)
+}
+
+/// [`may_read_article`], for the article as the comment intake reads it.
+pub fn may_read_comment_target(
+    actor: &Actor,
+    article: &CommentTarget,
+    now: jiff::Timestamp,
+) -> bool {
+    may_read(actor, article.is_visible_at(now), article.author_id)
+}
+
+fn may_read(actor: &Actor, visible: bool, author_id: i64) -> bool {
+    visible || reads_all_unpublished(actor) || actor.user().is_some_and(|u| u.id == author_id)
 }

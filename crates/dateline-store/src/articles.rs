@@ -140,34 +140,26 @@ pub enum ArticleLookup {
 
 // Column order read by `article_from_row`.
 pub(crate) static SELECT_ARTICLE: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| select_article_with(""));
+    std::sync::LazyLock::new(|| select_article("a.body_markdown, a.body_html"));
 
-/// [`SELECT_ARTICLE`] with `extra` columns (", x, y") after the article's, which begin at
-/// [`ARTICLE_COLUMNS`].
-pub(crate) fn select_article_with(extra: &str) -> String {
-    select_article("a.body_markdown, a.body_html", extra)
+/// [`SELECT_ARTICLE`] with an empty body (Markdown and HTML), for what never shows it:
+/// PostgreSQL would decompress each body to read it.
+pub(crate) fn select_article_without_body() -> String {
+    select_article("'', ''")
 }
 
-/// [`select_article_with`] with an empty body (Markdown and HTML), for what never shows it: the
-/// intake read every comment's article whole, and PostgreSQL decompressed its body each time.
-pub(crate) fn select_article_without_body_with(extra: &str) -> String {
-    select_article("'', ''", extra)
-}
-
-fn select_article(body: &str, extra: &str) -> String {
+fn select_article(body: &str) -> String {
     format!(
         "SELECT a.id, a.slug, a.title, a.dek, {body}, a.status, \
          a.published_at, a.created_at, a.updated_at, u.id, u.name, u.slug, {MEDIA_COLUMNS}, \
          a.lead_caption, a.lead_alt, a.lead_credit, \
          COALESCE((SELECT k.approved FROM article_comment_counts k WHERE k.article_id = a.id), 0), \
          a.deleted_at, a.version, a.updated_by, ub.name, a.review_requested_at, a.prominence, \
-         a.comments_open{extra} FROM articles a JOIN users u ON u.id = a.author_id \
+         a.comments_open FROM articles a JOIN users u ON u.id = a.author_id \
          LEFT JOIN media m ON m.id = a.lead_media_id LEFT JOIN users ub ON ub.id = a.updated_by"
     )
 }
 
-/// How many columns [`SELECT_ARTICLE`] has.
-pub(crate) const ARTICLE_COLUMNS: usize = AFTER_MEDIA + 11;
 /// Where the columns after the lead image's begin.
 const AFTER_MEDIA: usize = 13 + MEDIA_COLUMN_COUNT;
 

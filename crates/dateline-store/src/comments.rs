@@ -2,6 +2,7 @@
 
 use dateline_core::{
     Error,
+    articles::{ArticleStatus, CommentTarget},
     clock::{from_micros, to_micros},
     comments::{Comment, CommentStatus},
     text::Email,
@@ -279,26 +280,45 @@ impl WriteTx {
 }
 
 impl Db {
-    /// An article (not in the trash) as the comment intake needs it: one query, without its
-    /// sources and topics, and with an empty body, which a comment's checks never look at.
-    pub async fn article_for_comment(
-        &self,
-        id: i64,
-    ) -> Result<Option<dateline_core::articles::Article>, Error> {
-        let mut q = crate::sql::Sql::new(&ARTICLE_FOR_COMMENT);
+    /// An article (not in the trash) as the comment intake needs it.
+    pub async fn article_for_comment(&self, id: i64) -> Result<Option<CommentTarget>, Error> {
+        let mut q = crate::sql::Sql::new(&select_comment_target(""));
         q.push(" WHERE a.deleted_at IS NULL AND a.id = ").bind(id);
         let row = q
             .query()?
             .fetch_optional(&self.pool)
             .await
             .map_err(db_error)?;
-        row.map(|r| crate::articles::article_from_row(&r).map(|(a, _)| a))
-            .transpose()
+        row.as_ref().map(comment_target_from_row).transpose()
     }
 }
 
-static ARTICLE_FOR_COMMENT: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| crate::articles::select_article_without_body_with(""));
+/// The columns of a [`CommentTarget`], then `extra`'s, from `articles a`.
+fn select_comment_target(extra: &str) -> String {
+    format!(
+        "SELECT a.id, a.slug, a.status, a.published_at, a.author_id, a.comments_open{extra} \
+         FROM articles a"
+    )
+}
+
+/// How many columns [`select_comment_target`] reads before `extra`'s.
+const COMMENT_TARGET_COLUMNS: usize = 6;
+
+fn comment_target_from_row(row: &AnyRow) -> Result<CommentTarget, Error> {
+    let status: String = row.try_get(2).map_err(db_error)?;
+    Ok(CommentTarget {
+        id: row.try_get(0).map_err(db_error)?,
+        slug: row.try_get(1).map_err(db_error)?,
+        status: ArticleStatus::parse("status", &status)
+            .map_err(|_| Error::Internal(format!("unknown article status {status}")))?,
+        published_at: row
+            .try_get::<Option<i64>, _>(3)
+            .map_err(db_error)?
+            .map(from_micros),
+        author_id: row.try_get(4).map_err(db_error)?,
+        comments_open: row.try_get::<i64, _>(5).map_err(db_error)? != 0,
+    })
+}
 
 /// [`Db::articles_for_reader_comments`]: for each read given as a JSON array `[n, article_id,
 /// email_hash, address_hash, at]` (`$1`, as the rows `reads`), the article as
@@ -323,7 +343,7 @@ fn articles_for_reader_comments_sql(
     );
     format!(
         "{}, {reads} WHERE a.deleted_at IS NULL AND a.id = {}",
-        crate::articles::select_article_without_body_with(&extra),
+        select_comment_target(&extra),
         number(1),
     )
 }
@@ -377,7 +397,7 @@ impl Db {
     pub async fn articles_for_reader_comments(
         &self,
         reads: &[ReaderCommentRead],
-    ) -> Result<Vec<Option<(dateline_core::articles::Article, ReaderCommentFacts)>>, Error> {
+    ) -> Result<Vec<Option<(CommentTarget, ReaderCommentFacts)>>, Error> {
         let mut found: Vec<Option<_>> = reads.iter().map(|_| None).collect();
         if reads.is_empty() {
             return Ok(found);
@@ -405,9 +425,9 @@ impl Db {
             .fetch_all(&self.pool)
             .await
             .map_err(db_error)?;
-        let at = crate::articles::ARTICLE_COLUMNS;
+        let at = COMMENT_TARGET_COLUMNS;
         for row in &rows {
-            let (article, _) = crate::articles::article_from_row(row)?;
+            let article = comment_target_from_row(row)?;
             let facts = ReaderCommentFacts {
                 blocked_as: row.try_get(at).map_err(db_error)?,
                 examples: dateline_core::classifier::Examples {

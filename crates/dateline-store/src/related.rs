@@ -15,7 +15,7 @@ use crate::{
 /// The related articles as their teasers show them: without their bodies, which PostgreSQL
 /// would decompress and every page cache would keep for nothing.
 static TEASERS: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| crate::articles::select_article_without_body_with(""));
+    std::sync::LazyLock::new(crate::articles::select_article_without_body);
 
 impl Db {
     /// Up to `limit` articles readers may see that share a topic or a cited piece (the same

@@ -36,7 +36,7 @@ use std::{
 use dateline_core::{
     Error, Result,
     actor::ActorRef,
-    articles::Article,
+    articles::CommentTarget,
     classifier::Judgement,
     comments::{Comment, CommentInput, CommentStatus},
     events::{EventKind, NewEvent},
@@ -61,7 +61,7 @@ pub(crate) const MAX_BATCH: usize = 64;
 /// article is visible to the actor, the form parses, history only from those who may bring
 /// it), with what the committer needs to finish it.
 pub(crate) struct Pending {
-    pub article: Article,
+    pub article: CommentTarget,
     pub actor: ActorRef,
     /// What a reader sent it from; none for staff, the system and importers, who are trusted.
     pub reader: Option<ReaderFacts>,

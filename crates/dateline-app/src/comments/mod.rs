@@ -20,7 +20,7 @@ use checks::FormShown;
 use dateline_core::{
     Error, Result,
     actor::Actor,
-    articles::Article,
+    articles::CommentTarget,
     comments::{Comment, CommentForm, CommentStatus},
     events::{EventKind, NewEvent},
     moderation::CommentRules,
@@ -33,7 +33,7 @@ use crate::App;
 
 /// Whether `article` takes new comments at `now`: its own switch, and the site's rule that
 /// closes articles older than so many days.
-pub fn open_for_comments(article: &Article, rules: &CommentRules, now: Timestamp) -> bool {
+pub fn open_for_comments(article: &CommentTarget, rules: &CommentRules, now: Timestamp) -> bool {
     let too_old = rules.close_after_days > 0
         && article.published_at.is_some_and(|t| {
             now - t > SignedDuration::from_hours(24 * i64::from(rules.close_after_days))
@@ -135,14 +135,14 @@ pub async fn submit_with(
 }
 
 /// A comment sent through the form under an article, as stored, with what the answer to the
-/// form needs: the article (without its sources and topics) and the site's settings, as the
+/// form needs: where the article is and the site's settings, as the
 /// intake read them to judge it.
 #[derive(Debug)]
 pub struct FormAnswer {
     /// The comment as stored.
     pub comment: Comment,
-    /// Its article, as the intake read it: without its body.
-    pub article: Article,
+    /// Its article, as the intake read it.
+    pub article: CommentTarget,
     /// The settings it was judged by.
     pub settings: std::sync::Arc<dateline_core::settings::SiteSettings>,
 }
@@ -261,7 +261,7 @@ async fn prepare(
             .await?
             .map(|a| (a, None)),
     }
-    .filter(|(a, _)| permissions::may_read_article(actor, a, now))
+    .filter(|(a, _)| permissions::may_read_comment_target(actor, a, now))
     .ok_or(Error::NotFound)?;
     let input = parsed?;
     let history = input.sets_history();

@@ -12,7 +12,7 @@ use std::sync::{
     atomic::{AtomicU64, Ordering},
 };
 
-use dateline_core::{Error, Result, articles::Article};
+use dateline_core::{Error, Result, articles::CommentTarget};
 use dateline_store::{Db, ReaderCommentFacts, ReaderCommentRead};
 use tokio::sync::{mpsc, oneshot};
 
@@ -21,7 +21,7 @@ use super::task_queue::TaskQueue;
 /// The most reads one statement takes.
 const MAX_GROUP: usize = 64;
 
-type Found = Option<(Article, ReaderCommentFacts)>;
+type Found = Option<(CommentTarget, ReaderCommentFacts)>;
 
 struct Ask {
     read: ReaderCommentRead,

@@ -406,7 +406,7 @@ async fn page(
         replies: Vec::new(),
     };
     let comments: Vec<CommentView> = shown.into_iter().map(|p| p.view(&comment_view)).collect();
-    let open = comments::open_for_comments(&article, &settings.comment_rules(), now);
+    let open = comments::open_for_comments(&(&article).into(), &settings.comment_rules(), now);
     // ... or until the thread closes by age.
     let rules = settings.comment_rules();
     if open

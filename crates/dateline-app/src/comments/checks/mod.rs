@@ -20,7 +20,7 @@ pub(crate) use rate_limit::{buckets as rate_buckets, take as take_token};
 
 use dateline_core::{
     Result,
-    articles::Article,
+    articles::CommentTarget,
     classifier::Judgement,
     comments::{CommentInput, CommentStatus},
     moderation::{CommentRules, Verdict},
@@ -51,7 +51,7 @@ pub(crate) enum FormShown {
 
 /// A comment on its way in, with what the checks may need to know.
 pub(crate) struct Submission<'a> {
-    pub article: &'a Article,
+    pub article: &'a CommentTarget,
     /// Keyed hash of the e-mail address given, if one was.
     pub email_hash: Option<&'a str>,
     pub input: &'a CommentInput,
