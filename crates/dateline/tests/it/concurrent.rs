@@ -138,22 +138,27 @@ async fn eight_writers_of_each_kind_at_once_see_no_error(backend: Backend) {
 /// the busy timeout alone, each waiter slept and looked again, and whoever looked first after a
 /// commit went next: some article edits waited over a second under load while others went
 /// through.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+///
+/// One thread runs the test's tasks, so that each writer is known to be waiting before the
+/// next asks: a writer runs from its signal to its wait without giving the thread back.
+#[tokio::test(flavor = "current_thread")]
 async fn sqlite_writers_take_turns_in_the_order_they_asked() {
     let test_db = crate::support::TestDb::new(Backend::Sqlite).await;
     let db = test_db.connect().await;
     let first = db.begin_write().await.unwrap();
     let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (asking, mut asked) = tokio::sync::mpsc::unbounded_channel();
     let mut waiting = JoinSet::new();
     for n in 0..6 {
-        let (db, order) = (db.clone(), order.clone());
+        let (db, order, asking) = (db.clone(), order.clone(), asking.clone());
         waiting.spawn(async move {
+            asking.send(n).unwrap();
             let tx = db.begin_write().await.unwrap();
             order.lock().unwrap().push(n);
             tx.commit().await.unwrap();
         });
-        // Each asks once the one before is waiting.
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        // Each asks once the one before is waiting for its turn.
+        assert_eq!(asked.recv().await, Some(n));
     }
     first.commit().await.unwrap();
     while let Some(done) = waiting.join_next().await {
