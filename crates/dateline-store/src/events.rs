@@ -24,6 +24,8 @@ use crate::{Backend, Db, WriteTx, db_error, postgres, sql::Sql};
 pub(crate) struct Wakeups {
     bus: broadcast::Sender<i64>,
     count: Arc<AtomicU64>,
+    /// The reads of the log by position that followed them ([`Db::events_after`]).
+    reads: Arc<AtomicU64>,
     /// The newest event announced, so that the `NOTIFY` of this process's own commit, coming
     /// back from PostgreSQL, does not wake every consumer a second time.
     newest: Arc<AtomicI64>,
@@ -34,6 +36,7 @@ impl Wakeups {
         Wakeups {
             bus: broadcast::channel(1024).0,
             count: Arc::new(AtomicU64::new(0)),
+            reads: Arc::new(AtomicU64::new(0)),
             newest: Arc::new(AtomicI64::new(0)),
         }
     }
@@ -71,6 +74,15 @@ pub async fn next_wakeup(wakeups: &mut broadcast::Receiver<i64>) -> bool {
     // Those announced before this point committed before it: the read that follows sees them.
     while let Ok(_) | Err(TryRecvError::Lagged(_)) = wakeups.try_recv() {}
     true
+}
+
+/// [`Db::log_reading`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogReading {
+    /// Reads of the log by position so far.
+    pub reads: u64,
+    /// Wake-ups broadcast that some consumer has not taken yet.
+    pub untaken: usize,
 }
 
 /// Which events a staff reader asks for; newest first.
@@ -242,6 +254,7 @@ impl Db {
 
     /// Events after position `after`, oldest first, at most `limit`: how a consumer catches up.
     pub async fn events_after(&self, after: i64, limit: i64) -> Result<Vec<Event>, Error> {
+        self.events.reads.fetch_add(1, Ordering::Relaxed);
         let mut q = Sql::new(SELECT_EVENT);
         q.push(" WHERE id > ")
             .bind(after)
@@ -272,6 +285,16 @@ impl Db {
     /// announced since, without waiting for a broadcast to be delivered.
     pub fn announcements(&self) -> u64 {
         self.events.count.load(Ordering::SeqCst)
+    }
+
+    /// How many times this process has read the log by position ([`Db::events_after`]), and
+    /// how many wake-ups some consumer has yet to take: whether consumers read once for a
+    /// burst of events, as [`next_wakeup`] lets them, shows in the two.
+    pub fn log_reading(&self) -> LogReading {
+        LogReading {
+            reads: self.events.reads.load(Ordering::Relaxed),
+            untaken: self.events.bus.len(),
+        }
     }
 
     /// On PostgreSQL, starts listening for events committed by every process on the database

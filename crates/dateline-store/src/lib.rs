@@ -32,7 +32,7 @@ pub use comments::{
     Block, CommentInContext, ModerationItem, NewComment, RateBucket, ReaderCommentFacts,
     ReaderCommentRead,
 };
-pub use events::{EventFilter, next_wakeup};
+pub use events::{EventFilter, LogReading, next_wakeup};
 pub use jobs::{ClaimedJob, JobInfo, JobStatus, NewJob};
 pub use search::{Found, SEARCH_RANKED};
 pub use sessions::{InvitationInfo, NewSession, SessionInfo};

@@ -22,7 +22,7 @@ use sqlx::{Connection, Executor};
 
 use crate::{
     cli::{dateline as dateline_command, serve},
-    support::{ActionsSite, Backend, TestDb},
+    support::{ActionsSite, Backend, TestApp, TestDb},
 };
 
 both_backends!(
@@ -32,6 +32,7 @@ both_backends!(
     comments_sent_at_once_share_commits,
     readers_comments_sent_at_once_share_reads_and_each_gets_its_own,
     every_acknowledged_comment_survives_a_kill_in_the_middle_of_a_burst,
+    the_log_is_read_once_for_a_batch_not_once_for_each_of_its_comments,
 );
 
 async fn published(site: &ActionsSite, slug: &str) -> Article {
@@ -426,6 +427,44 @@ async fn comments_sent_at_once_share_commits(backend: Backend) {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 200);
+}
+
+/// The consumers of the activity log in a running server (the page cache, the jobs runner)
+/// each read it once for the wake-ups queued when they look ([`dateline_store::next_wakeup`]):
+/// a batch of sixty comments commits sixty events, and a consumer that read the log for each
+/// made that read most of the database's work for every comment.
+async fn the_log_is_read_once_for_a_batch_not_once_for_each_of_its_comments(backend: Backend) {
+    let site = TestApp::spawn(backend).await;
+    let token = site.editor_token().await;
+    let article = site.publish(&token, "Read once", json!({})).await;
+    let article_id = article["id"].as_i64().unwrap();
+    let settled = || async {
+        for _ in 0..1000 {
+            let reading = site.db.log_reading();
+            if reading.untaken == 0 {
+                return reading.reads;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the consumers never took their wake-ups");
+    };
+    let before = settled().await;
+    let batch: Vec<_> = (0..60)
+        .map(|i| {
+            (
+                Actor::System,
+                article_id,
+                comment("Ida", None, &format!("In one batch, {i}.")),
+                None,
+            )
+        })
+        .collect();
+    let stored = comments::submit_many(&site.app, &batch).await;
+    assert!(stored.iter().all(Result::is_ok));
+    // Every consumer has taken all sixty wake-ups: one that read the log for each has read it
+    // at least fifty-nine times by now.
+    let reads = settled().await - before;
+    assert!(reads < 20, "{reads} reads of the log for one batch");
 }
 
 async fn readers_comments_sent_at_once_share_reads_and_each_gets_its_own(backend: Backend) {
