@@ -602,6 +602,17 @@ impl PageCache {
     ) -> Result<Arc<Vec<dateline_core::comments::Comment>>, Error> {
         // Counted before the kept list is looked at: a change noted after it is not lost.
         let drops = self.inner.comment_drops.load(Ordering::SeqCst);
+        self.approved_comments_since(state, article_id, drops).await
+    }
+
+    /// [`PageCache::approved_comments`] for a reader who began when the comment lists had
+    /// seen `drops` changes: what it reads is kept only if they have seen no more by then.
+    async fn approved_comments_since(
+        &self,
+        state: &AppState,
+        article_id: i64,
+        drops: u64,
+    ) -> Result<Arc<Vec<dateline_core::comments::Comment>>, Error> {
         let kept = match self.inner.comment_lists.lock() {
             Ok(lists) => lists
                 .by_article
@@ -655,6 +666,20 @@ impl PageCache {
         limit: i64,
     ) -> Result<Arc<Vec<dateline_core::articles::Article>>, Error> {
         let drops = self.inner.related_drops.load(Ordering::SeqCst);
+        self.related_articles_since(state, article_id, now, limit, drops)
+            .await
+    }
+
+    /// [`PageCache::related_articles`] for a reader who began when the related lists had seen
+    /// `drops` changes, as [`PageCache::approved_comments_since`].
+    async fn related_articles_since(
+        &self,
+        state: &AppState,
+        article_id: i64,
+        now: Timestamp,
+        limit: i64,
+        drops: u64,
+    ) -> Result<Arc<Vec<dateline_core::articles::Article>>, Error> {
         let expires = self.inner.next_due.load(Ordering::SeqCst);
         if let Ok(lists) = self.inner.related_lists.lock()
             && let Some(kept) = lists.by_article.get(&article_id)
@@ -1425,6 +1450,76 @@ mod tests {
         assert!(lists.by_article.is_empty());
         assert!(lists.named_by.is_empty());
         assert_eq!(lists.bytes, 0);
+    }
+
+    /// A server's state on a new SQLite site in `dir`, keeping pages.
+    async fn state_in(dir: &std::path::Path) -> AppState {
+        let url = format!("sqlite://{}?mode=rwc", dir.join("site.db").display());
+        let db = dateline_store::Db::connect(&url).await.unwrap();
+        let media_dir = dir.join("media");
+        let clock = Arc::new(dateline_core::clock::SystemClock);
+        let prepared = dateline_app::bootstrap::prepare(db, clock, media_dir.clone(), None)
+            .await
+            .unwrap();
+        AppState::new(
+            prepared.app,
+            crate::theme::Theme::new(None),
+            crate::WebConfig {
+                base_url: "http://127.0.0.1".to_owned(),
+                media_dir,
+                metrics_public: false,
+                trust_host_header: true,
+                frame_ancestors: Vec::new(),
+                cors_origins: Vec::new(),
+                auth_failures_per_minute: 10,
+                trusted_proxies: Default::default(),
+                page_cache_bytes: 1 << 20,
+            },
+        )
+    }
+
+    /// A list read from the database while a change is applied may predate the change: it is
+    /// given to its reader, and not kept. The change comes after the readers began (their
+    /// count of changes is taken first) and before they read.
+    #[tokio::test]
+    async fn a_list_read_while_a_change_is_applied_is_not_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state_in(dir.path()).await;
+        let cache = state.cache();
+        let kept = |article_id: i64| {
+            (
+                cache
+                    .inner
+                    .comment_lists
+                    .lock()
+                    .unwrap()
+                    .by_article
+                    .contains_key(&article_id),
+                cache
+                    .inner
+                    .related_lists
+                    .lock()
+                    .unwrap()
+                    .by_article
+                    .contains_key(&article_id),
+            )
+        };
+        let now = state.now();
+        // Read alone, both lists are kept.
+        cache.approved_comments(&state, 1).await.unwrap();
+        cache.related_articles(&state, 1, now, 5).await.unwrap();
+        assert_eq!(kept(1), (true, true));
+        // A change to another article, applied after two readers began and before they read,
+        // leaves the lists it does not name alone, and keeps what they read out of memory.
+        let comment_drops = cache.inner.comment_drops.load(Ordering::SeqCst);
+        let related_drops = cache.inner.related_drops.load(Ordering::SeqCst);
+        cache.drop_comment_lists(Some(&[(9, Some(1))]));
+        cache.drop_related_lists(Some(&[Shows::Article(9)]));
+        let comments = cache.approved_comments_since(&state, 2, comment_drops);
+        let related = cache.related_articles_since(&state, 2, now, 5, related_drops);
+        assert!(comments.await.unwrap().is_empty() && related.await.unwrap().is_empty());
+        assert_eq!(kept(2), (false, false));
+        assert_eq!(kept(1), (true, true));
     }
 
     #[test]
