@@ -264,8 +264,8 @@ fn visible_at(status: ArticleStatus, published_at: Option<Timestamp>, now: Times
 }
 
 /// What taking a comment needs to know of its article, and no more: who may see it, whether
-/// it takes comments, and where it is. The intake reads it for every comment; reading the
-/// article whole (40 columns, three joins, a count) was a quarter of a comment's CPU.
+/// it takes comments, and where it is. The intake reads it for every comment; read whole (40
+/// columns, three joins and a count), the article made that read take twice as long.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommentTarget {
     /// Database id.

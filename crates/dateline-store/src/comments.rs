@@ -282,7 +282,7 @@ impl WriteTx {
 impl Db {
     /// An article (not in the trash) as the comment intake needs it.
     pub async fn article_for_comment(&self, id: i64) -> Result<Option<CommentTarget>, Error> {
-        let mut q = crate::sql::Sql::new(&select_comment_target(""));
+        let mut q = crate::sql::Sql::new(&COMMENT_TARGET);
         q.push(" WHERE a.deleted_at IS NULL AND a.id = ").bind(id);
         let row = q
             .query()?
@@ -300,6 +300,9 @@ fn select_comment_target(extra: &str) -> String {
          FROM articles a"
     )
 }
+
+static COMMENT_TARGET: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| select_comment_target(""));
 
 /// How many columns [`select_comment_target`] reads before `extra`'s.
 const COMMENT_TARGET_COLUMNS: usize = 6;

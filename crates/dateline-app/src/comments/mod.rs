@@ -135,8 +135,8 @@ pub async fn submit_with(
 }
 
 /// A comment sent through the form under an article, as stored, with what the answer to the
-/// form needs: where the article is and the site's settings, as the
-/// intake read them to judge it.
+/// form needs: where the article is, and the site's settings, as the intake read them to
+/// judge it.
 #[derive(Debug)]
 pub struct FormAnswer {
     /// The comment as stored.
