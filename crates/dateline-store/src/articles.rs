@@ -170,8 +170,22 @@ pub(crate) fn articles_from_rows(rows: &[AnyRow]) -> Result<Vec<Article>, Error>
         .collect()
 }
 
+/// The article status in column `i`.
+pub(crate) fn status_from_row(row: &AnyRow, i: usize) -> Result<ArticleStatus, Error> {
+    let status: String = row.try_get(i).map_err(db_error)?;
+    ArticleStatus::parse("status", &status)
+        .map_err(|_| Error::Internal(format!("unknown article status {status}")))
+}
+
+/// The time in microseconds in column `i`, if any.
+pub(crate) fn time_from_row(row: &AnyRow, i: usize) -> Result<Option<Timestamp>, Error> {
+    Ok(row
+        .try_get::<Option<i64>, _>(i)
+        .map_err(db_error)?
+        .map(from_micros))
+}
+
 pub(crate) fn article_from_row(row: &AnyRow) -> Result<(Article, bool), Error> {
-    let status: String = row.try_get(6).map_err(db_error)?;
     let lead_image = match media_from_row(row, 13)? {
         Some(media) => Some(LeadImage {
             media,
@@ -198,12 +212,8 @@ pub(crate) fn article_from_row(row: &AnyRow) -> Result<(Article, bool), Error> {
         dek: row.try_get(3).map_err(db_error)?,
         body_markdown: row.try_get(4).map_err(db_error)?,
         body_html: row.try_get(5).map_err(db_error)?,
-        status: ArticleStatus::parse("status", &status)
-            .map_err(|_| Error::Internal(format!("unknown article status {status}")))?,
-        published_at: row
-            .try_get::<Option<i64>, _>(7)
-            .map_err(db_error)?
-            .map(from_micros),
+        status: status_from_row(row, 6)?,
+        published_at: time_from_row(row, 7)?,
         created_at: from_micros(row.try_get(8).map_err(db_error)?),
         updated_at: from_micros(row.try_get(9).map_err(db_error)?),
         author: Byline {

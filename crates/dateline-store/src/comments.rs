@@ -2,7 +2,7 @@
 
 use dateline_core::{
     Error,
-    articles::{ArticleStatus, CommentTarget},
+    articles::CommentTarget,
     clock::{from_micros, to_micros},
     comments::{Comment, CommentStatus},
     text::Email,
@@ -308,16 +308,11 @@ static COMMENT_TARGET: std::sync::LazyLock<String> =
 const COMMENT_TARGET_COLUMNS: usize = 6;
 
 fn comment_target_from_row(row: &AnyRow) -> Result<CommentTarget, Error> {
-    let status: String = row.try_get(2).map_err(db_error)?;
     Ok(CommentTarget {
         id: row.try_get(0).map_err(db_error)?,
         slug: row.try_get(1).map_err(db_error)?,
-        status: ArticleStatus::parse("status", &status)
-            .map_err(|_| Error::Internal(format!("unknown article status {status}")))?,
-        published_at: row
-            .try_get::<Option<i64>, _>(3)
-            .map_err(db_error)?
-            .map(from_micros),
+        status: crate::articles::status_from_row(row, 2)?,
+        published_at: crate::articles::time_from_row(row, 3)?,
         author_id: row.try_get(4).map_err(db_error)?,
         comments_open: row.try_get::<i64, _>(5).map_err(db_error)? != 0,
     })
