@@ -406,9 +406,9 @@ async fn page(
         replies: Vec::new(),
     };
     let comments: Vec<CommentView> = shown.into_iter().map(|p| p.view(&comment_view)).collect();
-    let open = comments::open_for_comments(&(&article).into(), &settings.comment_rules(), now);
-    // ... or until the thread closes by age.
     let rules = settings.comment_rules();
+    let open = comments::open_for_comments(&(&article).into(), &rules, now);
+    // ... or until the thread closes by age.
     if open
         && rules.close_after_days > 0
         && let Some(published) = article.published_at
