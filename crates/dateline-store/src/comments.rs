@@ -875,36 +875,24 @@ impl WriteTx {
         }
         let mut sorted: Vec<&String> = keys.iter().collect();
         sorted.sort_unstable();
-        let q = match self.backend() {
+        let rows = match self.backend() {
             crate::Backend::Sqlite => {
                 let mut q =
                     Sql::new("SELECT key, tokens, updated_at FROM rate_buckets WHERE key IN (");
                 q.bind_list(sorted.iter().map(|k| (*k).clone())).push(")");
-                q
+                q.query()?.fetch_all(&mut *self.conn()).await
             }
             crate::Backend::Postgres => {
-                let mut q = Sql::new("INSERT INTO rate_buckets (key, tokens, updated_at) VALUES ");
-                for (i, k) in sorted.iter().enumerate() {
-                    q.push(if i == 0 { "(" } else { ", (" })
-                        .bind((*k).clone())
-                        .push(", ")
-                        .bind(0.0_f64)
-                        .push(", ")
-                        .bind(NEW_BUCKET)
-                        .push(")");
-                }
-                q.push(
-                    " ON CONFLICT (key) DO UPDATE SET tokens = rate_buckets.tokens \
-                     RETURNING key, tokens, updated_at",
-                );
-                q
+                let keys =
+                    serde_json::to_string(&sorted).map_err(|e| Error::Internal(e.to_string()))?;
+                sqlx::query(postgres::LOCK_RATE_BUCKETS_JSON)
+                    .bind(keys)
+                    .bind(NEW_BUCKET)
+                    .fetch_all(&mut *self.conn())
+                    .await
             }
-        };
-        let rows = q
-            .query()?
-            .fetch_all(&mut *self.conn())
-            .await
-            .map_err(db_error)?;
+        }
+        .map_err(db_error)?;
         for k in keys {
             found.insert(k.clone(), None);
         }
@@ -927,23 +915,18 @@ impl WriteTx {
         taken: &[(String, RateBucket)],
         untouched: &[String],
     ) -> Result<(), Error> {
-        // 3 values a row.
-        for chunk in taken.chunks(300) {
-            let mut q = Sql::new("INSERT INTO rate_buckets (key, tokens, updated_at) VALUES ");
-            for (i, (key, b)) in chunk.iter().enumerate() {
-                q.push(if i == 0 { "(" } else { ", (" })
-                    .bind(key.clone())
-                    .push(", ")
-                    .bind(b.tokens)
-                    .push(", ")
-                    .bind(b.updated_at)
-                    .push(")");
-            }
-            q.push(
-                " ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, \
-                 updated_at = excluded.updated_at",
-            );
-            q.query()?
+        if !taken.is_empty() {
+            let rows: Vec<(&str, f64, i64)> = taken
+                .iter()
+                .map(|(key, b)| (key.as_str(), b.tokens, b.updated_at))
+                .collect();
+            let rows = serde_json::to_string(&rows).map_err(|e| Error::Internal(e.to_string()))?;
+            let sql = match self.backend() {
+                crate::Backend::Sqlite => sqlite::SAVE_RATE_BUCKETS_JSON,
+                crate::Backend::Postgres => postgres::SAVE_RATE_BUCKETS_JSON,
+            };
+            sqlx::query(sql)
+                .bind(rows)
                 .execute(&mut *self.conn())
                 .await
                 .map_err(db_error)?;

@@ -178,6 +178,22 @@ pub(crate) const INSERT_COMMENTS_JSON: &str = "INSERT INTO comments (article_id,
      (r ->> 11)::bigint FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, n) \
      ORDER BY n RETURNING id";
 
+/// Makes a placeholder bucket (`$2` as its time) for each of the rate-limit keys given as one
+/// JSON array of texts, in their order, or locks the bucket that exists (the no-op update),
+/// and returns them: one text however many keys (see
+/// [`crate::sqlite::SAVE_RATE_BUCKETS_JSON`]). `WITH ORDINALITY` keeps the order the caller
+/// sorted them in, which is the order their rows are locked in.
+pub(crate) const LOCK_RATE_BUCKETS_JSON: &str = "INSERT INTO rate_buckets (key, tokens, \
+     updated_at) SELECT k, 0, $2 FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY \
+     AS t(k, n) ORDER BY n ON CONFLICT (key) DO UPDATE SET tokens = rate_buckets.tokens \
+     RETURNING key, tokens, updated_at";
+
+/// [`crate::sqlite::SAVE_RATE_BUCKETS_JSON`] for PostgreSQL.
+pub(crate) const SAVE_RATE_BUCKETS_JSON: &str = "INSERT INTO rate_buckets (key, tokens, \
+     updated_at) SELECT r ->> 0, (r ->> 1)::double precision, (r ->> 2)::bigint \
+     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n \
+     ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at";
+
 /// [`crate::Db::approved_comments`]: an article's approved comments as one JSON array.
 pub(crate) const APPROVED_COMMENTS_JSON: &str = "SELECT COALESCE(json_agg(json_build_array(id, \
      parent_id, author_name, body, created_at, author_user_id)), '[]')::text FROM comments \

@@ -68,6 +68,16 @@ pub(crate) const INSERT_EVENTS_JSON: &str = "INSERT INTO events (kind, actor_typ
      value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6 FROM jsonb_each($1) \
      ORDER BY key RETURNING id";
 
+/// Writes back rate-limit buckets given as one JSON array of rows, `[key, tokens, updated_at]`
+/// each (see [`INSERT_COMMENTS_JSON`]): one text however many buckets a batch took tokens
+/// from. (A `VALUES` list was a text for each number of buckets, up to 128 of them, each
+/// prepared on each connection that wrote a batch, and crowding the other statements out of
+/// sqlx's cache of 100 a connection.) `WHERE true` tells SQLite's parser that `ON CONFLICT`
+/// belongs to the `INSERT`, not to a join.
+pub(crate) const SAVE_RATE_BUCKETS_JSON: &str = "INSERT INTO rate_buckets (key, tokens, \
+     updated_at) SELECT value ->> 0, value ->> 1, value ->> 2 FROM jsonb_each($1) WHERE true \
+     ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at";
+
 /// A transaction that will write takes the write lock at its start, waiting (up to the busy
 /// timeout) for another writer to finish. A deferred transaction that read first could not
 /// upgrade while another wrote, and would fail at once with "database is locked".
