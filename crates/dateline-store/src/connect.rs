@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use dateline_core::Error;
-use sqlx::{AnyConnection, Connection, any::AnyPoolOptions};
+use sqlx::{AnyConnection, Connection};
 
-use crate::{Backend, Db, sqlite};
+use crate::{Backend, Db, postgres, sqlite};
 
 impl Db {
     /// Connects (creating the SQLite file if its URL says `mode=rwc`). Does not migrate. One
@@ -23,7 +23,7 @@ impl Db {
         }
         let options = match backend {
             Backend::Sqlite => sqlite::pool_options(),
-            Backend::Postgres => AnyPoolOptions::new().max_connections(16),
+            Backend::Postgres => postgres::pool_options(),
         };
         let pool = options
             .acquire_timeout(std::time::Duration::from_secs(10))
