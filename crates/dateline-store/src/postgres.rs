@@ -275,9 +275,14 @@ mod tests {
             return;
         };
         let db = crate::Db::connect(&url).await.unwrap();
+        // Three connections held at once, so that each is a connection of its own.
+        let mut held = Vec::new();
         for _ in 0..3 {
+            held.push(db.pool.acquire().await.unwrap());
+        }
+        for conn in &mut held {
             let mode: String = sqlx::query_scalar("SHOW plan_cache_mode")
-                .fetch_one(&db.pool)
+                .fetch_one(&mut **conn)
                 .await
                 .unwrap();
             assert_eq!(mode, "force_generic_plan");
